@@ -1,0 +1,9 @@
+/* clkfac/clkfac.h — umbrella header: everything public in one include. */
+#ifndef CLKFAC_H
+#define CLKFAC_H
+
+#include "clkfac/common.h"
+#include "clkfac/device.h"
+#include "clkfac/kfac.h"
+
+#endif

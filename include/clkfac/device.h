@@ -1,0 +1,117 @@
+/* clkfac/device.h — OpenCL device discovery and selection, the context (device, queue, program
+ * cache, health flags, profiling), and float buffers. Everything else takes a clkfac_context. */
+#ifndef CLKFAC_DEVICE_H
+#define CLKFAC_DEVICE_H
+
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#include <CL/cl.h>
+
+#include "clkfac/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clkfac_context clkfac_context;
+
+typedef struct clkfac_device_info {
+    int platform_index;             /* P of the "P:D" spec */
+    int device_index;               /* D of the "P:D" spec, within the platform */
+    char platform[128];             /* platform name */
+    char name[128];                 /* device name */
+    char vendor[128];
+    char type[16];                  /* "CPU", "GPU", "ACCELERATOR" or "OTHER" */
+    unsigned compute_units;
+    uint64_t global_mem;            /* bytes */
+    uint64_t local_mem;             /* bytes */
+    uint64_t max_alloc;             /* bytes, largest single buffer */
+    char opencl_c_version[128];
+    char device_version[256];
+    char driver_version[128];
+    int is_default;                 /* 1 for the device chosen when no spec is given */
+} clkfac_device_info;
+
+/* All devices of all platforms. *out is an array of *count entries; free it with free(). */
+clkfac_status clkfac_device_list(clkfac_device_info **out, size_t *count);
+
+/* Resolves a device spec: "P:D", "cpu", "gpu", or a case-insensitive substring of the device
+ * name. NULL or "" means $CLKFAC_DEVICE if set, else the default (first GPU, else first
+ * device). A spec that matches nothing fails with CLKFAC_ERR_NO_DEVICE and a detail that lists
+ * the devices present. */
+clkfac_status clkfac_device_find(clkfac_device_info *out, const char *spec);
+
+typedef struct clkfac_context_options {
+    unsigned version;       /* CLKFAC_CONTEXT_OPTIONS_VERSION */
+    const char *device;     /* device spec (see clkfac_device_find); NULL: $CLKFAC_DEVICE/default */
+    const char *cache_dir;  /* program-binary cache; NULL: $XDG_CACHE_HOME/clkfac or
+                               ~/.cache/clkfac; "" disables the disk cache */
+    int profiling;          /* 1: queue with profiling, so phases can be timed (default 1) */
+} clkfac_context_options;
+
+#define CLKFAC_CONTEXT_OPTIONS_VERSION 1
+#define CLKFAC_CONTEXT_OPTIONS_INIT { CLKFAC_CONTEXT_OPTIONS_VERSION, NULL, NULL, 1 }
+
+clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_options *opts);
+void clkfac_context_free(clkfac_context *ctx);
+
+const clkfac_device_info *clkfac_context_device(const clkfac_context *ctx);
+cl_context clkfac_context_cl(const clkfac_context *ctx);
+cl_command_queue clkfac_context_queue(const clkfac_context *ctx);
+
+/* Waits for all enqueued work (a blocking call; counted). */
+clkfac_status clkfac_context_finish(clkfac_context *ctx);
+
+/* Number of blocking host calls (finish, reads, writes, health checks) made on this context. */
+uint64_t clkfac_context_blocking_calls(const clkfac_context *ctx);
+
+/* Builds every kernel program now (from the disk cache when it holds them). *seconds gets the
+ * wall time taken (may be NULL). Used to report cold vs warm start. */
+clkfac_status clkfac_context_build_all(clkfac_context *ctx, double *seconds);
+
+/* Device health flags: kernels that find NaN/Inf or a non-positive pivot raise a flag on the
+ * device instead of writing bad values. This reads and clears the flags (blocking) and returns
+ * CLKFAC_ERR_NONFINITE or CLKFAC_ERR_NOT_SPD with detail when one was raised, else CLKFAC_OK. */
+clkfac_status clkfac_context_check(clkfac_context *ctx);
+
+#define CLKFAC_HEALTH_NONFINITE 1u  /* NaN or Inf seen in an input that was checked */
+#define CLKFAC_HEALTH_NOT_SPD 2u    /* a Cholesky pivot was <= 0 (or not finite) */
+
+/* ---- profiling ---------------------------------------------------------------------------
+ * While recording, every kernel and CLBlast call enqueued on the context keeps its event under
+ * the current phase label; clkfac_profile_collect waits and returns the summed device time per
+ * phase. Labels are copied; at most CLKFAC_PROFILE_MAX_PHASES distinct ones. */
+#define CLKFAC_PROFILE_MAX_PHASES 32
+
+typedef struct clkfac_profile_entry {
+    char phase[32];
+    double seconds;     /* sum of (end - start) of the phase's commands */
+    unsigned commands;  /* number of enqueued commands */
+} clkfac_profile_entry;
+
+void clkfac_profile_begin(clkfac_context *ctx);              /* clears and starts recording */
+void clkfac_profile_phase(clkfac_context *ctx, const char *label);
+/* Stops recording; fills up to cap entries (in first-seen order) and sets *n. Blocking. */
+clkfac_status clkfac_profile_collect(clkfac_context *ctx, clkfac_profile_entry *entries,
+                                     size_t cap, size_t *n);
+
+/* ---- buffers (float32) ------------------------------------------------------------------- */
+clkfac_status clkfac_buffer_create(cl_mem *out, clkfac_context *ctx, size_t n_floats);
+void clkfac_buffer_free(cl_mem buf);
+/* Blocking copies of n floats at element offset off. */
+clkfac_status clkfac_buffer_write(clkfac_context *ctx, cl_mem buf, size_t off, const float *src,
+                                  size_t n);
+clkfac_status clkfac_buffer_read(clkfac_context *ctx, cl_mem buf, size_t off, float *dst,
+                                 size_t n);
+/* Sets n floats at off to value (asynchronous). */
+clkfac_status clkfac_buffer_fill(clkfac_context *ctx, cl_mem buf, size_t off, float value,
+                                 size_t n);
+/* Copies n floats (asynchronous). */
+clkfac_status clkfac_buffer_copy(clkfac_context *ctx, cl_mem src, size_t src_off, cl_mem dst,
+                                 size_t dst_off, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

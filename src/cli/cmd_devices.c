@@ -1,0 +1,63 @@
+/* `clkfac devices`: every OpenCL device with the facts that matter for choosing one, the
+ * default marked; `--build` also builds every kernel program and reports the time taken
+ * (cold: compiled; warm: loaded from the binary cache). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cmd_devices(int argc, char **argv)
+{
+    int build = 0;
+    const char *device = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: clkfac devices [--build] [--device SPEC]\n"
+                   "  lists platforms and devices; '*' marks the default (first GPU, else first\n"
+                   "  device). SPEC (or CLKFAC_DEVICE) is P:D, cpu, gpu or part of a name.\n"
+                   "  --build  build every kernel program on the selected device and report the\n"
+                   "           time (cold = compiled, warm = from the cache in ~/.cache/clkfac)\n");
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--build")) {
+            build = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--device", &v)) != 0) {
+            if (r < 0) return CLI_USAGE;
+            device = v;
+        } else {
+            return cli_usage_error("devices: unknown option '%s'; expected --build, --device",
+                                   argv[i]);
+        }
+    }
+    clkfac_device_info *list = NULL;
+    size_t n = 0;
+    clkfac_status st = clkfac_device_list(&list, &n);
+    if (st) return cli_fail("listing OpenCL devices", st);
+    for (size_t i = 0; i < n; i++) {
+        const clkfac_device_info *d = &list[i];
+        printf("%c %d:%d  %s\n", d->is_default ? '*' : ' ', d->platform_index, d->device_index,
+               d->name);
+        printf("      platform %s; type %s; %u compute units\n", d->platform, d->type,
+               d->compute_units);
+        printf("      global memory %.1f GiB (largest buffer %.1f GiB); local memory %.0f KiB\n",
+               (double)d->global_mem / (1 << 30), (double)d->max_alloc / (1 << 30),
+               (double)d->local_mem / 1024.0);
+        printf("      %s; %s; driver %s\n", d->device_version, d->opencl_c_version,
+               d->driver_version);
+    }
+    free(list);
+    if (!build) return CLI_OK;
+    clkfac_context *ctx = cli_context(device);
+    if (!ctx) return CLI_RUNTIME;
+    double secs = 0;
+    st = clkfac_context_build_all(ctx, &secs);
+    if (st) {
+        clkfac_context_free(ctx);
+        return cli_fail("building kernels", st);
+    }
+    printf("built every kernel program on '%s' in %.3f s\n", clkfac_context_device(ctx)->name,
+           secs);
+    clkfac_context_free(ctx);
+    return CLI_OK;
+}

@@ -1,0 +1,39 @@
+/* Internal helpers of the core module: error reporting macros, checked allocation, timing.
+ * Not part of the public API; every module may include it. */
+#ifndef CLKFAC_CORE_INTERNAL_H
+#define CLKFAC_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clkfac/common.h"
+
+#if defined(__GNUC__)
+#define CORE_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CORE_PRINTF(a, b)
+#endif
+
+/* Records "file:line: message" as this thread's last error and returns st. */
+clkfac_status core_fail(clkfac_status st, const char *file, int line, const char *fmt, ...)
+    CORE_PRINTF(4, 5);
+/* Appends text (e.g. a build log) to the last error detail. */
+void core_error_append(const char *text);
+
+#define CORE_FAIL(st, ...) core_fail((st), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Evaluate a clkfac call; on error jump to the local label `cleanup` with st set. */
+#define CORE_TRY(expr)                      \
+    do {                                    \
+        st = (expr);                        \
+        if (st != CLKFAC_OK) goto cleanup;  \
+    } while (0)
+
+void *core_calloc(size_t n, size_t size); /* NULL on overflow or failure */
+char *core_strdup(const char *s);
+double core_now(void);                    /* monotonic seconds */
+uint64_t core_fnv1a(uint64_t h, const void *data, size_t len);
+#define CORE_FNV_INIT 0xcbf29ce484222325ULL
+
+#endif
