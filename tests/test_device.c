@@ -1,0 +1,193 @@
+/* Device layer: selection specs, errors that list what exists, buffers, health flags, the
+ * program-binary cache (warm load, corrupt entry rebuilt), build-log errors, profiling. */
+/* ctest-labels: unit device */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cl/ocl.h"
+#include "harness.h"
+
+static void test_spec_matches_none_lists_devices(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_device_info info;
+    clkfac_status st = clkfac_device_find(&info, "no-such-device-xyz");
+    assert_int_equal(st, CLKFAC_ERR_NO_DEVICE);
+    assert_non_null(strstr(clkfac_last_error(), "no-such-device-xyz"));
+    assert_non_null(strstr(clkfac_last_error(), th_ctx()->info.name));
+    st = clkfac_device_find(&info, "7:3");
+    assert_int_equal(st, CLKFAC_ERR_NO_DEVICE);
+}
+
+static void test_spec_forms_select_the_device(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    const clkfac_device_info *d = clkfac_context_device(th_ctx());
+    clkfac_device_info a, b, c;
+    char pd[32];
+    snprintf(pd, sizeof pd, "%d:%d", d->platform_index, d->device_index);
+    TH_OK(clkfac_device_find(&a, pd));
+    assert_string_equal(a.name, d->name);
+    char sub[8] = {0};
+    memcpy(sub, d->name, 5);
+    for (char *p = sub; *p; p++)
+        if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 32);
+    TH_OK(clkfac_device_find(&b, sub)); /* case-insensitive substring */
+    assert_string_equal(b.name, d->name);
+    TH_OK(clkfac_device_find(&c, d->type[0] == 'G' ? "gpu" : "cpu"));
+}
+
+static void test_buffers_roundtrip_fill_copy(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    float x[37], y[37];
+    for (int i = 0; i < 37; i++) x[i] = (float)i * 0.5f - 3.0f;
+    cl_mem a = th_upload(x, 37), b = th_alloc(40, 7.0f);
+    TH_OK(clkfac_buffer_copy(ctx, a, 2, b, 3, 30));
+    float z[40];
+    th_download(b, 0, z, 40);
+    for (int i = 0; i < 40; i++) {
+        float want = (i >= 3 && i < 33) ? x[i - 1] : 7.0f;
+        assert_true(z[i] == want);
+    }
+    th_download(a, 0, y, 37);
+    assert_memory_equal(x, y, sizeof x);
+    clkfac_buffer_free(a);
+    clkfac_buffer_free(b);
+    clkfac_buffer_free(NULL); /* no-op */
+}
+
+static void test_health_flags_raise_and_clear(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    float x[5] = {1, 2, 3, 4, 5};
+    cl_mem a = th_upload(x, 5);
+    cl_kernel k;
+    TH_OK(ocl_kernel(ctx, "util", "util_check_finite", &k));
+    cl_uint n = 5, off = 0;
+    TH_OK(OCL_ARG(k, 0, n));
+    TH_OK(OCL_ARG(k, 1, a));
+    TH_OK(OCL_ARG(k, 2, off));
+    TH_OK(OCL_ARG(k, 3, ctx->health));
+    size_t gws = 5;
+    TH_OK(ocl_launch(ctx, k, 1, &gws, NULL));
+    TH_OK(clkfac_context_check(ctx));
+    x[3] = 0.0f / 0.0f;
+    TH_OK(clkfac_buffer_write(ctx, a, 0, x, 5));
+    TH_OK(ocl_launch(ctx, k, 1, &gws, NULL));
+    assert_int_equal(clkfac_context_check(ctx), CLKFAC_ERR_NONFINITE);
+    TH_OK(clkfac_context_check(ctx)); /* cleared */
+    clkfac_buffer_free(a);
+}
+
+static int count_cache_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".bin") && !strstr(e->d_name, ".tmp")) n++;
+    closedir(d);
+    return n;
+}
+
+static void test_binary_cache_warm_and_corrupt(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    char dir[] = "/tmp/clkfac-cache-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
+    o.cache_dir = dir;
+    clkfac_context *c1 = NULL, *c2 = NULL, *c3 = NULL;
+    TH_OK(clkfac_context_create(&c1, &o));
+    double cold = 0, warm = 0, again = 0;
+    TH_OK(clkfac_context_build_all(c1, &cold));
+    int files = count_cache_files(dir);
+    assert_true(files >= 1);
+    TH_OK(clkfac_context_create(&c2, &o));
+    TH_OK(clkfac_context_build_all(c2, &warm));
+    print_message("program build: cold %.3f s, warm (binary cache) %.3f s\n", cold, warm);
+    /* corrupt every entry: the next context must rebuild, not trust them */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strstr(e->d_name, ".bin")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r+b");
+        assert_non_null(f);
+        fseek(f, 40, SEEK_SET);
+        fputs("garbage garbage garbage", f);
+        fclose(f);
+    }
+    closedir(d);
+    TH_OK(clkfac_context_create(&c3, &o));
+    TH_OK(clkfac_context_build_all(c3, &again));
+    cl_kernel k;
+    TH_OK(ocl_kernel(c3, "util", "util_scale_by", &k));
+    assert_int_equal(count_cache_files(dir), files);
+    clkfac_context_free(c1);
+    clkfac_context_free(c2);
+    clkfac_context_free(c3);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_unknown_kernel_is_an_error(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    cl_kernel k;
+    assert_int_equal(ocl_kernel(th_ctx(), "util", "no_such_kernel", &k), CLKFAC_ERR_INTERNAL);
+    assert_non_null(strstr(clkfac_last_error(), "no_such_kernel"));
+    assert_int_equal(ocl_kernel(th_ctx(), "nofile", "x", &k), CLKFAC_ERR_INTERNAL);
+}
+
+static void test_profiler_sums_phases(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    cl_mem a = th_alloc(1 << 16, 1.0f);
+    clkfac_profile_begin(ctx);
+    clkfac_profile_phase(ctx, "fill");
+    TH_OK(clkfac_buffer_fill(ctx, a, 0, 2.0f, 1 << 16));
+    TH_OK(clkfac_buffer_fill(ctx, a, 0, 3.0f, 1 << 16));
+    clkfac_profile_phase(ctx, "copy");
+    TH_OK(clkfac_buffer_copy(ctx, a, 0, a, 1 << 15, 1 << 15));
+    clkfac_profile_entry e[8];
+    size_t n = 0;
+    TH_OK(clkfac_profile_collect(ctx, e, 8, &n));
+    assert_int_equal(n, 3); /* "other", "fill", "copy" */
+    assert_string_equal(e[1].phase, "fill");
+    assert_int_equal(e[1].commands, 2);
+    assert_int_equal(e[2].commands, 1);
+    assert_true(e[1].seconds >= 0.0);
+    clkfac_buffer_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spec_matches_none_lists_devices),
+        cmocka_unit_test(test_spec_forms_select_the_device),
+        cmocka_unit_test(test_buffers_roundtrip_fill_copy),
+        cmocka_unit_test(test_health_flags_raise_and_clear),
+        cmocka_unit_test(test_binary_cache_warm_and_corrupt),
+        cmocka_unit_test(test_unknown_kernel_is_an_error),
+        cmocka_unit_test(test_profiler_sums_phases),
+    };
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
+}
