@@ -1,0 +1,73 @@
+/* K-FAC kernels: KFC patch expansion (im2col with stride, zero padding, dilation and an
+ * optional homogeneous column), NCHW-to-rows permutation of output gradients, the guarded
+ * running-average update, and the trust-region scale computed from a device dot product.
+ * health: [0] sticky flags (1 = non-finite), [2] per-operation guard (see cl/util.cl). */
+
+/* p (R, D): R = N*Ho*Wo rows (n, oy, ox), D = C*kh*kw (+1) columns (c, ky, kx[, ones]).
+ * Work-item (col, row): neighbouring items write neighbouring columns of one row. */
+__kernel void kfac_patches(__global const float *x, const uint x_off, __global float *p,
+                           const uint p_off, const int C, const int H, const int W,
+                           const int kh, const int kw, const int sh, const int sw, const int ph,
+                           const int pw, const int dh, const int dw, const int Ho, const int Wo,
+                           const int bias, const uint rows)
+{
+    const uint col = get_global_id(0), row = get_global_id(1);
+    const int kk = kh * kw;
+    const uint D = (uint)(C * kk + bias);
+    if (col >= D || row >= rows) return;
+    float v = 1.0f;
+    if (col < (uint)(C * kk)) {
+        const int c = (int)col / kk, r = (int)col % kk;
+        const int ky = r / kw, kx = r % kw;
+        const int t = (int)(row % (uint)(Ho * Wo));
+        const int n = (int)(row / (uint)(Ho * Wo));
+        const int oy = t / Wo, ox = t % Wo;
+        const int iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+        v = (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                ? x[x_off + (((uint)n * (uint)C + (uint)c) * (uint)H + (uint)iy) * (uint)W + (uint)ix]
+                : 0.0f;
+    }
+    p[p_off + row * D + col] = v;
+}
+
+/* dst (N*T, K) from src (N, K, T). */
+__kernel void kfac_nchw_to_rows(__global const float *src, const uint src_off,
+                                __global float *dst, const uint dst_off, const uint N,
+                                const uint K, const uint T)
+{
+    const uint k = get_global_id(0), r = get_global_id(1);
+    if (k >= K || r >= N * T) return;
+    const uint n = r / T, t = r % T;
+    dst[dst_off + r * K + k] = src[src_off + (n * K + k) * T + t];
+}
+
+/* s = a*s + b*s_new unless the guard is set; a == 0 overwrites (s may hold garbage). */
+__kernel void kfac_ema(const uint n, __global float *s, const uint s_off,
+                       __global const float *s_new, const uint new_off, const float a,
+                       const float b, __global const uint *health)
+{
+    const uint i = get_global_id(0);
+    if (i >= n || health[2] != 0u) return;
+    const float v = s_new[new_off + i];
+    s[s_off + i] = (a == 0.0f) ? b * v : a * s[s_off + i] + b * v;
+}
+
+/* out[0] holds v.g on entry; leaves q = eta^2 * v.g in out[0] and nu in out[1]. */
+__kernel void kfac_trust_region(__global float *out, const uint off, const float eta,
+                                const float kl_clip, __global volatile uint *health)
+{
+    if (get_global_id(0) != 0) return;
+    const float q = eta * eta * out[off];
+    float nu;
+    if (isnan(q) || isinf(q)) {
+        atomic_or(&health[0], 1u);
+        atomic_or(&health[2], 1u);
+        nu = 0.0f;
+    } else if (q <= 0.0f) {
+        nu = 1.0f;
+    } else {
+        nu = fmin(1.0f, sqrt(kl_clip / q));
+    }
+    out[off] = q;
+    out[off + 1] = nu;
+}

@@ -1,0 +1,302 @@
+/* K-FAC factor statistics on the device: conv geometry, KFC patch expansion, Gram matrices by
+ * GEMM or SYRK (with row subsampling), conv and dense A/G factors, the guarded running average,
+ * the preconditioned gradient and the trust-region scale. Scaling conventions: kfac.h. */
+#include <math.h>
+#include <string.h>
+
+#include "cl/ocl.h"
+#include "clkfac/kfac.h"
+#include "linalg/blas.h"
+
+#define U32(x) ((cl_uint)(x))
+
+static clkfac_status check_u32(size_t v, const char *what)
+{
+    if (v > 0xffffffffu)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s = %zu exceeds the 2^32 element limit of the "
+                         "kernels", what, v);
+    return CLKFAC_OK;
+}
+
+clkfac_status clkfac_conv_out_size(int *h_out, int *w_out, const clkfac_conv_geom *g)
+{
+    if (!g) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "conv geometry is NULL");
+    const struct { const char *name; int v, lo; } f[] = {
+        {"batch size n", g->n, 1},     {"channels c", g->c, 1},    {"height h", g->h, 1},
+        {"width w", g->w, 1},          {"kernel height kh", g->kh, 1},
+        {"kernel width kw", g->kw, 1}, {"stride_h", g->stride_h, 1},
+        {"stride_w", g->stride_w, 1},  {"pad_h", g->pad_h, 0},     {"pad_w", g->pad_w, 0},
+        {"dil_h", g->dil_h, 1},        {"dil_w", g->dil_w, 1},     {"bias", g->bias, 0},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].v < f[i].lo)
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "conv %s = %d; expected >= %d", f[i].name,
+                             f[i].v, f[i].lo);
+    if (g->bias > 1)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "conv bias = %d; expected 0 or 1", g->bias);
+    long eh = (long)g->dil_h * (g->kh - 1) + 1, ew = (long)g->dil_w * (g->kw - 1) + 1;
+    long hp = (long)g->h + 2L * g->pad_h, wp = (long)g->w + 2L * g->pad_w;
+    if (eh > hp || ew > wp)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                         "conv kernel %dx%d with dilation %dx%d spans %ldx%ld, larger than the "
+                         "padded input %ldx%ld",
+                         g->kh, g->kw, g->dil_h, g->dil_w, eh, ew, hp, wp);
+    *h_out = (int)((hp - eh) / g->stride_h + 1);
+    *w_out = (int)((wp - ew) / g->stride_w + 1);
+    return CLKFAC_OK;
+}
+
+size_t clkfac_conv_patch_rows(const clkfac_conv_geom *g)
+{
+    int ho, wo;
+    clkfac_status st = clkfac_conv_out_size(&ho, &wo, g);
+    return st ? 0 : (size_t)g->n * (size_t)ho * (size_t)wo;
+}
+
+size_t clkfac_conv_patch_cols(const clkfac_conv_geom *g)
+{
+    return (size_t)g->c * (size_t)g->kh * (size_t)g->kw + (size_t)(g->bias ? 1 : 0);
+}
+
+clkfac_status clkfac_kfac_patches(clkfac_context *ctx, const clkfac_conv_geom *g, cl_mem x,
+                                  size_t x_off, cl_mem p, size_t p_off)
+{
+    int ho = 0, wo = 0;
+    clkfac_status st = clkfac_conv_out_size(&ho, &wo, g);
+    if (st) return st;
+    size_t rows = clkfac_conv_patch_rows(g), cols = clkfac_conv_patch_cols(g);
+    if ((st = check_u32(rows * cols + p_off, "patch matrix size")) ||
+        (st = check_u32((size_t)g->n * g->c * g->h * g->w + x_off, "input size")))
+        return st;
+    cl_kernel k;
+    if ((st = ocl_kernel(ctx, "kfac", "kfac_patches", &k))) return st;
+    const cl_int a[] = {g->c, g->h, g->w, g->kh, g->kw, g->stride_h, g->stride_w, g->pad_h,
+                        g->pad_w, g->dil_h, g->dil_w, ho, wo, g->bias};
+    cl_uint xo = U32(x_off), po = U32(p_off), r = U32(rows);
+    if ((st = OCL_ARG(k, 0, x)) || (st = OCL_ARG(k, 1, xo)) || (st = OCL_ARG(k, 2, p)) ||
+        (st = OCL_ARG(k, 3, po)))
+        return st;
+    for (cl_uint i = 0; i < 14; i++)
+        if ((st = OCL_ARG(k, 4 + i, a[i]))) return st;
+    if ((st = OCL_ARG(k, 18, r))) return st;
+    size_t lws[2] = {cols < 16 ? cols : 16, 4};
+    size_t gws[2] = {cols, rows};
+    return ocl_launch(ctx, k, 2, gws, lws);
+}
+
+clkfac_status clkfac_kfac_nchw_to_rows(clkfac_context *ctx, size_t n, size_t k, size_t t,
+                                       cl_mem src, size_t src_off, cl_mem dst, size_t dst_off)
+{
+    clkfac_status st;
+    if ((st = check_u32(n * k * t + src_off + dst_off, "gradient size"))) return st;
+    cl_kernel kr;
+    if ((st = ocl_kernel(ctx, "kfac", "kfac_nchw_to_rows", &kr))) return st;
+    cl_uint so = U32(src_off), dof = U32(dst_off), N = U32(n), K = U32(k), T = U32(t);
+    if ((st = OCL_ARG(kr, 0, src)) || (st = OCL_ARG(kr, 1, so)) || (st = OCL_ARG(kr, 2, dst)) ||
+        (st = OCL_ARG(kr, 3, dof)) || (st = OCL_ARG(kr, 4, N)) || (st = OCL_ARG(kr, 5, K)) ||
+        (st = OCL_ARG(kr, 6, T)))
+        return st;
+    size_t gws[2] = {k, n * t};
+    return ocl_launch(ctx, kr, 2, gws, NULL);
+}
+
+static clkfac_status mirror_upper(clkfac_context *ctx, size_t n, cl_mem a, size_t a_off)
+{
+    cl_kernel k;
+    clkfac_status st = ocl_kernel(ctx, "util", "util_mirror_upper", &k);
+    if (st) return st;
+    cl_uint nn = U32(n), ao = U32(a_off), ld = U32(n);
+    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, a)) || (st = OCL_ARG(k, 2, ao)) ||
+        (st = OCL_ARG(k, 3, ld)))
+        return st;
+    size_t gws[2] = {n, n};
+    return ocl_launch(ctx, k, 2, gws, NULL);
+}
+
+clkfac_status clkfac_kfac_gram(clkfac_context *ctx, const clkfac_factor_options *opts,
+                               size_t rows, size_t cols, size_t ld, float alpha, cl_mem x,
+                               size_t x_off, cl_mem out, size_t out_off)
+{
+    clkfac_factor_options defaults = CLKFAC_FACTOR_OPTIONS_INIT;
+    if (!opts) opts = &defaults;
+    if (opts->version != CLKFAC_FACTOR_OPTIONS_VERSION)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "factor options version %u, expected %u",
+                         opts->version, CLKFAC_FACTOR_OPTIONS_VERSION);
+    if (rows == 0 || cols == 0)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "Gram matrix of a %zu x %zu matrix; expected "
+                         "at least one row and one column", rows, cols);
+    if (ld < cols)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "leading dimension %zu < %zu columns", ld, cols);
+    size_t stride = opts->row_stride ? opts->row_stride : 1;
+    size_t used = (rows + stride - 1) / stride;
+    float a = alpha * (float)((double)rows / (double)used);
+    clkfac_gram_algo algo = opts->algo;
+    if (algo == CLKFAC_GRAM_AUTO)
+        algo = strcmp(ctx->info.type, "CPU") == 0 ? CLKFAC_GRAM_GEMM : CLKFAC_GRAM_SYRK;
+    if (algo == CLKFAC_GRAM_GEMM)
+        return blas_gemm(ctx, BLAS_T, BLAS_N, cols, cols, used, a, x, x_off, ld * stride, x,
+                         x_off, ld * stride, 0.0f, out, out_off, cols);
+    if (algo != CLKFAC_GRAM_SYRK)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "gram algorithm %d; expected AUTO, GEMM or SYRK",
+                         (int)algo);
+    clkfac_status st = blas_syrk(ctx, BLAS_UPPER, BLAS_T, cols, used, a, x, x_off, ld * stride,
+                                 0.0f, out, out_off, cols);
+    return st ? st : mirror_upper(ctx, cols, out, out_off);
+}
+
+clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_options *opts,
+                                       const clkfac_conv_geom *g, int k, cl_mem x, size_t x_off,
+                                       cl_mem gy, size_t gy_off, cl_mem a_out, size_t a_off,
+                                       cl_mem g_out, size_t g_off)
+{
+    int ho = 0, wo = 0;
+    clkfac_status st = clkfac_conv_out_size(&ho, &wo, g);
+    if (st) return st;
+    if (k < 1) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "conv output channels %d; expected >= 1", k);
+    size_t rows = clkfac_conv_patch_rows(g), cols = clkfac_conv_patch_cols(g);
+    size_t t = (size_t)ho * (size_t)wo;
+    cl_mem scratch = NULL;
+    if (a_out) {
+        if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC0, rows * cols, &scratch)) ||
+            (st = clkfac_kfac_patches(ctx, g, x, x_off, scratch, 0)) ||
+            (st = clkfac_kfac_gram(ctx, opts, rows, cols, cols, 1.0f / (float)g->n, scratch, 0,
+                                   a_out, a_off)))
+            return st;
+    }
+    if (g_out) {
+        if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC1, rows * (size_t)k, &scratch)) ||
+            (st = clkfac_kfac_nchw_to_rows(ctx, (size_t)g->n, (size_t)k, t, gy, gy_off, scratch,
+                                           0)) ||
+            (st = clkfac_kfac_gram(ctx, opts, rows, (size_t)k, (size_t)k,
+                                   (float)(1.0 / (double)rows), scratch, 0, g_out, g_off)))
+            return st;
+    }
+    return CLKFAC_OK;
+}
+
+clkfac_status clkfac_kfac_dense_factors(clkfac_context *ctx, const clkfac_factor_options *opts,
+                                        size_t n, size_t d, size_t k, int bias, cl_mem x,
+                                        size_t x_off, cl_mem gy, size_t gy_off, cl_mem a_out,
+                                        size_t a_off, cl_mem g_out, size_t g_off)
+{
+    if (n == 0 || d == 0 || k == 0 || n > 0x7fffffff || d > 0x7fffffff)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "dense factors with n=%zu, d=%zu, k=%zu; "
+                         "expected each in [1, 2^31)", n, d, k);
+    clkfac_status st;
+    float inv_n = (float)(1.0 / (double)n);
+    if (a_out && !bias &&
+        (st = clkfac_kfac_gram(ctx, opts, n, d, d, inv_n, x, x_off, a_out, a_off)))
+        return st;
+    if (a_out && bias) {
+        /* a dense input is a 1x1 convolution over a 1x1 image: reuse the patch kernel to
+         * append the homogeneous column */
+        clkfac_conv_geom g = {(int)n, (int)d, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1};
+        cl_mem xh = NULL;
+        if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC0, n * (d + 1), &xh)) ||
+            (st = clkfac_kfac_patches(ctx, &g, x, x_off, xh, 0)) ||
+            (st = clkfac_kfac_gram(ctx, opts, n, d + 1, d + 1, inv_n, xh, 0, a_out, a_off)))
+            return st;
+    }
+    if (g_out && (st = clkfac_kfac_gram(ctx, opts, n, k, k, inv_n, gy, gy_off, g_out, g_off)))
+        return st;
+    return CLKFAC_OK;
+}
+
+static clkfac_status check_finite(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off)
+{
+    cl_kernel k;
+    clkfac_status st = ocl_kernel(ctx, "util", "util_check_finite", &k);
+    if (st) return st;
+    cl_uint nn = U32(n), xo = U32(x_off);
+    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, xo)) ||
+        (st = OCL_ARG(k, 3, ctx->health)))
+        return st;
+    size_t lws = 64;
+    return ocl_launch(ctx, k, 1, &n, &lws);
+}
+
+clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, size_t n, cl_mem s,
+                                     size_t s_off, cl_mem s_new, size_t new_off)
+{
+    if (!state || !(state->decay >= 0.0f && state->decay < 1.0f))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "EMA decay %g; expected a value in [0, 1)",
+                         state ? (double)state->decay : -1.0);
+    clkfac_status st;
+    if ((st = check_u32(n + s_off + new_off, "running-average size"))) return st;
+    float a, b;
+    uint64_t cold = state->cold_steps ? state->cold_steps : 1;
+    if (state->count < cold) {
+        /* plain mean of the first `cold` batches: S_k = (k*S_{k-1} + S_new) / (k+1) */
+        a = (float)((double)state->count / (double)(state->count + 1));
+        b = (float)(1.0 / (double)(state->count + 1));
+    } else {
+        a = state->decay;
+        b = 1.0f - state->decay;
+    }
+    cl_kernel k;
+    if ((st = ocl_guard_reset(ctx)) || (st = check_finite(ctx, n, s_new, new_off)) ||
+        (st = ocl_kernel(ctx, "kfac", "kfac_ema", &k)))
+        return st;
+    cl_uint nn = U32(n), so = U32(s_off), no = U32(new_off);
+    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, s)) || (st = OCL_ARG(k, 2, so)) ||
+        (st = OCL_ARG(k, 3, s_new)) || (st = OCL_ARG(k, 4, no)) || (st = OCL_ARG(k, 5, a)) ||
+        (st = OCL_ARG(k, 6, b)) || (st = OCL_ARG(k, 7, ctx->health)))
+        return st;
+    size_t lws = 64;
+    if ((st = ocl_launch(ctx, k, 1, &n, &lws))) return st;
+    state->count++;
+    return CLKFAC_OK;
+}
+
+clkfac_status clkfac_kfac_precondition(clkfac_context *ctx, size_t dg, size_t da, cl_mem g_inv,
+                                       size_t gi_off, cl_mem a_inv, size_t ai_off, cl_mem dw,
+                                       size_t dw_off, cl_mem v, size_t v_off)
+{
+    if (dg == 0 || da == 0)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "preconditioning a %zu x %zu gradient; expected "
+                         "non-empty", dg, da);
+    cl_mem tmp = NULL;
+    clkfac_status st;
+    if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC2, dg * da, &tmp)) ||
+        (st = blas_gemm(ctx, BLAS_N, BLAS_N, dg, da, dg, 1.0f, g_inv, gi_off, dg, dw, dw_off, da,
+                        0.0f, tmp, 0, da)))
+        return st;
+    return blas_gemm(ctx, BLAS_N, BLAS_N, dg, da, da, 1.0f, tmp, 0, da, a_inv, ai_off, da, 0.0f,
+                     v, v_off, da);
+}
+
+clkfac_status clkfac_kfac_trust_region(clkfac_context *ctx, size_t n, cl_mem v, size_t v_off,
+                                       cl_mem g, size_t g_off, float eta, float kl_clip,
+                                       cl_mem out, size_t out_off)
+{
+    if (n == 0 || !(eta > 0.0f) || !isfinite(eta) || !(kl_clip > 0.0f) || !isfinite(kl_clip))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "trust region with n=%zu, eta=%g, kl_clip=%g; "
+                         "expected n >= 1 and finite eta, kl_clip > 0", n, (double)eta,
+                         (double)kl_clip);
+    clkfac_status st;
+    cl_kernel k;
+    if ((st = blas_dot(ctx, n, v, v_off, g, g_off, out, out_off)) ||
+        (st = ocl_kernel(ctx, "kfac", "kfac_trust_region", &k)))
+        return st;
+    cl_uint off = U32(out_off);
+    if ((st = OCL_ARG(k, 0, out)) || (st = OCL_ARG(k, 1, off)) || (st = OCL_ARG(k, 2, eta)) ||
+        (st = OCL_ARG(k, 3, kl_clip)) || (st = OCL_ARG(k, 4, ctx->health)))
+        return st;
+    size_t one = 1;
+    return ocl_launch(ctx, k, 1, &one, NULL);
+}
+
+clkfac_status clkfac_kfac_scale_by(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
+                                   float alpha, cl_mem scal, size_t scal_off)
+{
+    clkfac_status st;
+    if ((st = check_u32(n + x_off, "vector size"))) return st;
+    cl_kernel k;
+    if ((st = ocl_kernel(ctx, "util", "util_scale_by", &k))) return st;
+    cl_uint nn = U32(n), xo = U32(x_off), so = U32(scal_off);
+    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, xo)) ||
+        (st = OCL_ARG(k, 3, alpha)) || (st = OCL_ARG(k, 4, scal)) || (st = OCL_ARG(k, 5, so)))
+        return st;
+    size_t lws = 64;
+    return ocl_launch(ctx, k, 1, &n, &lws);
+}
