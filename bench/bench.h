@@ -1,0 +1,26 @@
+/* Benchmark programs run by `clkfac bench ...`: each measures with warm-up, repetitions and
+ * medians, times device work from OpenCL profiling events, and writes CSV, Markdown and JSON
+ * with provenance. They use only the public API. */
+#ifndef CLKFAC_BENCH_H
+#define CLKFAC_BENCH_H
+
+#include "clkfac/clkfac.h"
+
+typedef struct bench_kfac_options {
+    const char *device;
+    const char *out_dir;     /* results folder */
+    const char *nets;        /* comma list: atari,atari32,minatar */
+    int batches[8];
+    int n_batches;
+    int reps;                /* measured repetitions (median reported) */
+    int warmup;
+    float damping;
+} bench_kfac_options;
+
+/* Returns a process exit code (0, 1 runtime failure, 2 usage). */
+int bench_kfac_run(const bench_kfac_options *o);
+
+/* Median of n values (sorts a copy). */
+double bench_median(const double *v, int n);
+
+#endif
