@@ -285,13 +285,14 @@ cleanup:
 }
 
 void ocl_programs_release(clkfac_context *ctx);
+static void profile_drop(clkfac_context *ctx);
 void blas_context_release(clkfac_context *ctx);
 
 void clkfac_context_free(clkfac_context *ctx)
 {
     if (!ctx) return;
     if (ctx->queue) clFinish(ctx->queue);
-    for (size_t i = 0; i < ctx->n_events; i++) clReleaseEvent(ctx->events[i]);
+    profile_drop(ctx);
     blas_context_release(ctx);
     for (int i = 0; i < OCL_SCRATCH_SLOTS; i++)
         if (ctx->scratch[i]) clReleaseMemObject(ctx->scratch[i]);
@@ -435,8 +436,14 @@ clkfac_status ocl_guard_reset(clkfac_context *ctx)
 
 static void profile_drop(clkfac_context *ctx)
 {
-    for (size_t i = 0; i < ctx->n_events; i++) clReleaseEvent(ctx->events[i]);
+    for (size_t i = 0; i < ctx->n_events; i++) {
+        clReleaseEvent(ctx->events[i]);
+        if (ctx->span_start[i]) clReleaseEvent(ctx->span_start[i]);
+        ctx->span_start[i] = NULL;
+    }
     ctx->n_events = 0;
+    if (ctx->pending_start) clReleaseEvent(ctx->pending_start);
+    ctx->pending_start = NULL;
 }
 
 void clkfac_profile_begin(clkfac_context *ctx)
@@ -472,6 +479,28 @@ cl_event *ocl_event_slot(clkfac_context *ctx)
 void ocl_track(clkfac_context *ctx, cl_event *slot)
 {
     if (!slot) return;
+    ctx->span_start[ctx->n_events] = NULL;
+    ctx->event_phase[ctx->n_events] = ctx->cur_phase;
+    ctx->n_events++;
+}
+
+void ocl_span_begin(clkfac_context *ctx)
+{
+    if (!ctx->recording || ctx->n_events >= OCL_MAX_EVENTS) return;
+    if (ctx->pending_start) clReleaseEvent(ctx->pending_start);
+    ctx->pending_start = NULL;
+    if (clEnqueueMarkerWithWaitList(ctx->queue, 0, NULL, &ctx->pending_start) != CL_SUCCESS)
+        ctx->pending_start = NULL;
+}
+
+void ocl_span_end(clkfac_context *ctx)
+{
+    if (!ctx->recording || !ctx->pending_start || ctx->n_events >= OCL_MAX_EVENTS) return;
+    cl_event end = NULL;
+    if (clEnqueueMarkerWithWaitList(ctx->queue, 0, NULL, &end) != CL_SUCCESS) return;
+    ctx->events[ctx->n_events] = end;
+    ctx->span_start[ctx->n_events] = ctx->pending_start;
+    ctx->pending_start = NULL;
     ctx->event_phase[ctx->n_events] = ctx->cur_phase;
     ctx->n_events++;
 }
@@ -489,10 +518,13 @@ clkfac_status clkfac_profile_collect(clkfac_context *ctx, clkfac_profile_entry *
     }
     for (size_t i = 0; i < ctx->n_events; i++) {
         cl_ulong t0 = 0, t1 = 0;
-        if (clGetEventProfilingInfo(ctx->events[i], CL_PROFILING_COMMAND_START, sizeof t0, &t0,
-                                    NULL) != CL_SUCCESS ||
+        /* a span runs from its start marker's completion to its end marker's completion */
+        cl_event from = ctx->span_start[i] ? ctx->span_start[i] : ctx->events[i];
+        cl_profiling_info from_what =
+            ctx->span_start[i] ? CL_PROFILING_COMMAND_END : CL_PROFILING_COMMAND_START;
+        if (clGetEventProfilingInfo(from, from_what, sizeof t0, &t0, NULL) != CL_SUCCESS ||
             clGetEventProfilingInfo(ctx->events[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1,
-                                    NULL) != CL_SUCCESS)
+                                    NULL) != CL_SUCCESS || t1 < t0)
             continue;
         size_t p = (size_t)ctx->event_phase[i];
         if (p < m) {

@@ -34,6 +34,8 @@ struct clkfac_context {
     char phases[CLKFAC_PROFILE_MAX_PHASES][32];
     int n_phases;
     cl_event events[OCL_MAX_EVENTS];
+    cl_event span_start[OCL_MAX_EVENTS]; /* NULL: events[i] is a command timed start..end */
+    cl_event pending_start;              /* marker opened by ocl_span_begin */
     int event_phase[OCL_MAX_EVENTS];
     size_t n_events;
     /* scratch owned by the linalg module (CLBlast temp buffer etc.) */
@@ -71,10 +73,16 @@ clkfac_status ocl_arg(cl_kernel k, cl_uint i, size_t size, const void *value);
 clkfac_status ocl_launch(clkfac_context *ctx, cl_kernel k, cl_uint dims, const size_t *gws,
                          const size_t *lws);
 
-/* For calls that produce an event elsewhere (CLBlast): returns the cl_event* to pass (NULL when
- * not recording) and, after the call, ocl_track() keeps it. */
+/* For single commands enqueued elsewhere (fills, copies): returns the cl_event* to pass (NULL
+ * when not recording) and, after the call, ocl_track() keeps it. */
 cl_event *ocl_event_slot(clkfac_context *ctx);
 void ocl_track(clkfac_context *ctx, cl_event *slot);
+
+/* For library calls that enqueue several commands and report only the last one's event
+ * (CLBlast's indirect GEMM pads, multiplies and copies back): markers before and after, the
+ * span between their completions timed as one command. No-ops when not recording. */
+void ocl_span_begin(clkfac_context *ctx);
+void ocl_span_end(clkfac_context *ctx);
 
 /* Scratch buffer `slot` of at least n floats, owned by the context and reused across calls
  * (grown, never shrunk). Slots are assigned by module so calls never share one in flight:

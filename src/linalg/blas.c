@@ -180,12 +180,11 @@ clkfac_status blas_gemm(clkfac_context *ctx, blas_trans ta, blas_trans tb, size_
         if (e != CL_SUCCESS) return OCL_FAIL(e, "clCreateBuffer(GEMM temp)");
         s->temp_bytes = bytes;
     }
-    cl_event *ev = ocl_event_slot(ctx);
+    ocl_span_begin(ctx);
     r = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, tr(ta), tr(tb), m, n, k, alpha, a,
-                                   a_off, lda, b, b_off, ldb, beta, c, c_off, ldc, &ctx->queue,
-                                   ev, need ? s->temp : NULL);
+                                   a_off, lda, b, b_off, ldb, beta, c, c_off, ldc, &ctx->queue, NULL, need ? s->temp : NULL);
     if (r != CLBlastSuccess) return BLAS_CHECK(r, "Sgemm");
-    ocl_track(ctx, ev);
+    ocl_span_end(ctx);
     return CLKFAC_OK;
 }
 
@@ -197,11 +196,11 @@ clkfac_status blas_syrk(clkfac_context *ctx, blas_uplo uplo, blas_trans ta, size
     blas_state *s = NULL;
     clkfac_status st = blas_prepare(ctx, &s);
     if (st) return st;
-    cl_event *ev = ocl_event_slot(ctx);
+    ocl_span_begin(ctx);
     CLBlastStatusCode r = CLBlastSsyrk(CLBlastLayoutRowMajor, tri(uplo), tr(ta), n, k, alpha, a,
-                                       a_off, lda, beta, c, c_off, ldc, &ctx->queue, ev);
+                                       a_off, lda, beta, c, c_off, ldc, &ctx->queue, NULL);
     if (r != CLBlastSuccess) return BLAS_CHECK(r, "Ssyrk");
-    ocl_track(ctx, ev);
+    ocl_span_end(ctx);
     return CLKFAC_OK;
 }
 
@@ -213,24 +212,24 @@ clkfac_status blas_trsm(clkfac_context *ctx, blas_side side, blas_uplo uplo, bla
     blas_state *s = NULL;
     clkfac_status st = blas_prepare(ctx, &s);
     if (st) return st;
-    cl_event *ev = ocl_event_slot(ctx);
+    ocl_span_begin(ctx);
     CLBlastStatusCode r = CLBlastStrsm(CLBlastLayoutRowMajor,
                                        side == BLAS_RIGHT ? CLBlastSideRight : CLBlastSideLeft,
                                        tri(uplo), tr(ta), CLBlastDiagonalNonUnit, m, n, alpha, a,
-                                       a_off, lda, b, b_off, ldb, &ctx->queue, ev);
+                                       a_off, lda, b, b_off, ldb, &ctx->queue, NULL);
     if (r != CLBlastSuccess) return BLAS_CHECK(r, "Strsm");
-    ocl_track(ctx, ev);
+    ocl_span_end(ctx);
     return CLKFAC_OK;
 }
 
 clkfac_status blas_dot(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
                        size_t y_off, cl_mem out, size_t out_off)
 {
-    cl_event *ev = ocl_event_slot(ctx);
+    ocl_span_begin(ctx);
     CLBlastStatusCode r =
-        CLBlastSdot(n, out, out_off, x, x_off, 1, y, y_off, 1, &ctx->queue, ev);
+        CLBlastSdot(n, out, out_off, x, x_off, 1, y, y_off, 1, &ctx->queue, NULL);
     if (r != CLBlastSuccess) return BLAS_CHECK(r, "Sdot");
-    ocl_track(ctx, ev);
+    ocl_span_end(ctx);
     return CLKFAC_OK;
 }
 
@@ -238,29 +237,29 @@ clkfac_status blas_axpy(clkfac_context *ctx, size_t n, float alpha, cl_mem x, si
                         cl_mem y, size_t y_off)
 {
     if (n == 0) return CLKFAC_OK;
-    cl_event *ev = ocl_event_slot(ctx);
-    CLBlastStatusCode r = CLBlastSaxpy(n, alpha, x, x_off, 1, y, y_off, 1, &ctx->queue, ev);
+    ocl_span_begin(ctx);
+    CLBlastStatusCode r = CLBlastSaxpy(n, alpha, x, x_off, 1, y, y_off, 1, &ctx->queue, NULL);
     if (r != CLBlastSuccess) return BLAS_CHECK(r, "Saxpy");
-    ocl_track(ctx, ev);
+    ocl_span_end(ctx);
     return CLKFAC_OK;
 }
 
 clkfac_status blas_scal(clkfac_context *ctx, size_t n, float alpha, cl_mem x, size_t x_off)
 {
     if (n == 0) return CLKFAC_OK;
-    cl_event *ev = ocl_event_slot(ctx);
-    CLBlastStatusCode r = CLBlastSscal(n, alpha, x, x_off, 1, &ctx->queue, ev);
+    ocl_span_begin(ctx);
+    CLBlastStatusCode r = CLBlastSscal(n, alpha, x, x_off, 1, &ctx->queue, NULL);
     if (r != CLBlastSuccess) return BLAS_CHECK(r, "Sscal");
-    ocl_track(ctx, ev);
+    ocl_span_end(ctx);
     return CLKFAC_OK;
 }
 
 clkfac_status blas_nrm2(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem out,
                         size_t out_off)
 {
-    cl_event *ev = ocl_event_slot(ctx);
-    CLBlastStatusCode r = CLBlastSnrm2(n, out, out_off, x, x_off, 1, &ctx->queue, ev);
+    ocl_span_begin(ctx);
+    CLBlastStatusCode r = CLBlastSnrm2(n, out, out_off, x, x_off, 1, &ctx->queue, NULL);
     if (r != CLBlastSuccess) return BLAS_CHECK(r, "Snrm2");
-    ocl_track(ctx, ev);
+    ocl_span_end(ctx);
     return CLKFAC_OK;
 }
