@@ -4,6 +4,11 @@
 
 #include "clkfac/common.h"
 #include "clkfac/device.h"
+#include "clkfac/env.h"
 #include "clkfac/kfac.h"
+#include "clkfac/linalg.h"
+#include "clkfac/report.h"
+#include "clkfac/rl.h"
+#include "clkfac/npy.h"
 
 #endif
