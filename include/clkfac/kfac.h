@@ -116,26 +116,32 @@ clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, siz
 /* ---- damped inverses ------------------------------------------------------------------------ */
 
 /* out (n, n) = (S + gamma I)^-1 for symmetric S (n, n) by a blocked Cholesky on the device
- * (own diagonal-block kernel + CLBlast TRSM/SYRK/GEMM). gamma is read from the device scalar
- * gamma_buf[gamma_off] (so it can be computed on the device) scaled by gamma_scale. On a
- * non-positive or non-finite pivot the NOT_SPD health flag is raised and out is unchanged. */
+ * (own diagonal-block kernel + CLBlast GEMM/SYRK), full symmetric output. gamma is read from the
+ * device scalar gamma_buf[gamma_off] (so it can be computed on the device) scaled by
+ * gamma_scale; nothing is read back. The lower triangle of S is factored; NaN/Inf anywhere in S
+ * or in gamma raises NONFINITE, a non-positive or non-finite pivot raises NOT_SPD (the detail
+ * names the column); in both cases out is unchanged. Works in context scratch, so out may alias
+ * s. n >= 1 (any size, not only multiples of the block). */
 clkfac_status clkfac_linalg_spd_inverse(clkfac_context *ctx, size_t n, cl_mem s, size_t s_off,
                                         cl_mem gamma_buf, size_t gamma_off, float gamma_scale,
                                         cl_mem out, size_t out_off);
 
 /* Factored Tikhonov damping (K-FAC sec. 6.3):
  *   a_inv (da, da) = (A + pi*sqrt(lambda) I)^-1,  g_inv (dg, dg) = (G + sqrt(lambda)/pi I)^-1,
- *   pi = sqrt((tr A / da) / (tr G / dg)), computed on the device (no host read).
- * If either factorization fails, neither output is written (flag raised as above). */
+ *   pi = sqrt((tr A / da) / (tr G / dg)), computed on the device (no host read). lambda >= 0.
+ * A pi that is not finite and positive (tr G = 0, a NaN trace) raises NONFINITE. If pi or
+ * either factorization fails, neither output is written (flags as above). */
 clkfac_status clkfac_kfac_inverse_tikhonov(clkfac_context *ctx, size_t da, cl_mem a, size_t a_off,
                                            size_t dg, cl_mem g, size_t g_off, float lambda,
                                            cl_mem a_inv, size_t ai_off, cl_mem g_inv,
                                            size_t gi_off);
 
-/* Eigen-decomposition of a symmetric factor S (n, n) on the host (LAPACKE, double precision):
- * q_out (n, n) holds eigenvectors as columns, d_out (n) the eigenvalues with values below
- * clip (reference 1e-6) set to 0. Blocking (reads S, writes q and d). NaN/Inf in S: error
- * CLKFAC_ERR_NONFINITE and nothing written. */
+/* Eigen-decomposition of a symmetric factor S (n, n) on the host (LAPACKE dsyevd, double
+ * precision, of the symmetric part (S + S^T)/2): q_out (n, n) holds eigenvectors as columns
+ * (q[i*n + j] = component i of eigenvector j), d_out (n) the eigenvalues in ascending order with
+ * values below clip (reference 1e-6) set to 0. Blocking (reads S, writes q and d). NaN/Inf in
+ * S: error CLKFAC_ERR_NONFINITE and nothing written; an eigensolver failure:
+ * CLKFAC_ERR_NUMERIC. */
 clkfac_status clkfac_kfac_eigen(clkfac_context *ctx, size_t n, cl_mem s, size_t s_off,
                                 float clip, cl_mem q_out, size_t q_off, cl_mem d_out,
                                 size_t d_off);
@@ -148,7 +154,9 @@ clkfac_status clkfac_kfac_precondition(clkfac_context *ctx, size_t dg, size_t da
                                        size_t dw_off, cl_mem v, size_t v_off);
 
 /* Eigen-damped preconditioning (the ACKTR reference code's rule):
- *   v = Q_G [ (Q_G^T dw Q_A) ./ (d_G d_A^T + lambda) ] Q_A^T. */
+ *   v (dg, da) = Q_G [ (Q_G^T dw Q_A) ./ (d_G d_A^T + lambda) ] Q_A^T,
+ * with qg/dgv and qa/dav as written by clkfac_kfac_eigen and lambda >= 0. A non-finite quotient
+ * (NaN/Inf in dw, Q or d, or a zero denominator) raises NONFINITE and v is left unchanged. */
 clkfac_status clkfac_kfac_precondition_eigen(clkfac_context *ctx, size_t dg, size_t da,
                                              cl_mem qg, size_t qg_off, cl_mem dgv, size_t dg_off,
                                              cl_mem qa, size_t qa_off, cl_mem dav, size_t da_off,

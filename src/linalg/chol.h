@@ -1,0 +1,31 @@
+/* Internal entry points of the device Cholesky inverse (src/linalg/chol.c) for modules that run
+ * several factorizations under one guard (factored Tikhonov damping) and launch the other
+ * kernels of cl/chol.cl. */
+#ifndef CLKFAC_CHOL_INTERNAL_H
+#define CLKFAC_CHOL_INTERNAL_H
+
+#include "cl/ocl.h"
+
+/* dst (n, n) at dst_off = (S + gamma_scale * gamma_buf[gamma_off] I)^-1, full symmetric, for S
+ * (n, n) at s_off. Does not reset the guard and writes dst even on failure (only the flags
+ * say whether it holds a result): dst must be scratch that is copied out with
+ * chol_guarded_copy. Uses scratch slots OCL_SCRATCH_LINALG0, LINALG1 and LINALG3, so dst must be
+ * none of them.
+ * Arguments are expected to be validated already (see chol_check_buffer). */
+clkfac_status chol_inverse_into(clkfac_context *ctx, size_t n, cl_mem s, size_t s_off,
+                                cl_mem gamma_buf, size_t gamma_off, float gamma_scale,
+                                cl_mem dst, size_t dst_off);
+
+/* dst[dst_off .. +n) = src[src_off .. +n) unless the guard is set (util_guarded_copy). */
+clkfac_status chol_guarded_copy(clkfac_context *ctx, size_t n, cl_mem src, size_t src_off,
+                                cl_mem dst, size_t dst_off);
+
+/* The work-group size a kernel was compiled for (reqd_work_group_size), so the host follows
+ * the tunables in cl/chol.cl instead of repeating them. */
+clkfac_status chol_kernel_wg(clkfac_context *ctx, cl_kernel k, size_t *wg);
+
+/* CLKFAC_ERR_INVALID_ARG naming `what` unless buf is set and off + count elements stay
+ * addressable by the kernels' 32-bit indices. */
+clkfac_status chol_check_buffer(const char *what, cl_mem buf, size_t off, size_t count);
+
+#endif
