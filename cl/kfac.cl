@@ -4,30 +4,36 @@
  * health: [0] sticky flags (1 = non-finite), [2] per-operation guard (see cl/util.cl). */
 
 /* p (R, D): R = N*Ho*Wo rows (n, oy, ox), D = C*kh*kw (+1) columns (c, ky, kx[, ones]).
- * Work-item (col, row): neighbouring items write neighbouring columns of one row. */
+ * One work-item per (row, channel) writes that channel's kh*kw contiguous entries (and the
+ * ones column when it has the last channel): index arithmetic once per item, not per element,
+ * and large work-groups (CPU drivers run a work-group as a loop; tiny groups cost more in
+ * overhead than the copy itself). */
 __kernel void kfac_patches(__global const float *x, const uint x_off, __global float *p,
                            const uint p_off, const int C, const int H, const int W,
                            const int kh, const int kw, const int sh, const int sw, const int ph,
                            const int pw, const int dh, const int dw, const int Ho, const int Wo,
                            const int bias, const uint rows)
 {
-    const uint col = get_global_id(0), row = get_global_id(1);
+    const uint idx = get_global_id(0);
+    if (idx >= rows * (uint)C) return;
+    const uint row = idx / (uint)C;
+    const int c = (int)(idx - row * (uint)C);
     const int kk = kh * kw;
     const uint D = (uint)(C * kk + bias);
-    if (col >= D || row >= rows) return;
-    float v = 1.0f;
-    if (col < (uint)(C * kk)) {
-        const int c = (int)col / kk, r = (int)col % kk;
-        const int ky = r / kw, kx = r % kw;
-        const int t = (int)(row % (uint)(Ho * Wo));
-        const int n = (int)(row / (uint)(Ho * Wo));
-        const int oy = t / Wo, ox = t % Wo;
-        const int iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
-        v = (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                ? x[x_off + (((uint)n * (uint)C + (uint)c) * (uint)H + (uint)iy) * (uint)W + (uint)ix]
-                : 0.0f;
+    const int t = (int)(row % (uint)(Ho * Wo));
+    const int n = (int)(row / (uint)(Ho * Wo));
+    const int oy = t / Wo, ox = t % Wo;
+    __global const float *xc = x + x_off + ((uint)n * (uint)C + (uint)c) * (uint)H * (uint)W;
+    __global float *out = p + p_off + row * D + (uint)(c * kk);
+    for (int ky = 0; ky < kh; ky++) {
+        const int iy = oy * sh - ph + ky * dh;
+        const int row_ok = iy >= 0 && iy < H;
+        for (int kx = 0; kx < kw; kx++) {
+            const int ix = ox * sw - pw + kx * dw;
+            out[ky * kw + kx] = (row_ok && ix >= 0 && ix < W) ? xc[iy * W + ix] : 0.0f;
+        }
     }
-    p[p_off + row * D + col] = v;
+    if (bias && c == C - 1) p[p_off + row * D + D - 1] = 1.0f;
 }
 
 /* dst (N*T, K) from src (N, K, T). */

@@ -79,9 +79,8 @@ clkfac_status clkfac_kfac_patches(clkfac_context *ctx, const clkfac_conv_geom *g
     for (cl_uint i = 0; i < 14; i++)
         if ((st = OCL_ARG(k, 4 + i, a[i]))) return st;
     if ((st = OCL_ARG(k, 18, r))) return st;
-    size_t lws[2] = {cols < 16 ? cols : 16, 4};
-    size_t gws[2] = {cols, rows};
-    return ocl_launch(ctx, k, 2, gws, lws);
+    size_t lws = 64, gws = rows * (size_t)g->c;
+    return ocl_launch(ctx, k, 1, &gws, &lws);
 }
 
 clkfac_status clkfac_kfac_nchw_to_rows(clkfac_context *ctx, size_t n, size_t k, size_t t,
