@@ -80,6 +80,15 @@ clkfac_status clkfac_kfac_gram(clkfac_context *ctx, const clkfac_factor_options 
                                size_t rows, size_t cols, size_t ld, float alpha, cl_mem x,
                                size_t x_off, cl_mem out, size_t out_off);
 
+/* out (d0+1, d0+1) = alpha * [X 1]^T [X 1] for X (rows, d0) with leading dimension ld: the
+ * homogeneous (bias) factor without materializing the ones column. The d0 x d0 block is a
+ * GEMM/SYRK over X (a tile-friendly size such as 256 instead of 257); the border is a column sum.
+ * Subsampling as in clkfac_kfac_gram. */
+clkfac_status clkfac_kfac_gram_homogeneous(clkfac_context *ctx,
+                                           const clkfac_factor_options *opts, size_t rows,
+                                           size_t d0, size_t ld, float alpha, cl_mem x,
+                                           size_t x_off, cl_mem out, size_t out_off);
+
 /* Conv factors from the layer input x (N, C, H, W) and output gradients gy (N, K, H_out, W_out):
  * a_out (D, D) with D = C*kh*kw + bias, g_out (K, K), scaled as in the header comment. Uses the
  * context's scratch for the patch matrix. Either output may be NULL to skip it. */

@@ -99,22 +99,10 @@ clkfac_status clkfac_kfac_nchw_to_rows(clkfac_context *ctx, size_t n, size_t k, 
     return ocl_launch(ctx, kr, 2, gws, NULL);
 }
 
-static clkfac_status mirror_upper(clkfac_context *ctx, size_t n, cl_mem a, size_t a_off)
-{
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "util", "util_mirror_upper", &k);
-    if (st) return st;
-    cl_uint nn = U32(n), ao = U32(a_off), ld = U32(n);
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, a)) || (st = OCL_ARG(k, 2, ao)) ||
-        (st = OCL_ARG(k, 3, ld)))
-        return st;
-    size_t gws[2] = {n, n};
-    return ocl_launch(ctx, k, 2, gws, NULL);
-}
-
-clkfac_status clkfac_kfac_gram(clkfac_context *ctx, const clkfac_factor_options *opts,
-                               size_t rows, size_t cols, size_t ld, float alpha, cl_mem x,
-                               size_t x_off, cl_mem out, size_t out_off)
+/* out (cols, cols) with leading dimension ldc = alpha * X^T X over the rows used. */
+static clkfac_status gram_ld(clkfac_context *ctx, const clkfac_factor_options *opts, size_t rows,
+                             size_t cols, size_t ld, float alpha, cl_mem x, size_t x_off,
+                             cl_mem out, size_t out_off, size_t ldc)
 {
     clkfac_factor_options defaults = CLKFAC_FACTOR_OPTIONS_INIT;
     if (!opts) opts = &defaults;
@@ -134,13 +122,54 @@ clkfac_status clkfac_kfac_gram(clkfac_context *ctx, const clkfac_factor_options 
         algo = strcmp(ctx->info.type, "CPU") == 0 ? CLKFAC_GRAM_GEMM : CLKFAC_GRAM_SYRK;
     if (algo == CLKFAC_GRAM_GEMM)
         return blas_gemm(ctx, BLAS_T, BLAS_N, cols, cols, used, a, x, x_off, ld * stride, x,
-                         x_off, ld * stride, 0.0f, out, out_off, cols);
+                         x_off, ld * stride, 0.0f, out, out_off, ldc);
     if (algo != CLKFAC_GRAM_SYRK)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "gram algorithm %d; expected AUTO, GEMM or SYRK",
                          (int)algo);
     clkfac_status st = blas_syrk(ctx, BLAS_UPPER, BLAS_T, cols, used, a, x, x_off, ld * stride,
-                                 0.0f, out, out_off, cols);
-    return st ? st : mirror_upper(ctx, cols, out, out_off);
+                                 0.0f, out, out_off, ldc);
+    if (st) return st;
+    cl_kernel k;
+    if ((st = ocl_kernel(ctx, "util", "util_mirror_upper", &k))) return st;
+    cl_uint nn = U32(cols), ao = U32(out_off), l = U32(ldc);
+    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, out)) || (st = OCL_ARG(k, 2, ao)) ||
+        (st = OCL_ARG(k, 3, l)))
+        return st;
+    size_t gws[2] = {cols, cols};
+    return ocl_launch(ctx, k, 2, gws, NULL);
+}
+
+clkfac_status clkfac_kfac_gram(clkfac_context *ctx, const clkfac_factor_options *opts,
+                               size_t rows, size_t cols, size_t ld, float alpha, cl_mem x,
+                               size_t x_off, cl_mem out, size_t out_off)
+{
+    return gram_ld(ctx, opts, rows, cols, ld, alpha, x, x_off, out, out_off, cols);
+}
+
+clkfac_status clkfac_kfac_gram_homogeneous(clkfac_context *ctx,
+                                           const clkfac_factor_options *opts, size_t rows,
+                                           size_t d0, size_t ld, float alpha, cl_mem x,
+                                           size_t x_off, cl_mem out, size_t out_off)
+{
+    size_t D = d0 + 1;
+    clkfac_status st;
+    if ((st = check_u32(D * D + out_off, "factor size")) ||
+        (st = check_u32(rows * ld + x_off, "input size")))
+        return st;
+    if (d0 > 0 && (st = gram_ld(ctx, opts, rows, d0, ld, alpha, x, x_off, out, out_off, D)))
+        return st;
+    size_t stride = opts && opts->row_stride ? opts->row_stride : 1;
+    size_t used = (rows + stride - 1) / stride;
+    float a = alpha * (float)((double)rows / (double)used);
+    cl_kernel k;
+    if ((st = ocl_kernel(ctx, "kfac", "kfac_homogeneous_border", &k))) return st;
+    cl_uint xo = U32(x_off), l = U32(ld * stride), u = U32(used), d = U32(d0), oo = U32(out_off);
+    if ((st = OCL_ARG(k, 0, x)) || (st = OCL_ARG(k, 1, xo)) || (st = OCL_ARG(k, 2, l)) ||
+        (st = OCL_ARG(k, 3, u)) || (st = OCL_ARG(k, 4, d)) || (st = OCL_ARG(k, 5, a)) ||
+        (st = OCL_ARG(k, 6, out)) || (st = OCL_ARG(k, 7, oo)))
+        return st;
+    size_t gws = D, lws = 64;
+    return ocl_launch(ctx, k, 1, &gws, &lws);
 }
 
 clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_options *opts,
@@ -158,8 +187,11 @@ clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_
     if (a_out) {
         if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC0, rows * cols, &scratch)) ||
             (st = clkfac_kfac_patches(ctx, g, x, x_off, scratch, 0)) ||
-            (st = clkfac_kfac_gram(ctx, opts, rows, cols, cols, 1.0f / (float)g->n, scratch, 0,
-                                   a_out, a_off)))
+            (st = g->bias ? clkfac_kfac_gram_homogeneous(ctx, opts, rows, cols - 1, cols,
+                                                         1.0f / (float)g->n, scratch, 0, a_out,
+                                                         a_off)
+                          : clkfac_kfac_gram(ctx, opts, rows, cols, cols, 1.0f / (float)g->n,
+                                             scratch, 0, a_out, a_off)))
             return st;
     }
     if (g_out) {
@@ -186,16 +218,10 @@ clkfac_status clkfac_kfac_dense_factors(clkfac_context *ctx, const clkfac_factor
     if (a_out && !bias &&
         (st = clkfac_kfac_gram(ctx, opts, n, d, d, inv_n, x, x_off, a_out, a_off)))
         return st;
-    if (a_out && bias) {
-        /* a dense input is a 1x1 convolution over a 1x1 image: reuse the patch kernel to
-         * append the homogeneous column */
-        clkfac_conv_geom g = {(int)n, (int)d, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1};
-        cl_mem xh = NULL;
-        if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC0, n * (d + 1), &xh)) ||
-            (st = clkfac_kfac_patches(ctx, &g, x, x_off, xh, 0)) ||
-            (st = clkfac_kfac_gram(ctx, opts, n, d + 1, d + 1, inv_n, xh, 0, a_out, a_off)))
-            return st;
-    }
+    /* the ones column never materializes: its border of A is a column sum */
+    if (a_out && bias &&
+        (st = clkfac_kfac_gram_homogeneous(ctx, opts, n, d, d, inv_n, x, x_off, a_out, a_off)))
+        return st;
     if (g_out && (st = clkfac_kfac_gram(ctx, opts, n, k, k, inv_n, gy, gy_off, g_out, g_off)))
         return st;
     return CLKFAC_OK;
