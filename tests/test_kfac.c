@@ -228,6 +228,31 @@ static void test_kronecker_exact_for_one_example(void **state)
     clkfac_buffer_free(dx); clkfac_buffer_free(dgy); clkfac_buffer_free(a_d); clkfac_buffer_free(g_d);
 }
 
+static void test_nan_input_raises_flag(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    TH_OK(clkfac_context_check(ctx));
+    float x[2 * 3 * 5 * 5], gy[2 * 4 * 3 * 3];
+    th_rng rng = {8};
+    th_fill_normal(&rng, x, sizeof x / 4, 1);
+    th_fill_normal(&rng, gy, sizeof gy / 4, 1);
+    x[17] = NAN;
+    clkfac_conv_geom g = {2, 3, 5, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1};
+    cl_mem dx = th_upload(x, sizeof x / 4), dgy = th_upload(gy, sizeof gy / 4);
+    cl_mem a = th_alloc(76 * 76, 0), gf = th_alloc(36 * 36, 0);
+    TH_OK(clkfac_kfac_conv_factors(ctx, NULL, &g, 4, dx, 0, dgy, 0, a, 0, gf, 0));
+    assert_int_equal(clkfac_context_check(ctx), CLKFAC_ERR_NONFINITE);
+    x[17] = 0;
+    gy[3] = INFINITY;
+    TH_OK(clkfac_buffer_write(ctx, dx, 0, x, sizeof x / 4));
+    TH_OK(clkfac_buffer_write(ctx, dgy, 0, gy, sizeof gy / 4));
+    TH_OK(clkfac_kfac_dense_factors(ctx, NULL, 2, 75, 36, 1, dx, 0, dgy, 0, a, 0, gf, 0));
+    assert_int_equal(clkfac_context_check(ctx), CLKFAC_ERR_NONFINITE);
+    clkfac_buffer_free(dx); clkfac_buffer_free(dgy); clkfac_buffer_free(a); clkfac_buffer_free(gf);
+}
+
 static void test_nchw_to_rows(void **state)
 {
     (void)state;
@@ -370,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_dense_factors_and_subsampling),
         cmocka_unit_test(test_kronecker_exact_for_one_example),
         cmocka_unit_test(test_nchw_to_rows),
+        cmocka_unit_test(test_nan_input_raises_flag),
         cmocka_unit_test(test_ema_first_cold_decay_and_nan_guard),
         cmocka_unit_test(test_precondition_and_trust_region),
         cmocka_unit_test(test_trust_region_small_q_and_nan),

@@ -91,14 +91,15 @@ clkfac_status clkfac_kfac_gram_homogeneous(clkfac_context *ctx,
 
 /* Conv factors from the layer input x (N, C, H, W) and output gradients gy (N, K, H_out, W_out):
  * a_out (D, D) with D = C*kh*kw + bias, g_out (K, K), scaled as in the header comment. Uses the
- * context's scratch for the patch matrix. Either output may be NULL to skip it. */
+ * context's scratch for the patch matrix. Either output may be NULL to skip it. NaN/Inf in the
+ * inputs (seen in the factors) raises the NONFINITE health flag. */
 clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_options *opts,
                                        const clkfac_conv_geom *g, int k, cl_mem x, size_t x_off,
                                        cl_mem gy, size_t gy_off, cl_mem a_out, size_t a_off,
                                        cl_mem g_out, size_t g_off);
 
 /* Dense factors from x (N, D) and per-example output gradients gy (N, K): a_out (D+bias, D+bias)
- * and g_out (K, K). Either output may be NULL. */
+ * and g_out (K, K). Either output may be NULL. NaN/Inf raises the NONFINITE health flag. */
 clkfac_status clkfac_kfac_dense_factors(clkfac_context *ctx, const clkfac_factor_options *opts,
                                         size_t n, size_t d, size_t k, int bias, cl_mem x,
                                         size_t x_off, cl_mem gy, size_t gy_off, cl_mem a_out,

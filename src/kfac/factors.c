@@ -172,6 +172,19 @@ clkfac_status clkfac_kfac_gram_homogeneous(clkfac_context *ctx,
     return ocl_launch(ctx, k, 1, &gws, &lws);
 }
 
+static clkfac_status check_finite(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off)
+{
+    cl_kernel k;
+    clkfac_status st = ocl_kernel(ctx, "util", "util_check_finite", &k);
+    if (st) return st;
+    cl_uint nn = U32(n), xo = U32(x_off);
+    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, xo)) ||
+        (st = OCL_ARG(k, 3, ctx->health)))
+        return st;
+    size_t lws = 64;
+    return ocl_launch(ctx, k, 1, &n, &lws);
+}
+
 clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_options *opts,
                                        const clkfac_conv_geom *g, int k, cl_mem x, size_t x_off,
                                        cl_mem gy, size_t gy_off, cl_mem a_out, size_t a_off,
@@ -202,6 +215,9 @@ clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_
                                    (float)(1.0 / (double)rows), scratch, 0, g_out, g_off)))
             return st;
     }
+    /* NaN/Inf in x or gy shows in the factors: raise the flag for clkfac_context_check */
+    if (a_out && (st = check_finite(ctx, cols * cols, a_out, a_off))) return st;
+    if (g_out && (st = check_finite(ctx, (size_t)k * (size_t)k, g_out, g_off))) return st;
     return CLKFAC_OK;
 }
 
@@ -224,21 +240,12 @@ clkfac_status clkfac_kfac_dense_factors(clkfac_context *ctx, const clkfac_factor
         return st;
     if (g_out && (st = clkfac_kfac_gram(ctx, opts, n, k, k, inv_n, gy, gy_off, g_out, g_off)))
         return st;
+    size_t da = d + (bias ? 1 : 0);
+    if (a_out && (st = check_finite(ctx, da * da, a_out, a_off))) return st;
+    if (g_out && (st = check_finite(ctx, k * k, g_out, g_off))) return st;
     return CLKFAC_OK;
 }
 
-static clkfac_status check_finite(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off)
-{
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "util", "util_check_finite", &k);
-    if (st) return st;
-    cl_uint nn = U32(n), xo = U32(x_off);
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, xo)) ||
-        (st = OCL_ARG(k, 3, ctx->health)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &n, &lws);
-}
 
 clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, size_t n, cl_mem s,
                                      size_t s_off, cl_mem s_new, size_t new_off)

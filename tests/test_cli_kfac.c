@@ -1,0 +1,602 @@
+/* `clkfac kfac` end to end: runs the built program on .npy inputs written here and checks A, G
+ * and precond.npy against double-precision references computed in this file (im2col patches,
+ * factored Tikhonov, and the eigen rule as the damped Kronecker system), plus the exit codes and
+ * messages of bad input (2) and NaN data (1), and that failures leave no output files. */
+/* ctest-labels: unit device */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char g_dir[] = "/tmp/clkfac-cli-kfac-XXXXXX";
+static char g_err[8192]; /* stderr of the last run */
+static char g_out[8192]; /* stdout of the last run */
+
+static const char *tpath(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
+    return buf[k];
+}
+
+static int setup(void **state)
+{
+    if (!mkdtemp(g_dir)) return -1;
+    return th_group_setup(state);
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    if (system(cmd) != 0) return -1;
+    return th_group_teardown(state);
+}
+
+/* Skips with a reason when the program under test was not given to us. */
+#define REQUIRE_BIN()                                                                       \
+    do {                                                                                    \
+        if (!getenv("CLKFAC_BIN")) {                                                        \
+            print_message("SKIP %s: CLKFAC_BIN is not set (run through ctest)\n", __func__); \
+            skip();                                                                         \
+        }                                                                                   \
+    } while (0)
+
+static void slurp(const char *path, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Runs "$CLKFAC_BIN kfac <args>" and returns its exit code; stdout/stderr land in g_out/g_err
+ * and are echoed so a failing run explains itself in the test log. */
+static int run_kfac(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' kfac %s > '%s/stdout.txt' 2> '%s/stderr.txt'",
+             getenv("CLKFAC_BIN"), args, g_dir, g_dir);
+    int rc = system(cmd);
+    slurp(tpath("stdout.txt"), g_out, sizeof g_out);
+    slurp(tpath("stderr.txt"), g_err, sizeof g_err);
+    int code = (rc != -1 && WIFEXITED(rc)) ? WEXITSTATUS(rc) : -1;
+    /* stdout is shortened: --help would flood the log (and cmocka's message buffer) */
+    print_message("  $ clkfac kfac %s\n  -> exit %d%s%.300s%s%s%s\n", args, code,
+                  g_out[0] ? "\n  " : "", g_out, strlen(g_out) > 300 ? "...\n" : "",
+                  g_err[0] ? "  " : "", g_err);
+    return code;
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static void expect_err(const char *needle)
+{
+    if (!strstr(g_err, needle)) fail_msg("stderr lacks '%s': %s", needle, g_err);
+}
+
+static void write_npy(const char *name, const float *x, int ndim, const size_t *shape)
+{
+    TH_OK(clkfac_npy_write(tpath(name), x, ndim, shape));
+}
+
+static void read_check_shape(clkfac_array *a, const char *path, int ndim, const size_t *shape)
+{
+    TH_OK(clkfac_npy_read(a, path));
+    assert_int_equal(a->ndim, ndim);
+    for (int i = 0; i < ndim; i++) assert_int_equal(a->shape[i], shape[i]);
+}
+
+/* ---- double references ----------------------------------------------------------------------- */
+
+typedef struct conv_case {
+    size_t n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw;
+    int bias;
+} conv_case;
+
+static size_t out_dim(size_t in, size_t k, size_t s, size_t p, size_t d)
+{
+    return (in + 2 * p - (d * (k - 1) + 1)) / s + 1;
+}
+
+/* A = (1/N) P_H^T P_H with P_H rows (n, oy, ox), columns (c, ky, kx) then ones if bias. */
+static double *ref_conv_a(const conv_case *q, const float *x)
+{
+    size_t ho = out_dim(q->h, q->kh, q->sh, q->ph, q->dh);
+    size_t wo = out_dim(q->w, q->kw, q->sw, q->pw, q->dw);
+    size_t cols = q->c * q->kh * q->kw + (size_t)q->bias, rows = q->n * ho * wo;
+    double *p = calloc(rows * cols, sizeof *p);
+    double *a = calloc(cols * cols, sizeof *a);
+    for (size_t n = 0; n < q->n; n++)
+        for (size_t oy = 0; oy < ho; oy++)
+            for (size_t ox = 0; ox < wo; ox++) {
+                double *row = p + ((n * ho + oy) * wo + ox) * cols;
+                for (size_t c = 0; c < q->c; c++)
+                    for (size_t ky = 0; ky < q->kh; ky++)
+                        for (size_t kx = 0; kx < q->kw; kx++) {
+                            long iy = (long)(oy * q->sh + ky * q->dh) - (long)q->ph;
+                            long ix = (long)(ox * q->sw + kx * q->dw) - (long)q->pw;
+                            double v = 0.0;
+                            if (iy >= 0 && ix >= 0 && iy < (long)q->h && ix < (long)q->w)
+                                v = x[((n * q->c + c) * q->h + (size_t)iy) * q->w + (size_t)ix];
+                            row[(c * q->kh + ky) * q->kw + kx] = v;
+                        }
+                if (q->bias) row[cols - 1] = 1.0;
+            }
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < cols; i++)
+            for (size_t j = 0; j < cols; j++)
+                a[i * cols + j] += p[r * cols + i] * p[r * cols + j] / (double)q->n;
+    free(p);
+    return a;
+}
+
+/* G = (1/(N*T)) sum over n, t of g[n,:,t] g[n,:,t]^T, g (N, K, T). */
+static double *ref_conv_g(size_t n, size_t k, size_t t, const float *g)
+{
+    double *out = calloc(k * k, sizeof *out);
+    for (size_t e = 0; e < n; e++)
+        for (size_t l = 0; l < t; l++)
+            for (size_t i = 0; i < k; i++)
+                for (size_t j = 0; j < k; j++)
+                    out[i * k + j] += (double)g[(e * k + i) * t + l] * g[(e * k + j) * t + l] /
+                                      (double)(n * t);
+    return out;
+}
+
+/* A = (1/N) x_H^T x_H (x_H = [x 1] with bias), G = (1/N) g^T g. */
+static double *ref_dense_gram(size_t n, size_t d, int bias, const float *x)
+{
+    size_t m = d + (size_t)bias;
+    double *out = calloc(m * m, sizeof *out);
+    for (size_t e = 0; e < n; e++)
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < m; j++) {
+                double xi = i < d ? x[e * d + i] : 1.0, xj = j < d ? x[e * d + j] : 1.0;
+                out[i * m + j] += xi * xj / (double)n;
+            }
+    return out;
+}
+
+/* Solves S y = b in place for SPD S (n, n) by Cholesky (S is copied); returns 0 if not SPD. */
+static int spd_solve(size_t n, const double *s, double *b)
+{
+    double *l = malloc(n * n * sizeof *l);
+    memcpy(l, s, n * n * sizeof *l);
+    for (size_t j = 0; j < n; j++) {
+        double d = l[j * n + j];
+        for (size_t k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+        if (!(d > 0)) {
+            free(l);
+            return 0;
+        }
+        l[j * n + j] = sqrt(d);
+        for (size_t i = j + 1; i < n; i++) {
+            double v = l[i * n + j];
+            for (size_t k = 0; k < j; k++) v -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = v / l[j * n + j];
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < i; k++) b[i] -= l[i * n + k] * b[k];
+        b[i] /= l[i * n + i];
+    }
+    for (size_t i = n; i-- > 0;) {
+        for (size_t k = i + 1; k < n; k++) b[i] -= l[k * n + i] * b[k];
+        b[i] /= l[i * n + i];
+    }
+    free(l);
+    return 1;
+}
+
+/* Factored Tikhonov: V = G_d^-1 dW A_d^-1, A_d = A + pi sqrt(l) I, G_d = G + sqrt(l)/pi I,
+ * pi = sqrt((tr A/da) / (tr G/dg)). dw (dg, da). */
+static double *ref_tikhonov(size_t da, const double *a, size_t dg, const double *g,
+                            const float *dw, double lambda)
+{
+    double tra = 0, trg = 0;
+    for (size_t i = 0; i < da; i++) tra += a[i * da + i];
+    for (size_t i = 0; i < dg; i++) trg += g[i * dg + i];
+    double pi = sqrt((tra / (double)da) / (trg / (double)dg));
+    double *ad = malloc(da * da * sizeof *ad), *gd = malloc(dg * dg * sizeof *gd);
+    memcpy(ad, a, da * da * sizeof *ad);
+    memcpy(gd, g, dg * dg * sizeof *gd);
+    for (size_t i = 0; i < da; i++) ad[i * da + i] += pi * sqrt(lambda);
+    for (size_t i = 0; i < dg; i++) gd[i * dg + i] += sqrt(lambda) / pi;
+    double *v = malloc(dg * da * sizeof *v), *col = malloc(dg * sizeof *col);
+    /* rows of X = dW A_d^-1: A_d symmetric, so each row solves A_d x = dw_row */
+    for (size_t r = 0; r < dg; r++) {
+        for (size_t j = 0; j < da; j++) v[r * da + j] = dw[r * da + j];
+        assert_true(spd_solve(da, ad, v + r * da));
+    }
+    /* columns of V = G_d^-1 X */
+    for (size_t j = 0; j < da; j++) {
+        for (size_t r = 0; r < dg; r++) col[r] = v[r * da + j];
+        assert_true(spd_solve(dg, gd, col));
+        for (size_t r = 0; r < dg; r++) v[r * da + j] = col[r];
+    }
+    free(ad);
+    free(gd);
+    free(col);
+    return v;
+}
+
+/* The eigen rule v = Q_G [(Q_G^T dW Q_A) ./ (d_G d_A^T + l)] Q_A^T equals, when no eigenvalue is
+ * clipped, the solution of (G (x) A + l I) vec(V) = vec(dW) with V row-major: an independent
+ * check that needs no eigensolver here. */
+static double *ref_eigen(size_t da, const double *a, size_t dg, const double *g, const float *dw,
+                         double lambda)
+{
+    size_t m = dg * da;
+    double *s = malloc(m * m * sizeof *s), *v = malloc(m * sizeof *v);
+    for (size_t i = 0; i < dg; i++)
+        for (size_t j = 0; j < da; j++)
+            for (size_t k = 0; k < dg; k++)
+                for (size_t l = 0; l < da; l++)
+                    s[(i * da + j) * m + k * da + l] =
+                        g[i * dg + k] * a[j * da + l] + ((i == k && j == l) ? lambda : 0.0);
+    for (size_t i = 0; i < m; i++) v[i] = dw[i];
+    assert_true(spd_solve(m, s, v));
+    free(s);
+    return v;
+}
+
+/* ---- success cases ------------------------------------------------------------------------- */
+
+static void run_conv_case(const conv_case *q, int with_dw, double lambda, uint64_t seed)
+{
+    th_rng r = {seed};
+    size_t ho = out_dim(q->h, q->kh, q->sh, q->ph, q->dh);
+    size_t wo = out_dim(q->w, q->kw, q->sw, q->pw, q->dw);
+    size_t da = q->c * q->kh * q->kw + (size_t)q->bias, dg = q->k;
+    size_t xs[4] = {q->n, q->c, q->h, q->w}, gs[4] = {q->n, q->k, ho, wo}, ws[2] = {dg, da};
+    size_t nx = q->n * q->c * q->h * q->w, ng = q->n * q->k * ho * wo;
+    float *x = malloc(nx * sizeof *x), *g = malloc(ng * sizeof *g), *dw = malloc(dg * da * 4);
+    th_fill_normal(&r, x, nx, 1.0f);
+    th_fill_normal(&r, g, ng, 0.5f);
+    th_fill_normal(&r, dw, dg * da, 1.0f);
+    write_npy("x.npy", x, 4, xs);
+    write_npy("g.npy", g, 4, gs);
+    write_npy("dw.npy", dw, 2, ws);
+
+    char args[2048], outdir[300];
+    snprintf(outdir, sizeof outdir, "%s/conv-out-%llu/nested", g_dir, (unsigned long long)seed);
+    snprintf(args, sizeof args,
+             "--layer conv --in-channels %zu --out-channels %zu --kernel %zux%zu --stride %zux%zu "
+             "--padding %zux%zu --dilation %zu%s --activations '%s' --output-grads '%s' %s%s%s "
+             "--damping %g --out '%s'",
+             q->c, q->k, q->kh, q->kw, q->sh, q->sw, q->ph, q->pw, q->dh, q->bias ? " --bias" : "",
+             tpath("x.npy"), tpath("g.npy"), with_dw ? "--weight-grad '" : "",
+             with_dw ? tpath("dw.npy") : "", with_dw ? "'" : "", lambda, outdir);
+    if (!with_dw) {
+        /* --damping without --weight-grad is refused, so drop it for this run */
+        char *d = strstr(args, " --damping");
+        char *o = strstr(args, " --out ");
+        memmove(d, o, strlen(o) + 1);
+    }
+    assert_int_equal(run_kfac(args), 0);
+
+    char pa[400], pg[400], pv[400];
+    snprintf(pa, sizeof pa, "%s/A.npy", outdir);
+    snprintf(pg, sizeof pg, "%s/G.npy", outdir);
+    snprintf(pv, sizeof pv, "%s/precond.npy", outdir);
+    size_t sa[2] = {da, da}, sg[2] = {dg, dg};
+    clkfac_array A, G, V;
+    read_check_shape(&A, pa, 2, sa);
+    read_check_shape(&G, pg, 2, sg);
+    double *ra = ref_conv_a(q, x), *rg = ref_conv_g(q->n, q->k, ho * wo, g);
+    /* elementwise |got - ref| <= atol + rtol |ref|: float32 sums of a few hundred products */
+    th_assert_close(A.data, ra, da * da, 1e-4, 1e-4, "A");
+    th_assert_close(G.data, rg, dg * dg, 1e-5, 1e-4, "G");
+    if (with_dw) {
+        read_check_shape(&V, pv, 2, ws);
+        double *rv = ref_tikhonov(da, ra, dg, rg, dw, lambda);
+        /* normalized error: the solves amplify float32 rounding by the condition number */
+        double e = th_nrm_err(V.data, rv, dg * da);
+        print_message("  precond normalized error %.3g\n", e);
+        assert_true(e < 1e-6);
+        free(rv);
+        clkfac_array_free(&V);
+    } else {
+        assert_false(exists(pv));
+    }
+    free(ra);
+    free(rg);
+    clkfac_array_free(&A);
+    clkfac_array_free(&G);
+    free(x);
+    free(g);
+    free(dw);
+}
+
+static void test_conv_bias_stride_padding(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    TH_REQUIRE_DEVICE();
+    /* non-square kernel and stride, padding, odd sizes, bias: every indexing path at once */
+    conv_case q = {3, 2, 7, 6, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1};
+    run_conv_case(&q, 1, 0.01, 11);
+}
+
+static void test_conv_dilation_factors_only(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    TH_REQUIRE_DEVICE();
+    conv_case q = {2, 3, 8, 9, 5, 3, 3, 1, 2, 2, 0, 2, 2, 0};
+    run_conv_case(&q, 0, 0.01, 12);
+}
+
+static void run_dense_case(int bias, const char *method, double lambda, uint64_t seed)
+{
+    th_rng r = {seed};
+    const size_t n = 24, d = 5, k = 3, da = d + (size_t)bias;
+    float x[24 * 5], g[24 * 3], dw[3 * 6];
+    th_fill_normal(&r, x, n * d, 1.0f);
+    th_fill_normal(&r, g, n * k, 1.0f);
+    th_fill_normal(&r, dw, k * da, 1.0f);
+    size_t xs[2] = {n, d}, gs[2] = {n, k}, ws[2] = {k, da};
+    write_npy("dx.npy", x, 2, xs);
+    write_npy("dg.npy", g, 2, gs);
+    write_npy("ddw.npy", dw, 2, ws);
+    char args[2048], outdir[300];
+    snprintf(outdir, sizeof outdir, "%s/dense-%s-%d", g_dir, method, bias);
+    snprintf(args, sizeof args,
+             "--layer dense --in-features %zu --out-features %zu%s --activations '%s' "
+             "--output-grads '%s' --weight-grad '%s' --damping %g --method %s --out '%s'",
+             d, k, bias ? " --bias" : "", tpath("dx.npy"), tpath("dg.npy"), tpath("ddw.npy"),
+             lambda, method, outdir);
+    assert_int_equal(run_kfac(args), 0);
+    char pa[400], pg[400], pv[400];
+    snprintf(pa, sizeof pa, "%s/A.npy", outdir);
+    snprintf(pg, sizeof pg, "%s/G.npy", outdir);
+    snprintf(pv, sizeof pv, "%s/precond.npy", outdir);
+    size_t sa[2] = {da, da}, sg[2] = {k, k};
+    clkfac_array A, G, V;
+    read_check_shape(&A, pa, 2, sa);
+    read_check_shape(&G, pg, 2, sg);
+    read_check_shape(&V, pv, 2, ws);
+    double *ra = ref_dense_gram(n, d, bias, x), *rg = ref_dense_gram(n, k, 0, g);
+    th_assert_close(A.data, ra, da * da, 1e-5, 1e-4, "A");
+    th_assert_close(G.data, rg, k * k, 1e-5, 1e-4, "G");
+    double *rv = !strcmp(method, "eigen") ? ref_eigen(da, ra, k, rg, dw, lambda)
+                                          : ref_tikhonov(da, ra, k, rg, dw, lambda);
+    double e = th_nrm_err(V.data, rv, k * da);
+    print_message("  precond (%s) normalized error %.3g\n", method, e);
+    assert_true(e < 1e-6);
+    free(ra);
+    free(rg);
+    free(rv);
+    clkfac_array_free(&A);
+    clkfac_array_free(&G);
+    clkfac_array_free(&V);
+}
+
+static void test_dense_tikhonov(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    TH_REQUIRE_DEVICE();
+    run_dense_case(1, "tikhonov", 0.03, 21);
+}
+
+static void test_dense_eigen(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    TH_REQUIRE_DEVICE();
+    /* N = 24 > D + 1, so A and G are full rank and the 1e-6 clip never applies */
+    run_dense_case(1, "eigen", 0.05, 22);
+}
+
+/* ---- usage errors (exit 2, no device needed) ------------------------------------------------ */
+
+/* Good inputs for a conv layer C=2 -> K=3, 3x3 kernel on (2,2,5,5): g must be (2,3,3,3). */
+static void write_good_conv_inputs(void)
+{
+    th_rng r = {5};
+    float x[2 * 2 * 5 * 5], g[2 * 3 * 3 * 3], dw[3 * 18];
+    th_fill_normal(&r, x, sizeof x / sizeof x[0], 1.0f);
+    th_fill_normal(&r, g, sizeof g / sizeof g[0], 1.0f);
+    th_fill_normal(&r, dw, sizeof dw / sizeof dw[0], 1.0f);
+    size_t xs[4] = {2, 2, 5, 5}, gs[4] = {2, 3, 3, 3}, ws[2] = {3, 18};
+    write_npy("ux.npy", x, 4, xs);
+    write_npy("ug.npy", g, 4, gs);
+    write_npy("udw.npy", dw, 2, ws);
+}
+
+static const char *conv_args(const char *x, const char *g, const char *extra)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof buf,
+             "--layer conv --in-channels 2 --out-channels 3 --kernel 3 --activations '%s' "
+             "--output-grads '%s' %s",
+             tpath(x), tpath(g), extra);
+    return buf;
+}
+
+static void test_usage_wrong_dtype(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    write_good_conv_inputs();
+    /* an int32 file built by hand (the writer only makes float32) */
+    FILE *f = fopen(tpath("int.npy"), "wb");
+    assert_non_null(f);
+    const char *h = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2, 5, 5), }";
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
+    fwrite(pre, 1, 10, f);
+    fprintf(f, "%-117s\n", h);
+    int zero[100] = {0};
+    fwrite(zero, 4, 100, f);
+    fclose(f);
+    char extra[400];
+    snprintf(extra, sizeof extra, "--out '%s'", tpath("never1"));
+    assert_int_equal(run_kfac(conv_args("int.npy", "ug.npy", extra)), 2);
+    expect_err(tpath("int.npy"));
+    expect_err("'<i4'");
+    expect_err("'<f4'");
+    assert_false(exists(tpath("never1")));
+}
+
+static void test_usage_mismatched_g_shape(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    write_good_conv_inputs();
+    /* g for a 4-channel layer where --out-channels says 3 */
+    float g[2 * 4 * 3 * 3] = {0};
+    size_t gs[4] = {2, 4, 3, 3};
+    write_npy("badg.npy", g, 4, gs);
+    char extra[400];
+    snprintf(extra, sizeof extra, "--out '%s'", tpath("never2"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "badg.npy", extra)), 2);
+    expect_err(tpath("badg.npy"));
+    expect_err("has shape (2,4,3,3)");
+    expect_err("--out-channels 3 with input (2,2,5,5), kernel 3x3, stride 1, padding 0 needs "
+               "(2,3,3,3)");
+    assert_false(exists(tpath("never2")));
+
+    /* a dw whose width misses the bias column */
+    snprintf(extra, sizeof extra, "--bias --weight-grad '%s' --out '%s'", tpath("udw.npy"),
+             tpath("never2"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("has shape (3,18)");
+    expect_err("(3,19)");
+    assert_false(exists(tpath("never2")));
+}
+
+static void test_usage_truncated_file(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    write_good_conv_inputs();
+    /* cut the last 10 bytes of a valid file */
+    FILE *f = fopen(tpath("ux.npy"), "rb");
+    assert_non_null(f);
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    f = fopen(tpath("cut.npy"), "wb");
+    fwrite(buf, 1, n - 10, f);
+    fclose(f);
+    char extra[400];
+    snprintf(extra, sizeof extra, "--out '%s'", tpath("never3"));
+    assert_int_equal(run_kfac(conv_args("cut.npy", "ug.npy", extra)), 2);
+    expect_err(tpath("cut.npy"));
+    expect_err("truncated data");
+    assert_false(exists(tpath("never3")));
+}
+
+static void test_usage_options(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    write_good_conv_inputs();
+    char extra[600];
+    snprintf(extra, sizeof extra, "--frobnicate 3 --out '%s'", tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("unknown option '--frobnicate'");
+
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", "")), 2);
+    expect_err("missing --out");
+
+    snprintf(extra, sizeof extra, "--stride 0 --out '%s'", tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("--stride 0");
+
+    snprintf(extra, sizeof extra, "--padding 1y1 --out '%s'", tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("--padding '1y1'");
+
+    snprintf(extra, sizeof extra, "--weight-grad '%s' --method newton --out '%s'",
+             tpath("udw.npy"), tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("--method 'newton': expected tikhonov or eigen");
+
+    snprintf(extra, sizeof extra, "--damping 0.1 --out '%s'", tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("--weight-grad");
+
+    snprintf(extra, sizeof extra, "--in-features 4 --out '%s'", tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("--in-features applies to --layer dense");
+
+    snprintf(extra, sizeof extra, "--kernel 7 --out '%s'", tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+    expect_err("kernel 7x7");
+
+    snprintf(extra, sizeof extra, "--out '%s'", tpath("never4"));
+    assert_int_equal(run_kfac(conv_args("missing.npy", "ug.npy", extra)), 2);
+    expect_err("missing.npy");
+
+    assert_int_equal(run_kfac("--layer dense --in-features 3 --activations a.npy"), 2);
+    expect_err("missing --out-features");
+
+    assert_false(exists(tpath("never4")));
+
+    assert_int_equal(run_kfac("--help"), 0);
+    assert_non_null(strstr(g_out, "usage: clkfac kfac"));
+    assert_non_null(strstr(g_out, "--method"));
+}
+
+/* ---- runtime failure (exit 1) ---------------------------------------------------------------- */
+
+static void test_nan_in_x_fails_without_output(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    TH_REQUIRE_DEVICE();
+    write_good_conv_inputs();
+    clkfac_array x;
+    TH_OK(clkfac_npy_read(&x, tpath("ux.npy")));
+    x.data[17] = NAN;
+    TH_OK(clkfac_npy_write(tpath("nanx.npy"), x.data, x.ndim, x.shape));
+    clkfac_array_free(&x);
+
+    /* an --out that already exists must stay empty; one that does not must not appear */
+    assert_int_equal(mkdir(tpath("nan-out"), 0777), 0);
+    char extra[600];
+    snprintf(extra, sizeof extra, "--weight-grad '%s' --out '%s'", tpath("udw.npy"),
+             tpath("nan-out"));
+    assert_int_equal(run_kfac(conv_args("nanx.npy", "ug.npy", extra)), 1);
+    expect_err("NONFINITE");
+    assert_false(exists(tpath("nan-out/A.npy")));
+    assert_false(exists(tpath("nan-out/G.npy")));
+    assert_false(exists(tpath("nan-out/precond.npy")));
+
+    snprintf(extra, sizeof extra, "--out '%s'", tpath("nan-new"));
+    assert_int_equal(run_kfac(conv_args("nanx.npy", "ug.npy", extra)), 1);
+    expect_err("NONFINITE");
+    assert_false(exists(tpath("nan-new")));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage_wrong_dtype),
+        cmocka_unit_test(test_usage_mismatched_g_shape),
+        cmocka_unit_test(test_usage_truncated_file),
+        cmocka_unit_test(test_usage_options),
+        cmocka_unit_test(test_conv_bias_stride_padding),
+        cmocka_unit_test(test_conv_dilation_factors_only),
+        cmocka_unit_test(test_dense_tikhonov),
+        cmocka_unit_test(test_dense_eigen),
+        cmocka_unit_test(test_nan_in_x_fails_without_output),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
