@@ -1,0 +1,100 @@
+/* Neural-network layer kernels: the homogeneous ones column for dense inputs, activations fused
+ * with the rows <-> per-example layout change, and col2im as a gather (each input element sums
+ * the patch entries that read it, so no atomics). Activation codes match clkfac_nn_act:
+ * 0 relu, 1 tanh, 2 elu, 3 identity. */
+
+#ifndef WG
+#define WG 64
+#endif
+
+/* xh (n, d+1) = [x 1]; x (n, d) with leading dimension ld. One work-item per xh element. */
+__kernel void nn_append_ones(__global const float *x, const uint x_off, const uint ld,
+                             __global float *xh, const uint xh_off, const uint n, const uint d)
+{
+    const uint i = get_global_id(0);
+    if (i >= n * (d + 1u)) return;
+    const uint r = i / (d + 1u), c = i % (d + 1u);
+    xh[xh_off + i] = c < d ? x[x_off + r * ld + c] : 1.0f;
+}
+
+static float act_f(const int act, const float s)
+{
+    switch (act) {
+    case 0: return fmax(s, 0.0f);
+    case 1: return tanh(s);
+    case 2: return s > 0.0f ? s : expm1(s);
+    default: return s;
+    }
+}
+
+/* f'(s) from the pre-activation (relu' at 0 taken as 0, like max's subgradient in TF). */
+static float act_df(const int act, const float s)
+{
+    switch (act) {
+    case 0: return s > 0.0f ? 1.0f : 0.0f;
+    case 1: {
+        const float t = tanh(s);
+        return 1.0f - t * t;
+    }
+    case 2: return s > 0.0f ? 1.0f : exp(s);
+    default: return 1.0f;
+    }
+}
+
+/* y[n*y_ld + k*T + t] = f(s[(n*T + t)*K + k]). Work-items walk y in order so writes coalesce;
+ * with T = 1 both sides are contiguous. */
+__kernel void nn_act_forward(const int act, __global float *y, const uint y_off, const uint y_ld,
+                             __global const float *s, const uint s_off, const uint N,
+                             const uint K, const uint T)
+{
+    const uint i = get_global_id(0);
+    const uint per = K * T;
+    if (i >= N * per) return;
+    const uint n = i / per, rem = i % per, k = rem / T, t = rem % T;
+    y[y_off + n * y_ld + rem] = act_f(act, s[s_off + (n * T + t) * K + k]);
+}
+
+/* ds[(n*T + t)*K + k] = dy[n*dy_ld + k*T + t] * f'(s[(n*T + t)*K + k]); walks ds in order. */
+__kernel void nn_act_backward(const int act, __global float *ds, const uint ds_off,
+                              __global const float *dy, const uint dy_off, const uint dy_ld,
+                              __global const float *s, const uint s_off, const uint N,
+                              const uint K, const uint T)
+{
+    const uint i = get_global_id(0);
+    if (i >= N * T * K) return;
+    const uint r = i / K, k = i % K, n = r / T, t = r % T;
+    ds[ds_off + i] = dy[dy_off + n * dy_ld + k * T + t] * act_df(act, s[s_off + i]);
+}
+
+/* dx (N, C, H, W) [+]= col2im(dp), dp (N*Ho*Wo, ld) with column (c, ky, kx). Input pixel iy is
+ * read by kernel row ky at output row oy when oy*sh - ph + ky*dh == iy, so each work-item loops
+ * over the kernel and keeps the (oy, ox) that land on the stride grid and inside the output. */
+__kernel void nn_col2im(__global const float *dp, const uint dp_off, const uint ld,
+                        __global float *dx, const uint dx_off, const int accumulate, const int C,
+                        const int H, const int W, const int kh, const int kw, const int sh,
+                        const int sw, const int ph, const int pw, const int dh, const int dw,
+                        const int Ho, const int Wo, const uint total)
+{
+    const uint i = get_global_id(0);
+    if (i >= total) return;
+    const int ix = (int)(i % (uint)W);
+    const int iy = (int)((i / (uint)W) % (uint)H);
+    const int c = (int)((i / (uint)(W * H)) % (uint)C);
+    const uint n = i / (uint)(W * H * C);
+    float acc = 0.0f;
+    for (int ky = 0; ky < kh; ky++) {
+        const int yy = iy + ph - ky * dh;
+        if (yy < 0 || yy % sh != 0) continue;
+        const int oy = yy / sh;
+        if (oy >= Ho) continue;
+        for (int kx = 0; kx < kw; kx++) {
+            const int xx = ix + pw - kx * dw;
+            if (xx < 0 || xx % sw != 0) continue;
+            const int ox = xx / sw;
+            if (ox >= Wo) continue;
+            const uint row = (n * (uint)Ho + (uint)oy) * (uint)Wo + (uint)ox;
+            acc += dp[dp_off + row * ld + (uint)((c * kh + ky) * kw + kx)];
+        }
+    }
+    dx[dx_off + i] = accumulate ? dx[dx_off + i] + acc : acc;
+}
