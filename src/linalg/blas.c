@@ -111,7 +111,6 @@ static clkfac_status blas_prepare(clkfac_context *ctx, blas_state **out)
         ctx->blas = s;
     }
     if (!s->tuned) {
-        s->tuned = 1;
         snprintf(s->tuning, sizeof s->tuning, "default");
         size_t vals[16];
         memcpy(vals, XGEMM_POCL_CPU, sizeof vals);
@@ -130,16 +129,40 @@ static clkfac_status blas_prepare(clkfac_context *ctx, blas_state **out)
             else
                 apply = 1;
         }
+        /* CLBlast sends GEMMs with m*n*k below MIN_INDIRECT^3 to its "direct" kernel, whose
+         * defaults run at 6-8 GFLOP/s under PoCL, against 45-90 for the tuned indirect kernel on
+         * the thin K-FAC and network shapes (80x512x3137, 1024x1024x80; `bench kfac`). Tiny
+         * GEMMs (small MLPs) stay direct: one launch instead of pad + multiply + copy. */
+        size_t min_indirect = apply ? 128 : 0;
+        const char *mi = getenv("CLKFAC_GEMM_MIN_INDIRECT");
+        if (mi && *mi) {
+            char *end = NULL;
+            unsigned long v = strtoul(mi, &end, 10);
+            if (*end != '\0' || v == 0 || v > 100000)
+                return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "CLKFAC_GEMM_MIN_INDIRECT='%s': expected "
+                                 "a whole number in [1, 100000]", mi);
+            min_indirect = v;
+        }
+        if (min_indirect) {
+            const char *names[1] = {"XGEMM_MIN_INDIRECT_SIZE"};
+            size_t v[1] = {min_indirect};
+            CLBlastStatusCode r = CLBlastOverrideParameters(ctx->device, "GemmRoutine",
+                                                            CLBlastPrecisionSingle, 1, names, v);
+            if (r != CLBlastSuccess) return BLAS_CHECK(r, "OverrideParameters(GemmRoutine)");
+        }
         if (apply) {
             CLBlastStatusCode r = CLBlastOverrideParameters(ctx->device, "Xgemm",
                                                             CLBlastPrecisionSingle, 16,
                                                             XGEMM_NAMES, vals);
             if (r != CLBlastSuccess) return BLAS_CHECK(r, "OverrideParameters(Xgemm)");
             size_t n = 0;
+            if (min_indirect)
+                n += (size_t)snprintf(s->tuning, sizeof s->tuning, "MIN_INDIRECT=%zu,", min_indirect);
             for (int i = 0; i < 16 && n < sizeof s->tuning; i++)
                 n += (size_t)snprintf(s->tuning + n, sizeof s->tuning - n, "%s%s=%zu",
                                       i ? "," : "", XGEMM_NAMES[i], vals[i]);
         }
+        s->tuned = 1; /* only once everything applied: a bad setting fails every call */
     }
     *out = s;
     return CLKFAC_OK;
