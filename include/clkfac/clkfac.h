@@ -10,5 +10,8 @@
 #include "clkfac/report.h"
 #include "clkfac/rl.h"
 #include "clkfac/npy.h"
+#include "clkfac/nn.h"
+#include "clkfac/heads.h"
+#include "clkfac/optim.h"
 
 #endif

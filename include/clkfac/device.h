@@ -104,6 +104,10 @@ clkfac_status clkfac_buffer_write(clkfac_context *ctx, cl_mem buf, size_t off, c
                                   size_t n);
 clkfac_status clkfac_buffer_read(clkfac_context *ctx, cl_mem buf, size_t off, float *dst,
                                  size_t n);
+/* Non-blocking write of n floats: src must stay unchanged until a later blocking call on the
+ * context (a read, finish or check) has returned. Not counted as a blocking call. */
+clkfac_status clkfac_buffer_write_async(clkfac_context *ctx, cl_mem buf, size_t off,
+                                        const float *src, size_t n);
 /* Sets n floats at off to value (asynchronous). */
 clkfac_status clkfac_buffer_fill(clkfac_context *ctx, cl_mem buf, size_t off, float value,
                                  size_t n);

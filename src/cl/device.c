@@ -372,6 +372,18 @@ clkfac_status clkfac_buffer_write(clkfac_context *ctx, cl_mem buf, size_t off, c
     return e == CL_SUCCESS ? CLKFAC_OK : OCL_FAIL(e, "clEnqueueWriteBuffer");
 }
 
+clkfac_status clkfac_buffer_write_async(clkfac_context *ctx, cl_mem buf, size_t off,
+                                        const float *src, size_t n)
+{
+    if (n == 0) return CLKFAC_OK;
+    cl_event *ev = ocl_event_slot(ctx);
+    cl_int e = clEnqueueWriteBuffer(ctx->queue, buf, CL_FALSE, off * sizeof(float),
+                                    n * sizeof(float), src, 0, NULL, ev);
+    if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueWriteBuffer");
+    ocl_track(ctx, ev);
+    return CLKFAC_OK;
+}
+
 clkfac_status clkfac_buffer_read(clkfac_context *ctx, cl_mem buf, size_t off, float *dst, size_t n)
 {
     if (n == 0) return CLKFAC_OK;
