@@ -13,5 +13,6 @@
 #include "clkfac/nn.h"
 #include "clkfac/heads.h"
 #include "clkfac/optim.h"
+#include "clkfac/agent.h"
 
 #endif

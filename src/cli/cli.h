@@ -36,5 +36,6 @@ clkfac_context *cli_context(const char *device);
 int cmd_devices(int argc, char **argv);
 int cmd_kfac(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

@@ -1,0 +1,103 @@
+/* clkfac/agent.h — actor-critic agents that learn from a vector environment on the device:
+ * synchronous A2C today (ACKTR and TRPO plug into the same rollout and update loop). One
+ * update = a rollout of n_steps x n_envs transitions, then one parameter update; the only host
+ * round trips per environment step are writing observations and reading actions. */
+#ifndef CLKFAC_AGENT_H
+#define CLKFAC_AGENT_H
+
+#include "clkfac/device.h"
+#include "clkfac/env.h"
+#include "clkfac/optim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum clkfac_algo {
+    CLKFAC_ALGO_A2C = 0,   /* synchronous advantage actor-critic (first-order, RMSProp) */
+    CLKFAC_ALGO_ACKTR = 1, /* K-FAC trust-region natural gradient */
+    CLKFAC_ALGO_TRPO = 2   /* conjugate-gradient natural gradient with line search */
+} clkfac_algo;
+
+/* Parses "a2c", "acktr", "trpo"; unknown names fail with a message listing them. */
+clkfac_status clkfac_algo_parse(clkfac_algo *out, const char *name);
+const char *clkfac_algo_name(clkfac_algo algo);
+
+typedef struct clkfac_agent_options {
+    unsigned version;              /* CLKFAC_AGENT_OPTIONS_VERSION */
+    clkfac_algo algo;              /* default A2C */
+    unsigned n_steps;              /* rollout length per env (default 5) */
+    const char *net;               /* trunk spec for nn (default "dense:64 dense:64") */
+    const char *activation;        /* trunk activation (default "tanh") */
+    int shared;                    /* 1: one trunk with pi and v heads; 0: separate actor and
+                                      critic networks (default 1) */
+    float lr;                      /* default 7e-4 */
+    clkfac_lr_schedule schedule;   /* default LINEAR over total_steps */
+    uint64_t total_steps;          /* environment steps the schedule spans (0: constant lr) */
+    float gamma;                   /* default 0.99 */
+    float ent_coef;                /* default 0.01 */
+    float vf_coef;                 /* default 0.5 */
+    float max_grad_norm;           /* global-norm clip, <= 0 disables (default 0.5) */
+    float rms_decay;               /* default 0.99 */
+    float rms_eps;                 /* inside the square root (default 1e-5) */
+    float rms_init;                /* initial mean square: 1 as TensorFlow (the A2C reference),
+                                      0 as PyTorch */
+    uint64_t seed;                 /* network init and action sampling (default 0) */
+    int sync_timing;               /* 1: wait for each update's device work so the timing split
+                                      below is exact (one more blocking call per update) */
+} clkfac_agent_options;
+
+#define CLKFAC_AGENT_OPTIONS_VERSION 1
+#define CLKFAC_AGENT_OPTIONS_INIT                                                             \
+    { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, "dense:64 dense:64", "tanh", 1,      \
+      7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0 }
+
+typedef struct clkfac_agent clkfac_agent;
+
+/* Creates an agent acting in envs (borrowed; must outlive the agent). The networks' input is
+ * the observation space, the policy head categorical (discrete actions) or diagonal Gaussian
+ * with a state-independent log-std (box actions). Resets envs. */
+clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfac_vecenv *envs,
+                                  const clkfac_agent_options *opts);
+void clkfac_agent_free(clkfac_agent *agent);
+
+/* Collects one rollout and updates the parameters. Finished episodes accumulate in the vector
+ * env's records. Enqueues the update without waiting for it. */
+clkfac_status clkfac_agent_update(clkfac_agent *agent);
+
+/* Per-update statistics, kept on the device and read in blocks (one blocking call). */
+typedef struct clkfac_update_stats {
+    uint64_t update;       /* 1-based index */
+    uint64_t timestep;     /* environment steps after the update's rollout */
+    float loss;            /* total loss */
+    float policy_loss;
+    float value_loss;      /* mean squared error, before vf_coef */
+    float entropy;
+    float grad_norm;       /* global gradient norm before clipping */
+    float lr;              /* effective learning rate */
+} clkfac_update_stats;
+
+/* Moves up to cap pending update records (oldest first) into out; *n gets the count. Reads the
+ * device once when any are pending. Records not yet read are kept (at most 256; older ones are
+ * dropped with their count reported by clkfac_agent_stats_dropped). */
+clkfac_status clkfac_agent_read_stats(clkfac_agent *agent, clkfac_update_stats *out, size_t cap,
+                                      size_t *n);
+uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
+
+uint64_t clkfac_agent_timestep(const clkfac_agent *agent);
+uint64_t clkfac_agent_updates(const clkfac_agent *agent);
+
+/* Host wall time split: stepping environments, inference (forward, sampling, reading actions),
+ * and updates (enqueue + the device work they wait on). */
+typedef struct clkfac_agent_timing {
+    double env_seconds;
+    double inference_seconds;
+    double update_seconds;
+    uint64_t blocking_calls;  /* on the context since the agent was created */
+} clkfac_agent_timing;
+void clkfac_agent_timing_get(clkfac_agent_timing *out, const clkfac_agent *agent);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,420 @@
+/* Actor-critic agents on the device: the rollout loop (observations in, sampled actions out,
+ * the only host round trips per environment step), n-step returns with truncation bootstraps,
+ * and the A2C update (loss gradient at the heads, one backward, RMSProp with global-norm
+ * clipping). Update statistics stay on the device in a ring read in blocks. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clkfac/agent.h"
+#include "clkfac/heads.h"
+#include "clkfac/nn.h"
+#include "clkfac/rl.h"
+#include "core/core.h"
+
+#define RING 256
+#define RING_W 8   /* floats per update record on the device */
+
+struct clkfac_agent {
+    clkfac_context *ctx;
+    clkfac_vecenv *envs;
+    clkfac_agent_options o;
+    char net_spec[256], act_name[32];
+    int discrete;
+    size_t n_envs, t_steps, obs_size, act_size, n_out; /* n_out: logits or action dims */
+    clkfac_nn *actor, *critic;                          /* critic == actor when shared */
+    size_t pi_head, v_head;
+    clkfac_optim *opt_actor, *opt_critic, *opt_logstd;
+    cl_mem logstd, dlogstd;
+    /* rollout storage on the device */
+    cl_mem obs, actions, rewards, ended, boot, values, last, returns, adv, boot_obs, loss_stats;
+    cl_mem ring;
+    /* host mirrors */
+    float *h_obs, *h_act, *h_rew, *h_ended, *h_final, *h_boot_obs;
+    uint8_t *h_term, *h_trunc;
+    size_t *boot_idx, n_boot;
+    /* bookkeeping */
+    uint64_t timestep, updates, dropped;
+    size_t ring_first, ring_count;
+    uint64_t ring_update[RING], ring_timestep[RING];
+    double t_env, t_infer, t_update;
+    uint64_t blocking0;
+};
+
+static const char *ALGO_NAMES[] = {"a2c", "acktr", "trpo"};
+
+clkfac_status clkfac_algo_parse(clkfac_algo *out, const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (name && !strcmp(name, ALGO_NAMES[i])) {
+            *out = (clkfac_algo)i;
+            return CLKFAC_OK;
+        }
+    return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "unknown algorithm '%s'; expected a2c, acktr or trpo",
+                     name ? name : "(null)");
+}
+
+const char *clkfac_algo_name(clkfac_algo algo)
+{
+    return (unsigned)algo < 3 ? ALGO_NAMES[algo] : "unknown";
+}
+
+void clkfac_agent_free(clkfac_agent *ag)
+{
+    if (!ag) return;
+    if (ag->ctx) clkfac_context_finish(ag->ctx);
+    if (ag->critic != ag->actor) clkfac_nn_free(ag->critic);
+    clkfac_nn_free(ag->actor);
+    clkfac_optim_free(ag->opt_actor);
+    clkfac_optim_free(ag->opt_critic);
+    clkfac_optim_free(ag->opt_logstd);
+    cl_mem bufs[] = {ag->logstd, ag->dlogstd, ag->obs,     ag->actions, ag->rewards,
+                     ag->ended,  ag->boot,    ag->values,  ag->last,    ag->returns,
+                     ag->adv,    ag->boot_obs, ag->loss_stats, ag->ring};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) clkfac_buffer_free(bufs[i]);
+    free(ag->h_obs); free(ag->h_act); free(ag->h_rew); free(ag->h_ended); free(ag->h_final);
+    free(ag->h_boot_obs); free(ag->h_term); free(ag->h_trunc); free(ag->boot_idx);
+    free(ag);
+}
+
+static clkfac_status check_options(const clkfac_agent_options *o)
+{
+    if (o->version != CLKFAC_AGENT_OPTIONS_VERSION)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "agent options version %u, expected %u",
+                         o->version, CLKFAC_AGENT_OPTIONS_VERSION);
+    if (o->algo != CLKFAC_ALGO_A2C)
+        return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "algorithm '%s' is not built yet; expected a2c",
+                         clkfac_algo_name(o->algo));
+    if (o->n_steps < 1 || o->n_steps > 100000)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "n_steps %u; expected 1..100000", o->n_steps);
+    if (!(o->lr > 0 && isfinite(o->lr)))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "learning rate %g; expected > 0", (double)o->lr);
+    if (!(o->gamma >= 0 && o->gamma <= 1))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "gamma %g; expected [0, 1]", (double)o->gamma);
+    if (!(o->ent_coef >= 0) || !(o->vf_coef >= 0) || !isfinite(o->ent_coef) || !isfinite(o->vf_coef))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "ent_coef %g, vf_coef %g; expected >= 0",
+                         (double)o->ent_coef, (double)o->vf_coef);
+    if (!o->net || strlen(o->net) >= 256 || !o->activation || strlen(o->activation) >= 32)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "network spec or activation missing or too long");
+    return CLKFAC_OK;
+}
+
+static clkfac_status make_buf(clkfac_context *ctx, cl_mem *m, size_t n, float fill)
+{
+    clkfac_status st = clkfac_buffer_create(m, ctx, n);
+    return st ? st : clkfac_buffer_fill(ctx, *m, 0, fill, n);
+}
+
+static clkfac_status make_net(clkfac_agent *ag, clkfac_nn **out, const clkfac_nn_head_spec *heads,
+                              size_t n_heads, uint64_t seed)
+{
+    const clkfac_space *os = clkfac_vecenv_observation_space(ag->envs);
+    int shape[4];
+    for (int i = 0; i < os->ndim; i++) shape[i] = os->dims[i];
+    clkfac_nn_options no = CLKFAC_NN_OPTIONS_INIT;
+    clkfac_status st = clkfac_nn_act_parse(&no.act, ag->act_name);
+    if (st) return st;
+    no.seed = seed;
+    no.heads = heads;
+    no.n_heads = n_heads;
+    return clkfac_nn_create_str(out, ag->ctx, ag->net_spec, shape, (size_t)os->ndim,
+                                ag->n_envs * ag->t_steps, &no);
+}
+
+static clkfac_status make_optim(clkfac_agent *ag, clkfac_optim **out, size_t n)
+{
+    clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
+    oo.kind = CLKFAC_OPTIM_RMSPROP;
+    oo.rmsprop_decay = ag->o.rms_decay;
+    oo.rmsprop_eps = ag->o.rms_eps;
+    oo.rmsprop_init = ag->o.rms_init;
+    oo.max_grad_norm = ag->o.max_grad_norm;
+    return clkfac_optim_create(out, ag->ctx, n, &oo);
+}
+
+clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfac_vecenv *envs,
+                                  const clkfac_agent_options *opts)
+{
+    clkfac_agent_options defaults = CLKFAC_AGENT_OPTIONS_INIT;
+    if (!opts) opts = &defaults;
+    clkfac_status st = check_options(opts);
+    if (st) return st;
+    clkfac_agent *ag = core_calloc(1, sizeof *ag);
+    if (!ag) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    ag->ctx = ctx;
+    ag->envs = envs;
+    ag->o = *opts;
+    snprintf(ag->net_spec, sizeof ag->net_spec, "%s", opts->net);
+    snprintf(ag->act_name, sizeof ag->act_name, "%s", opts->activation);
+    ag->o.net = ag->net_spec;
+    ag->o.activation = ag->act_name;
+    ag->n_envs = clkfac_vecenv_num_envs(envs);
+    ag->t_steps = opts->n_steps;
+    const clkfac_space *os = clkfac_vecenv_observation_space(envs);
+    const clkfac_space *as = clkfac_vecenv_action_space(envs);
+    ag->obs_size = os->size;
+    ag->discrete = as->kind == CLKFAC_SPACE_DISCRETE;
+    ag->act_size = as->size;
+    ag->n_out = ag->discrete ? (size_t)as->n : as->size;
+    ag->blocking0 = clkfac_context_blocking_calls(ctx);
+    size_t N = ag->n_envs, T = ag->t_steps, M = N * T;
+
+    clkfac_nn_head_spec both[2] = {{"pi", (int)ag->n_out, 0.01f}, {"v", 1, 1.0f}};
+    if (opts->shared) {
+        CORE_TRY(make_net(ag, &ag->actor, both, 2, opts->seed));
+        ag->critic = ag->actor;
+    } else {
+        CORE_TRY(make_net(ag, &ag->actor, &both[0], 1, opts->seed));
+        CORE_TRY(make_net(ag, &ag->critic, &both[1], 1, opts->seed + 0x9e3779b97f4a7c15ULL));
+    }
+    CORE_TRY(clkfac_nn_head_find(&ag->pi_head, ag->actor, "pi"));
+    CORE_TRY(clkfac_nn_head_find(&ag->v_head, ag->critic, "v"));
+    CORE_TRY(make_optim(ag, &ag->opt_actor, clkfac_nn_param_count(ag->actor)));
+    if (!opts->shared) CORE_TRY(make_optim(ag, &ag->opt_critic, clkfac_nn_param_count(ag->critic)));
+    if (!ag->discrete) {
+        CORE_TRY(make_buf(ctx, &ag->logstd, ag->n_out, 0.0f));
+        CORE_TRY(make_buf(ctx, &ag->dlogstd, ag->n_out, 0.0f));
+        CORE_TRY(make_optim(ag, &ag->opt_logstd, ag->n_out));
+    }
+    CORE_TRY(make_buf(ctx, &ag->obs, (T + 1) * N * ag->obs_size, 0));
+    CORE_TRY(make_buf(ctx, &ag->actions, M * ag->act_size, 0));
+    CORE_TRY(make_buf(ctx, &ag->rewards, M, 0));
+    CORE_TRY(make_buf(ctx, &ag->ended, M, 0));
+    CORE_TRY(make_buf(ctx, &ag->boot, M, 0));
+    CORE_TRY(make_buf(ctx, &ag->values, M, 0));
+    CORE_TRY(make_buf(ctx, &ag->last, N, 0));
+    CORE_TRY(make_buf(ctx, &ag->returns, M, 0));
+    CORE_TRY(make_buf(ctx, &ag->adv, M, 0));
+    CORE_TRY(make_buf(ctx, &ag->boot_obs, M * ag->obs_size, 0));
+    CORE_TRY(make_buf(ctx, &ag->loss_stats, CLKFAC_A2C_STATS, 0));
+    CORE_TRY(make_buf(ctx, &ag->ring, RING * RING_W, 0));
+    ag->h_obs = malloc((T + 1) * N * ag->obs_size * sizeof(float));
+    ag->h_act = malloc(N * ag->act_size * sizeof(float));
+    ag->h_rew = malloc(M * sizeof(float));
+    ag->h_ended = malloc(M * sizeof(float));
+    ag->h_final = malloc(N * ag->obs_size * sizeof(float));
+    ag->h_boot_obs = malloc(M * ag->obs_size * sizeof(float));
+    ag->h_term = malloc(N);
+    ag->h_trunc = malloc(N);
+    ag->boot_idx = malloc(M * sizeof(size_t));
+    if (!ag->h_obs || !ag->h_act || !ag->h_rew || !ag->h_ended || !ag->h_final ||
+        !ag->h_boot_obs || !ag->h_term || !ag->h_trunc || !ag->boot_idx) {
+        st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for rollout storage");
+        goto cleanup;
+    }
+    CORE_TRY(clkfac_vecenv_reset(envs, ag->h_obs));
+    *out = ag;
+    return CLKFAC_OK;
+cleanup:
+    clkfac_agent_free(ag);
+    return st;
+}
+
+/* A head's output (or output gradient) as a contiguous (rows, cols) block. */
+static clkfac_status head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad)
+{
+    clkfac_status st = grad ? clkfac_nn_output_grad(v, net, h) : clkfac_nn_output(v, net, h);
+    if (!st && v->ld != v->cols)
+        st = CORE_FAIL(CLKFAC_ERR_INTERNAL, "head output with ld %zu != cols %zu", v->ld, v->cols);
+    return st;
+}
+
+static clkfac_status forward_nets(clkfac_agent *ag, size_t n, cl_mem x, size_t off)
+{
+    clkfac_status st = clkfac_nn_forward(ag->actor, n, x, off);
+    if (!st && ag->critic != ag->actor) st = clkfac_nn_forward(ag->critic, n, x, off);
+    return st;
+}
+
+/* Value head output of the last critic forward, n rows, copied to dst[dst_off..). */
+static clkfac_status copy_values(clkfac_agent *ag, size_t n, cl_mem dst, size_t dst_off)
+{
+    clkfac_nn_view v;
+    clkfac_status st = head_view(&v, ag->critic, ag->v_head, 0);
+    return st ? st : clkfac_buffer_copy(ag->ctx, v.buf, v.off, dst, dst_off, n);
+}
+
+static clkfac_status rollout(clkfac_agent *ag)
+{
+    clkfac_context *ctx = ag->ctx;
+    size_t N = ag->n_envs, T = ag->t_steps, os = ag->obs_size, as = ag->act_size;
+    clkfac_status st;
+    ag->n_boot = 0;
+    for (size_t t = 0; t < T; t++) {
+        double t0 = core_now();
+        float *obs_t = ag->h_obs + t * N * os;
+        if ((st = clkfac_buffer_write_async(ctx, ag->obs, t * N * os, obs_t, N * os)) ||
+            (st = forward_nets(ag, N, ag->obs, t * N * os)))
+            return st;
+        clkfac_nn_view pi;
+        if ((st = head_view(&pi, ag->actor, ag->pi_head, 0))) return st;
+        if (ag->discrete)
+            st = clkfac_heads_cat_sample(ctx, N, ag->n_out, pi.buf, pi.off, ag->o.seed,
+                                         ag->timestep, ag->actions, t * N * as);
+        else
+            st = clkfac_heads_gauss_sample(ctx, N, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
+                                           ag->o.seed, ag->timestep, ag->actions, t * N * as);
+        if (st || (st = copy_values(ag, N, ag->values, t * N)) ||
+            (st = clkfac_buffer_read(ctx, ag->actions, t * N * as, ag->h_act, N * as)))
+            return st;
+        double t1 = core_now();
+        float *next = ag->h_obs + (t + 1) * N * os;
+        if ((st = clkfac_vecenv_step(ag->envs, ag->h_act, next, ag->h_rew + t * N, ag->h_term,
+                                     ag->h_trunc, ag->h_final)))
+            return st;
+        for (size_t e = 0; e < N; e++) {
+            ag->h_ended[t * N + e] = (ag->h_term[e] || ag->h_trunc[e]) ? 1.0f : 0.0f;
+            if (ag->h_trunc[e] && !ag->h_term[e]) {
+                memcpy(ag->h_boot_obs + ag->n_boot * os, ag->h_final + e * os, os * sizeof(float));
+                ag->boot_idx[ag->n_boot++] = t * N + e;
+            }
+        }
+        ag->timestep += N;
+        double t2 = core_now();
+        ag->t_infer += t1 - t0;
+        ag->t_env += t2 - t1;
+    }
+    /* bootstrap values: V(s_T) for every env, V(final obs) where an episode was truncated */
+    float *obs_T = ag->h_obs + T * N * os;
+    if ((st = clkfac_buffer_write_async(ctx, ag->obs, T * N * os, obs_T, N * os)) ||
+        (st = clkfac_nn_forward(ag->critic, N, ag->obs, T * N * os)) ||
+        (st = copy_values(ag, N, ag->last, 0)) ||
+        (st = clkfac_buffer_fill(ctx, ag->boot, 0, 0.0f, T * N)))
+        return st;
+    if (ag->n_boot) {
+        if ((st = clkfac_buffer_write_async(ctx, ag->boot_obs, 0, ag->h_boot_obs, ag->n_boot * os)) ||
+            (st = clkfac_nn_forward(ag->critic, ag->n_boot, ag->boot_obs, 0)))
+            return st;
+        clkfac_nn_view v;
+        if ((st = head_view(&v, ag->critic, ag->v_head, 0))) return st;
+        for (size_t i = 0; i < ag->n_boot; i++)
+            if ((st = clkfac_buffer_copy(ctx, v.buf, v.off + i, ag->boot, ag->boot_idx[i], 1)))
+                return st;
+    }
+    if ((st = clkfac_buffer_write_async(ctx, ag->rewards, 0, ag->h_rew, T * N)) ||
+        (st = clkfac_buffer_write_async(ctx, ag->ended, 0, ag->h_ended, T * N)))
+        return st;
+    return clkfac_rl_nstep_returns(ctx, T, N, ag->o.gamma, ag->rewards, ag->ended, ag->boot,
+                                   ag->values, ag->last, ag->returns, ag->adv);
+}
+
+static clkfac_status a2c_update(clkfac_agent *ag, float lr)
+{
+    clkfac_context *ctx = ag->ctx;
+    size_t M = ag->n_envs * ag->t_steps;
+    clkfac_a2c_loss_options lo = CLKFAC_A2C_LOSS_OPTIONS_INIT;
+    lo.ent_coef = ag->o.ent_coef;
+    lo.vf_coef = ag->o.vf_coef;
+    clkfac_nn_view pi, dpi, v, dv;
+    clkfac_status st;
+    if ((st = forward_nets(ag, M, ag->obs, 0)) || (st = clkfac_nn_zero_grad(ag->actor)) ||
+        (ag->critic != ag->actor && (st = clkfac_nn_zero_grad(ag->critic))) ||
+        (st = head_view(&pi, ag->actor, ag->pi_head, 0)) ||
+        (st = head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
+        (st = head_view(&v, ag->critic, ag->v_head, 0)) ||
+        (st = head_view(&dv, ag->critic, ag->v_head, 1)))
+        return st;
+    if (ag->discrete)
+        st = clkfac_heads_cat_a2c_loss(ctx, &lo, M, ag->n_out, pi.buf, pi.off, ag->actions, 0,
+                                       ag->adv, 0, ag->returns, 0, v.buf, v.off, dpi.buf, dpi.off,
+                                       dv.buf, dv.off, ag->loss_stats, 0);
+    else
+        st = clkfac_heads_gauss_a2c_loss(ctx, &lo, M, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
+                                         ag->actions, 0, ag->adv, 0, ag->returns, 0, v.buf, v.off,
+                                         dpi.buf, dpi.off, ag->dlogstd, 0, dv.buf, dv.off,
+                                         ag->loss_stats, 0);
+    if (st || (st = clkfac_nn_backward(ag->actor, M, NULL, 0))) return st;
+    if (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, M, NULL, 0))) return st;
+    if ((st = clkfac_optim_step(ag->opt_actor, clkfac_nn_params(ag->actor), 0,
+                                clkfac_nn_grads(ag->actor), 0, lr, NULL, 0)))
+        return st;
+    if (ag->opt_critic &&
+        (st = clkfac_optim_step(ag->opt_critic, clkfac_nn_params(ag->critic), 0,
+                                clkfac_nn_grads(ag->critic), 0, lr, NULL, 0)))
+        return st;
+    if (ag->opt_logstd &&
+        (st = clkfac_optim_step(ag->opt_logstd, ag->logstd, 0, ag->dlogstd, 0, lr, NULL, 0)))
+        return st;
+    return CLKFAC_OK;
+}
+
+/* Appends this update's loss and optimizer statistics to the device ring (two copies). */
+static clkfac_status record_stats(clkfac_agent *ag)
+{
+    if (ag->ring_count == RING) { /* full: drop the oldest */
+        ag->ring_first = (ag->ring_first + 1) % RING;
+        ag->ring_count--;
+        ag->dropped++;
+    }
+    size_t slot = (ag->ring_first + ag->ring_count) % RING;
+    ag->ring_update[slot] = ag->updates;
+    ag->ring_timestep[slot] = ag->timestep;
+    ag->ring_count++;
+    clkfac_status st = clkfac_buffer_copy(ag->ctx, ag->loss_stats, 0, ag->ring, slot * RING_W,
+                                          CLKFAC_A2C_STATS);
+    if (st) return st;
+    /* optimizer slots NORM..LR (0..3) land at 4..7 */
+    return clkfac_buffer_copy(ag->ctx, clkfac_optim_stats(ag->opt_actor), 0, ag->ring,
+                              slot * RING_W + CLKFAC_A2C_STATS, 4);
+}
+
+clkfac_status clkfac_agent_update(clkfac_agent *ag)
+{
+    clkfac_status st = rollout(ag);
+    if (st) return st;
+    double t0 = core_now();
+    uint64_t per_update = ag->n_envs * ag->t_steps;
+    uint64_t total_updates = ag->o.total_steps ? (ag->o.total_steps + per_update - 1) / per_update : 0;
+    float lr = clkfac_optim_lr_at(ag->o.total_steps ? ag->o.schedule : CLKFAC_LR_CONSTANT, ag->o.lr,
+                                  ag->updates, total_updates);
+    if ((st = a2c_update(ag, lr))) return st;
+    ag->updates++;
+    if ((st = record_stats(ag))) return st;
+    /* the next rollout starts from the observation after the last step */
+    size_t N = ag->n_envs, os = ag->obs_size;
+    if (ag->o.sync_timing && (st = clkfac_context_finish(ag->ctx))) return st;
+    memcpy(ag->h_obs, ag->h_obs + ag->t_steps * N * os, N * os * sizeof(float));
+    ag->t_update += core_now() - t0;
+    return CLKFAC_OK;
+}
+
+clkfac_status clkfac_agent_read_stats(clkfac_agent *ag, clkfac_update_stats *out, size_t cap,
+                                      size_t *n)
+{
+    *n = 0;
+    if (ag->ring_count == 0 || cap == 0) return CLKFAC_OK;
+    float host[RING * RING_W];
+    clkfac_status st = clkfac_buffer_read(ag->ctx, ag->ring, 0, host, RING * RING_W);
+    if (st) return st;
+    size_t k = ag->ring_count < cap ? ag->ring_count : cap;
+    for (size_t i = 0; i < k; i++) {
+        size_t slot = (ag->ring_first + i) % RING;
+        const float *r = host + slot * RING_W;
+        clkfac_update_stats *s = &out[i];
+        s->update = ag->ring_update[slot];
+        s->timestep = ag->ring_timestep[slot];
+        s->loss = r[CLKFAC_A2C_STAT_LOSS];
+        s->policy_loss = r[CLKFAC_A2C_STAT_POLICY];
+        s->value_loss = r[CLKFAC_A2C_STAT_VALUE];
+        s->entropy = r[CLKFAC_A2C_STAT_ENTROPY];
+        s->grad_norm = r[CLKFAC_A2C_STATS + CLKFAC_OPTIM_STAT_NORM];
+        s->lr = r[CLKFAC_A2C_STATS + CLKFAC_OPTIM_STAT_LR];
+    }
+    ag->ring_first = (ag->ring_first + k) % RING;
+    ag->ring_count -= k;
+    *n = k;
+    return CLKFAC_OK;
+}
+
+uint64_t clkfac_agent_stats_dropped(const clkfac_agent *ag) { return ag->dropped; }
+uint64_t clkfac_agent_timestep(const clkfac_agent *ag) { return ag->timestep; }
+uint64_t clkfac_agent_updates(const clkfac_agent *ag) { return ag->updates; }
+
+void clkfac_agent_timing_get(clkfac_agent_timing *out, const clkfac_agent *ag)
+{
+    out->env_seconds = ag->t_env;
+    out->inference_seconds = ag->t_infer;
+    out->update_seconds = ag->t_update;
+    out->blocking_calls = clkfac_context_blocking_calls(ag->ctx) - ag->blocking0;
+}

@@ -1,0 +1,123 @@
+/* `clkfac train`: output files and their headers, identical files for the same seed on the same
+ * device (different for another seed), and usage errors that exit 2 naming the bad value. */
+/* ctest-labels: unit device */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_support.h"
+#include "harness.h"
+
+#define NEED_BIN()                                                                   \
+    do {                                                                             \
+        if (!cs_bin()) {                                                             \
+            print_message("SKIP %s: CLKFAC_BIN is not set (run under ctest)\n", __func__); \
+            skip();                                                                  \
+        }                                                                            \
+    } while (0)
+
+static void path(char *buf, size_t cap, const char *dir, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static void test_same_seed_identical_files(void **state)
+{
+    (void)state;
+    NEED_BIN();
+    TH_REQUIRE_DEVICE();
+    char *d1 = cs_tempdir("train1"), *d2 = cs_tempdir("train2"), *d3 = cs_tempdir("train3");
+    char args[512], out[4096], a[600], b[600];
+    const char *files[] = {"episodes.csv", "updates.csv"};
+    snprintf(args, sizeof args, "train --env CartPole-v1 --steps 8000 --seed 7 --quiet --out %s", d1);
+    assert_int_equal(cs_run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "train --env CartPole-v1 --steps 8000 --seed 7 --quiet --out %s", d2);
+    assert_int_equal(cs_run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "train --env CartPole-v1 --steps 8000 --seed 8 --quiet --out %s", d3);
+    assert_int_equal(cs_run(args, out, sizeof out), 0);
+    for (int i = 0; i < 2; i++) {
+        path(a, sizeof a, d1, files[i]);
+        path(b, sizeof b, d2, files[i]);
+        if (!cs_same_file(a, b)) fail_msg("%s differs between two runs with seed 7", files[i]);
+        path(b, sizeof b, d3, files[i]);
+        if (cs_same_file(a, b)) fail_msg("%s is the same for seeds 7 and 8", files[i]);
+    }
+    double *ret, *ts;
+    path(a, sizeof a, d1, "episodes.csv");
+    size_t n = cs_read_episodes(a, &ret, &ts);
+    assert_true(n > 50);          /* random-ish CartPole episodes are short */
+    assert_true(ts[n - 1] <= 8000);
+    free(ret);
+    free(ts);
+    path(a, sizeof a, d1, "updates.csv");
+    FILE *f = fopen(a, "r");
+    assert_non_null(f);
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr\n");
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) rows++;
+    fclose(f);
+    assert_int_equal(rows, 100); /* 8000 steps / (16 envs x 5 steps) */
+    path(a, sizeof a, d1, "summary.json");
+    f = fopen(a, "r");
+    assert_non_null(f);
+    char js[8192];
+    size_t k = fread(js, 1, sizeof js - 1, f);
+    js[k] = '\0';
+    fclose(f);
+    assert_non_null(strstr(js, "\"algo\": \"a2c\""));
+    assert_non_null(strstr(js, "\"finished\": true"));
+    assert_non_null(strstr(js, "\"timesteps\": 8000"));
+    cs_rmtree(d1); cs_rmtree(d2); cs_rmtree(d3);
+    free(d1); free(d2); free(d3);
+}
+
+static void expect_usage(const char *args, const char *needle)
+{
+    char out[8192];
+    int rc = cs_run(args, out, sizeof out);
+    if (rc != 2) fail_msg("'clkfac %s' exited %d, expected 2; output:\n%s", args, rc, out);
+    if (!strstr(out, needle)) fail_msg("'clkfac %s': message lacks '%s':\n%s", args, needle, out);
+}
+
+static void test_bad_options_exit_2(void **state)
+{
+    (void)state;
+    NEED_BIN();
+    expect_usage("train --env NoSuchEnv-v0 --out /tmp/x", "NoSuchEnv-v0");
+    expect_usage("train --env NoSuchEnv-v0 --out /tmp/x", "CartPole-v1"); /* lists choices */
+    expect_usage("train --env CartPole-v1 --algo ppo --out /tmp/x", "ppo");
+    expect_usage("train --env CartPole-v1 --algo ppo --out /tmp/x", "a2c, acktr or trpo");
+    expect_usage("train --env CartPole-v1 --steps -5 --out /tmp/x", "-5");
+    expect_usage("train --env CartPole-v1 --envs 0 --out /tmp/x", "--envs 0");
+    expect_usage("train --env CartPole-v1 --steps 1x --out /tmp/x", "1x");
+    expect_usage("train --env CartPole-v1", "--out");
+    expect_usage("train --env CartPole-v1 --out /tmp/x --bogus", "--bogus");
+    expect_usage("train --env CartPole-v1 --out /tmp/x --activation sigmoid", "sigmoid");
+}
+
+static void test_unknown_device_fails_with_list(void **state)
+{
+    (void)state;
+    NEED_BIN();
+    char *d = cs_tempdir("traindev");
+    char args[512], out[8192];
+    snprintf(args, sizeof args,
+             "train --env CartPole-v1 --steps 100 --device no-such-device --out %s", d);
+    int rc = cs_run(args, out, sizeof out);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(out, "no-such-device"));
+    cs_rmtree(d);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_options_exit_2),
+        cmocka_unit_test(test_unknown_device_fails_with_list),
+        cmocka_unit_test(test_same_seed_identical_files),
+    };
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
+}
