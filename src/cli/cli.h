@@ -30,12 +30,15 @@ int cli_parse_long(const char *opt, const char *s, long lo, long hi, long *out);
  * Returns 1 when matched, 0 when not, -1 when the value is missing (message printed). */
 int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val);
 
-/* Context from --device (may be NULL); prints the error and returns NULL on failure. */
-clkfac_context *cli_context(const char *device);
+/* Context from --device (may be NULL); prints the error and returns NULL on failure with *rc
+ * (may be NULL) set to the exit code: 2 when a given device spec matches nothing, else 1. */
+clkfac_context *cli_context(const char *device, int *rc);
 
 int cmd_devices(int argc, char **argv);
+int cmd_env(int argc, char **argv);
 int cmd_kfac(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 #endif

@@ -48,8 +48,9 @@ int cmd_devices(int argc, char **argv)
     }
     free(list);
     if (!build) return CLI_OK;
-    clkfac_context *ctx = cli_context(device);
-    if (!ctx) return CLI_RUNTIME;
+    int rc = CLI_RUNTIME;
+    clkfac_context *ctx = cli_context(device, &rc);
+    if (!ctx) return rc;
     double secs = 0;
     st = clkfac_context_build_all(ctx, &secs);
     if (st) {

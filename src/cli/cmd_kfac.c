@@ -492,8 +492,9 @@ static int run_device(kfac_result *res, const kfac_args *a, const kfac_plan *pl,
     cl_mem bx = NULL, bg = NULL, ba = NULL, bgf = NULL, bdw = NULL, bv = NULL;
     cl_mem ainv = NULL, ginv = NULL, qa = NULL, qg = NULL, eva = NULL, evg = NULL;
     const size_t da = pl->da, dg = pl->dg;
-    clkfac_context *ctx = cli_context(a->device);
-    if (!ctx) return -CLI_RUNTIME;
+    int ctx_rc = CLI_RUNTIME;
+    clkfac_context *ctx = cli_context(a->device, &ctx_rc);
+    if (!ctx) return -ctx_rc;
 
     res->a = malloc(da * da * sizeof(float));
     res->g = malloc(dg * dg * sizeof(float));

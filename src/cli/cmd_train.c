@@ -275,10 +275,11 @@ int cmd_train(int argc, char **argv)
     clkfac_vecenv *env = NULL;
     if ((st = clkfac_vecenv_create(&env, c.env, (size_t)c.n_envs, c.ag.seed, NULL)))
         return cli_fail("creating the environments", st);
-    clkfac_context *ctx = cli_context(c.device);
+    int ctx_rc = CLI_RUNTIME;
+    clkfac_context *ctx = cli_context(c.device, &ctx_rc);
     if (!ctx) {
         clkfac_vecenv_free(env);
-        return CLI_RUNTIME;
+        return ctx_rc;
     }
     clkfac_agent *ag = NULL;
     run_files f = {{0}, {0}, 0, calloc(100, sizeof(double)), 0, 0};

@@ -82,7 +82,7 @@ int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
     return 1;
 }
 
-clkfac_context *cli_context(const char *device)
+clkfac_context *cli_context(const char *device, int *rc)
 {
     clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
     o.device = device;
@@ -90,6 +90,11 @@ clkfac_context *cli_context(const char *device)
     clkfac_status st = clkfac_context_create(&ctx, &o);
     if (st) {
         cli_fail("cannot open an OpenCL device", st);
+        /* a --device or CLKFAC_DEVICE spec that matches nothing is the user's input (2); no
+         * device at all, or a driver failure, is a runtime failure (1) */
+        const char *env = getenv("CLKFAC_DEVICE");
+        int spec = (device && *device) || (env && *env);
+        if (rc) *rc = (st == CLKFAC_ERR_NO_DEVICE && spec) ? CLI_USAGE : CLI_RUNTIME;
         return NULL;
     }
     return ctx;
