@@ -7,40 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clkfac/agent.h"
 #include "clkfac/heads.h"
-#include "clkfac/nn.h"
 #include "clkfac/rl.h"
-#include "core/core.h"
-
-#define RING 256
-#define RING_W 8   /* floats per update record on the device */
-
-struct clkfac_agent {
-    clkfac_context *ctx;
-    clkfac_vecenv *envs;
-    clkfac_agent_options o;
-    char net_spec[256], act_name[32];
-    int discrete;
-    size_t n_envs, t_steps, obs_size, act_size, n_out; /* n_out: logits or action dims */
-    clkfac_nn *actor, *critic;                          /* critic == actor when shared */
-    size_t pi_head, v_head;
-    clkfac_optim *opt_actor, *opt_critic, *opt_logstd;
-    cl_mem logstd, dlogstd;
-    /* rollout storage on the device */
-    cl_mem obs, actions, rewards, ended, boot, values, last, returns, adv, boot_obs, loss_stats;
-    cl_mem ring;
-    /* host mirrors */
-    float *h_obs, *h_act, *h_rew, *h_ended, *h_final, *h_boot_obs;
-    uint8_t *h_term, *h_trunc;
-    size_t *boot_idx, n_boot;
-    /* bookkeeping */
-    uint64_t timestep, updates, dropped;
-    size_t ring_first, ring_count;
-    uint64_t ring_update[RING], ring_timestep[RING];
-    double t_env, t_infer, t_update;
-    uint64_t blocking0;
-};
+#include "rl/agent_internal.h"
 
 static const char *ALGO_NAMES[] = {"a2c", "acktr", "trpo"};
 
@@ -64,6 +33,8 @@ void clkfac_agent_free(clkfac_agent *ag)
 {
     if (!ag) return;
     if (ag->ctx) clkfac_context_finish(ag->ctx);
+    if (ag->o.algo == CLKFAC_ALGO_ACKTR) acktr_free(ag);
+    if (ag->o.algo == CLKFAC_ALGO_TRPO) trpo_free(ag);
     if (ag->critic != ag->actor) clkfac_nn_free(ag->critic);
     clkfac_nn_free(ag->actor);
     clkfac_optim_free(ag->opt_actor);
@@ -83,9 +54,9 @@ static clkfac_status check_options(const clkfac_agent_options *o)
     if (o->version != CLKFAC_AGENT_OPTIONS_VERSION)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "agent options version %u, expected %u",
                          o->version, CLKFAC_AGENT_OPTIONS_VERSION);
-    if (o->algo != CLKFAC_ALGO_A2C)
-        return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "algorithm '%s' is not built yet; expected a2c",
-                         clkfac_algo_name(o->algo));
+    if ((unsigned)o->algo > CLKFAC_ALGO_TRPO)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "algorithm %d; expected a2c, acktr or trpo",
+                         (int)o->algo);
     if (o->n_steps < 1 || o->n_steps > 100000)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "n_steps %u; expected 1..100000", o->n_steps);
     if (!(o->lr > 0 && isfinite(o->lr)))
@@ -203,6 +174,8 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
         st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for rollout storage");
         goto cleanup;
     }
+    if (opts->algo == CLKFAC_ALGO_ACKTR) CORE_TRY(acktr_create(ag));
+    if (opts->algo == CLKFAC_ALGO_TRPO) CORE_TRY(trpo_create(ag));
     CORE_TRY(clkfac_vecenv_reset(envs, ag->h_obs));
     *out = ag;
     return CLKFAC_OK;
@@ -212,7 +185,7 @@ cleanup:
 }
 
 /* A head's output (or output gradient) as a contiguous (rows, cols) block. */
-static clkfac_status head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad)
+clkfac_status agent_head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad)
 {
     clkfac_status st = grad ? clkfac_nn_output_grad(v, net, h) : clkfac_nn_output(v, net, h);
     if (!st && v->ld != v->cols)
@@ -220,7 +193,7 @@ static clkfac_status head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h
     return st;
 }
 
-static clkfac_status forward_nets(clkfac_agent *ag, size_t n, cl_mem x, size_t off)
+clkfac_status agent_forward(clkfac_agent *ag, size_t n, cl_mem x, size_t off)
 {
     clkfac_status st = clkfac_nn_forward(ag->actor, n, x, off);
     if (!st && ag->critic != ag->actor) st = clkfac_nn_forward(ag->critic, n, x, off);
@@ -231,7 +204,7 @@ static clkfac_status forward_nets(clkfac_agent *ag, size_t n, cl_mem x, size_t o
 static clkfac_status copy_values(clkfac_agent *ag, size_t n, cl_mem dst, size_t dst_off)
 {
     clkfac_nn_view v;
-    clkfac_status st = head_view(&v, ag->critic, ag->v_head, 0);
+    clkfac_status st = agent_head_view(&v, ag->critic, ag->v_head, 0);
     return st ? st : clkfac_buffer_copy(ag->ctx, v.buf, v.off, dst, dst_off, n);
 }
 
@@ -245,10 +218,10 @@ static clkfac_status rollout(clkfac_agent *ag)
         double t0 = core_now();
         float *obs_t = ag->h_obs + t * N * os;
         if ((st = clkfac_buffer_write_async(ctx, ag->obs, t * N * os, obs_t, N * os)) ||
-            (st = forward_nets(ag, N, ag->obs, t * N * os)))
+            (st = agent_forward(ag, N, ag->obs, t * N * os)))
             return st;
         clkfac_nn_view pi;
-        if ((st = head_view(&pi, ag->actor, ag->pi_head, 0))) return st;
+        if ((st = agent_head_view(&pi, ag->actor, ag->pi_head, 0))) return st;
         if (ag->discrete)
             st = clkfac_heads_cat_sample(ctx, N, ag->n_out, pi.buf, pi.off, ag->o.seed,
                                          ag->timestep, ag->actions, t * N * as);
@@ -287,7 +260,7 @@ static clkfac_status rollout(clkfac_agent *ag)
             (st = clkfac_nn_forward(ag->critic, ag->n_boot, ag->boot_obs, 0)))
             return st;
         clkfac_nn_view v;
-        if ((st = head_view(&v, ag->critic, ag->v_head, 0))) return st;
+        if ((st = agent_head_view(&v, ag->critic, ag->v_head, 0))) return st;
         for (size_t i = 0; i < ag->n_boot; i++)
             if ((st = clkfac_buffer_copy(ctx, v.buf, v.off + i, ag->boot, ag->boot_idx[i], 1)))
                 return st;
@@ -308,12 +281,12 @@ static clkfac_status a2c_update(clkfac_agent *ag, float lr)
     lo.vf_coef = ag->o.vf_coef;
     clkfac_nn_view pi, dpi, v, dv;
     clkfac_status st;
-    if ((st = forward_nets(ag, M, ag->obs, 0)) || (st = clkfac_nn_zero_grad(ag->actor)) ||
+    if ((st = agent_forward(ag, M, ag->obs, 0)) || (st = clkfac_nn_zero_grad(ag->actor)) ||
         (ag->critic != ag->actor && (st = clkfac_nn_zero_grad(ag->critic))) ||
-        (st = head_view(&pi, ag->actor, ag->pi_head, 0)) ||
-        (st = head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
-        (st = head_view(&v, ag->critic, ag->v_head, 0)) ||
-        (st = head_view(&dv, ag->critic, ag->v_head, 1)))
+        (st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
+        (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
+        (st = agent_head_view(&v, ag->critic, ag->v_head, 0)) ||
+        (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
         return st;
     if (ag->discrete)
         st = clkfac_heads_cat_a2c_loss(ctx, &lo, M, ag->n_out, pi.buf, pi.off, ag->actions, 0,
@@ -368,7 +341,12 @@ clkfac_status clkfac_agent_update(clkfac_agent *ag)
     uint64_t total_updates = ag->o.total_steps ? (ag->o.total_steps + per_update - 1) / per_update : 0;
     float lr = clkfac_optim_lr_at(ag->o.total_steps ? ag->o.schedule : CLKFAC_LR_CONSTANT, ag->o.lr,
                                   ag->updates, total_updates);
-    if ((st = a2c_update(ag, lr))) return st;
+    switch (ag->o.algo) {
+    case CLKFAC_ALGO_ACKTR: st = acktr_update(ag, lr); break;
+    case CLKFAC_ALGO_TRPO: st = trpo_update(ag); break;
+    default: st = a2c_update(ag, lr); break;
+    }
+    if (st) return st;
     ag->updates++;
     if ((st = record_stats(ag))) return st;
     /* the next rollout starts from the observation after the last step */

@@ -1,0 +1,59 @@
+/* Internal view of an agent for the algorithm files (a2c in agent.c, acktr.c, trpo.c): the
+ * rollout storage every algorithm shares and the hooks each one implements. After rollout()
+ * the device holds, for M = n_steps * n_envs transitions in step-major order: obs (M, obs),
+ * actions (M, act), rewards, ended, boot (truncation bootstrap values), values (M) from the
+ * rollout, last (N) and n-step returns/advantages (M). */
+#ifndef CLKFAC_AGENT_INTERNAL_H
+#define CLKFAC_AGENT_INTERNAL_H
+
+#include "clkfac/agent.h"
+#include "clkfac/nn.h"
+#include "core/core.h"
+
+#define RING 256
+#define RING_W 8   /* floats per update record on the device */
+
+struct clkfac_agent {
+    clkfac_context *ctx;
+    clkfac_vecenv *envs;
+    clkfac_agent_options o;
+    char net_spec[256], act_name[32];
+    int discrete;
+    size_t n_envs, t_steps, obs_size, act_size, n_out; /* n_out: logits or action dims */
+    clkfac_nn *actor, *critic;                          /* critic == actor when shared */
+    size_t pi_head, v_head;
+    clkfac_optim *opt_actor, *opt_critic, *opt_logstd;
+    cl_mem logstd, dlogstd;
+    /* rollout storage on the device */
+    cl_mem obs, actions, rewards, ended, boot, values, last, returns, adv, boot_obs, loss_stats;
+    cl_mem ring;
+    /* host mirrors */
+    float *h_obs, *h_act, *h_rew, *h_ended, *h_final, *h_boot_obs;
+    uint8_t *h_term, *h_trunc;
+    size_t *boot_idx, n_boot;
+    /* bookkeeping */
+    uint64_t timestep, updates, dropped;
+    size_t ring_first, ring_count;
+    uint64_t ring_update[RING], ring_timestep[RING];
+    double t_env, t_infer, t_update;
+    uint64_t blocking0;
+    void *algo;   /* algorithm state (acktr.c, trpo.c) */
+};
+
+
+/* A head's output (grad = 0) or output gradient (grad = 1) as a contiguous (rows, cols) view. */
+clkfac_status agent_head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad);
+/* Forward of the actor (and of the critic when separate) on n rows of x. */
+clkfac_status agent_forward(clkfac_agent *ag, size_t n, cl_mem x, size_t off);
+
+/* ACKTR (acktr.c): state created with the agent, one update per rollout, freed with it. */
+clkfac_status acktr_create(clkfac_agent *ag);
+clkfac_status acktr_update(clkfac_agent *ag, float lr);
+void acktr_free(clkfac_agent *ag);
+
+/* TRPO (trpo.c): as above; the update computes its own GAE advantages from the rollout. */
+clkfac_status trpo_create(clkfac_agent *ag);
+clkfac_status trpo_update(clkfac_agent *ag);
+void trpo_free(clkfac_agent *ag);
+
+#endif
