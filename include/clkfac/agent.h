@@ -45,12 +45,19 @@ typedef struct clkfac_agent_options {
     uint64_t seed;                 /* network init and action sampling (default 0) */
     int sync_timing;               /* 1: wait for each update's device work so the timing split
                                       below is exact (one more blocking call per update) */
+    /* ACKTR (lr is the step size eta; reference Atari setting 0.25) */
+    float kl_clip;                 /* trust region: nu = min(1, sqrt(kl_clip / q)) (0.001) */
+    float kfac_damping;            /* Tikhonov lambda of the factored damping (0.01) */
+    float stats_decay;             /* running-average decay of the factors (0.99) */
+    unsigned inv_every;            /* recompute inverses every T_inv updates (10) */
+    float momentum;                /* momentum of the step (0.9) */
 } clkfac_agent_options;
 
 #define CLKFAC_AGENT_OPTIONS_VERSION 1
 #define CLKFAC_AGENT_OPTIONS_INIT                                                             \
     { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, "dense:64 dense:64", "tanh", 1,      \
-      7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0 }
+      7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0,       \
+      0.001f, 0.01f, 0.99f, 10u, 0.9f }
 
 typedef struct clkfac_agent clkfac_agent;
 
@@ -73,8 +80,15 @@ typedef struct clkfac_update_stats {
     float policy_loss;
     float value_loss;      /* mean squared error, before vf_coef */
     float entropy;
-    float grad_norm;       /* global gradient norm before clipping */
+    float grad_norm;       /* global gradient norm before clipping (ACKTR: of the preconditioned
+                              gradient) */
     float lr;              /* effective learning rate */
+    float trust_q;         /* ACKTR: q = eta^2 v.g of the step */
+    float trust_nu;        /* ACKTR: trust-region scale min(1, sqrt(kl_clip / q)) */
+    float kl;              /* TRPO: mean KL of the accepted step */
+    float cg_residual;     /* TRPO: conjugate-gradient residual norm */
+    float ls_steps;        /* TRPO: line-search halvings taken */
+    float accepted;        /* TRPO: 1 when the step was accepted */
 } clkfac_update_stats;
 
 /* Moves up to cap pending update records (oldest first) into out; *n gets the count. Reads the

@@ -22,7 +22,7 @@ static double now_seconds(void)
 typedef struct train_cfg {
     const char *env, *out, *device;
     long steps, n_envs;
-    int quiet;
+    int quiet, lr_given;
     double flush_seconds;
     clkfac_agent_options ag;
 } train_cfg;
@@ -65,6 +65,8 @@ static void usage(void)
            "                    [--gamma 0.99] [--ent-coef 0.01] [--vf-coef 0.5]\n"
            "                    [--max-grad-norm 0.5] [--rms-init 1] [--net 'dense:64 dense:64']\n"
            "                    [--activation tanh|relu|elu] [--separate] [--device SPEC] [--quiet]\n"
+           "  ACKTR: --algo acktr [--lr 0.25 (step size eta)] [--kl-clip 0.001] [--damping 0.01]\n"
+           "         [--stats-decay 0.99] [--inv-every 10] [--momentum 0.9]\n"
            "  trains on a vector of --envs copies of the environment; writes DIR/episodes.csv,\n"
            "  DIR/updates.csv and DIR/summary.json. Environments:");
     size_t n = 0;
@@ -99,7 +101,16 @@ static int parse_args(train_cfg *c, int argc, char **argv)
             long s;
             if (cli_parse_long("--nsteps", v, 1, 100000, &s)) return CLI_USAGE;
             c->ag.n_steps = (unsigned)s;
-        } else if (OPT("--lr")) { if (cli_parse_double("--lr", v, 1e-12, 10, &d)) return CLI_USAGE; c->ag.lr = (float)d; }
+        } else if (OPT("--lr")) { if (cli_parse_double("--lr", v, 1e-12, 10, &d)) return CLI_USAGE; c->ag.lr = (float)d; c->lr_given = 1; }
+        else if (OPT("--kl-clip")) { if (cli_parse_double("--kl-clip", v, 1e-12, 1e6, &d)) return CLI_USAGE; c->ag.kl_clip = (float)d; }
+        else if (OPT("--damping")) { if (cli_parse_double("--damping", v, 1e-12, 1e6, &d)) return CLI_USAGE; c->ag.kfac_damping = (float)d; }
+        else if (OPT("--stats-decay")) { if (cli_parse_double("--stats-decay", v, 0, 0.999999, &d)) return CLI_USAGE; c->ag.stats_decay = (float)d; }
+        else if (OPT("--momentum")) { if (cli_parse_double("--momentum", v, 0, 0.999999, &d)) return CLI_USAGE; c->ag.momentum = (float)d; }
+        else if (OPT("--inv-every")) {
+            long k;
+            if (cli_parse_long("--inv-every", v, 1, 1000000, &k)) return CLI_USAGE;
+            c->ag.inv_every = (unsigned)k;
+        }
         else if (OPT("--gamma")) { if (cli_parse_double("--gamma", v, 0, 1, &d)) return CLI_USAGE; c->ag.gamma = (float)d; }
         else if (OPT("--ent-coef")) { if (cli_parse_double("--ent-coef", v, 0, 100, &d)) return CLI_USAGE; c->ag.ent_coef = (float)d; }
         else if (OPT("--vf-coef")) { if (cli_parse_double("--vf-coef", v, 0, 100, &d)) return CLI_USAGE; c->ag.vf_coef = (float)d; }
@@ -130,9 +141,11 @@ static int parse_args(train_cfg *c, int argc, char **argv)
         fprintf(stderr, "\n");
         return CLI_USAGE;
     }
-    if (c->ag.algo != CLKFAC_ALGO_A2C)
-        return cli_usage_error("--algo %s: not built yet in this version; expected a2c",
+    if (c->ag.algo == CLKFAC_ALGO_TRPO)
+        return cli_usage_error("--algo %s: not built yet in this version; expected a2c or acktr",
                                clkfac_algo_name(c->ag.algo));
+    /* ACKTR's lr is the trust-region step size eta (reference 0.25), not an RMSProp rate */
+    if (c->ag.algo == CLKFAC_ALGO_ACKTR && !c->lr_given) c->ag.lr = 0.25f;
     c->ag.total_steps = (uint64_t)c->steps;
     return 0;
 }
@@ -152,7 +165,7 @@ static double recent_mean(const run_files *f)
     return s / (double)f->recent_n;
 }
 
-static int drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f)
+static int drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f, clkfac_algo algo)
 {
     clkfac_episode_record rec[256];
     size_t k;
@@ -170,10 +183,13 @@ static int drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f)
     do {
         if (clkfac_agent_read_stats(ag, st, 256, &n)) return -2;
         for (size_t i = 0; i < n; i++)
-            if (text_printf(&f->updates, "%llu,%llu,%.7g,%.7g,%.7g,%.7g,%.7g,%.7g\n",
+            if (text_printf(&f->updates, "%llu,%llu,%.7g,%.7g,%.7g,%.7g,%.7g,%.7g",
                             (unsigned long long)st[i].update, (unsigned long long)st[i].timestep,
                             st[i].loss, st[i].policy_loss, st[i].value_loss, st[i].entropy,
-                            st[i].grad_norm, st[i].lr))
+                            st[i].grad_norm, st[i].lr) ||
+                (algo == CLKFAC_ALGO_ACKTR &&
+                 text_printf(&f->updates, ",%.7g,%.7g", st[i].trust_q, st[i].trust_nu)) ||
+                text_printf(&f->updates, "\n"))
                 return -1;
     } while (n == 256);
     return 0;
@@ -267,7 +283,7 @@ static void progress(const train_cfg *c, clkfac_agent *ag, const run_files *f, d
 
 int cmd_train(int argc, char **argv)
 {
-    train_cfg c = {NULL, NULL, NULL, 1000000, 16, 0, 10.0, CLKFAC_AGENT_OPTIONS_INIT};
+    train_cfg c = {NULL, NULL, NULL, 1000000, 16, 0, 0, 10.0, CLKFAC_AGENT_OPTIONS_INIT};
     int r = parse_args(&c, argc, argv);
     if (r) return r < 0 ? CLI_OK : r;
     clkfac_status st = clkfac_mkdir_p(c.out);
@@ -289,7 +305,8 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     if (!f.recent || text_printf(&f.episodes, "timestep,episode,return,length\n") ||
-        text_printf(&f.updates, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr\n")) {
+        text_printf(&f.updates, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr%s\n",
+                    c.ag.algo == CLKFAC_ALGO_ACKTR ? ",trust_q,trust_nu" : "")) {
         rc = cli_fail("train", CLKFAC_ERR_NO_MEMORY);
         goto done;
     }
@@ -303,7 +320,7 @@ int cmd_train(int argc, char **argv)
         double now = now_seconds();
         /* statistics are read from the device in blocks, not every update */
         if (clkfac_agent_updates(ag) % 128 == 0 || now - last_flush > c.flush_seconds) {
-            if (drain(ag, env, &f)) { rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY); break; }
+            if (drain(ag, env, &f, c.ag.algo)) { rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY); break; }
             if ((st = clkfac_context_check(ctx))) { rc = cli_fail("training", st); break; }
         }
         if (now - last_flush > c.flush_seconds) {
@@ -315,7 +332,7 @@ int cmd_train(int argc, char **argv)
             last_draw = now;
         }
     }
-    if (drain(ag, env, &f) && rc == CLI_OK) rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY);
+    if (drain(ag, env, &f, c.ag.algo) && rc == CLI_OK) rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY);
     if (rc == CLI_OK && (st = clkfac_context_check(ctx))) rc = cli_fail("training", st);
     double wall = now_seconds() - t0;
     if (tty) {

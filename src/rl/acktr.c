@@ -1,18 +1,243 @@
-/* ACKTR — being written (issue 4); until then creating a TRPO agent
- * fails with CLKFAC_ERR_UNSUPPORTED. */
+/* ACKTR: the A2C loss stepped along the K-FAC natural gradient inside a KL trust region, all on
+ * the device. Per update: a Fisher pass (actions from the policy's own rollout, a Gauss-Newton
+ * critic with sampled unit-variance targets) whose backward gives per-example output gradients;
+ * A and G factors of every dense/conv layer into running averages; damped inverses every T_inv
+ * updates; the loss gradient preconditioned layer by layer; nu = min(1, sqrt(kl_clip / q)) and a
+ * momentum step of nu * v. Nothing is read back inside an update. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "clkfac/heads.h"
+#include "clkfac/kfac.h"
 #include "rl/agent_internal.h"
+
+typedef struct kfac_block {
+    clkfac_nn *net;
+    size_t layer;           /* index among the net's parameter layers */
+    size_t offset;          /* of W_H in the flat parameter/gradient buffers */
+    size_t da, dg;          /* A is (da, da) over the homogeneous input, G is (dg, dg) */
+    size_t locations;       /* T: output locations per example (1 for dense) */
+    cl_mem a, g, a_inv, g_inv;
+    clkfac_ema ea, eg;
+} kfac_block;
+
+typedef struct acktr_net {
+    clkfac_nn *net;
+    cl_mem v;               /* preconditioned gradient, same layout as the parameters */
+    clkfac_optim *mom;      /* momentum SGD */
+} acktr_net;
+
+typedef struct acktr_state {
+    kfac_block *blocks;
+    size_t n_blocks;
+    acktr_net nets[2];
+    size_t n_nets;
+    cl_mem a_new, g_new;    /* this update's factors, before the running average */
+    cl_mem trust;           /* per net: [dot -> q, nu] */
+    uint64_t updates;
+} acktr_state;
+
+static clkfac_status add_blocks(acktr_state *s, clkfac_context *ctx, clkfac_nn *net,
+                                const clkfac_agent_options *o, size_t *max_a, size_t *max_g)
+{
+    size_t n = clkfac_nn_layer_count(net);
+    kfac_block *b = realloc(s->blocks, (s->n_blocks + n) * sizeof *b);
+    if (!b) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    s->blocks = b;
+    for (size_t i = 0; i < n; i++) {
+        clkfac_nn_layer_info li;
+        clkfac_status st = clkfac_nn_layer_info_get(&li, net, i);
+        if (st) return st;
+        kfac_block *k = &s->blocks[s->n_blocks];
+        *k = (kfac_block){net, i, li.offset, li.d_in_h, li.d_out, li.locations, NULL, NULL,
+                          NULL, NULL, {o->stats_decay, 1, 0}, {o->stats_decay, 1, 0}};
+        s->n_blocks++;
+        if ((st = clkfac_buffer_create(&k->a, ctx, k->da * k->da)) ||
+            (st = clkfac_buffer_create(&k->g, ctx, k->dg * k->dg)) ||
+            (st = clkfac_buffer_create(&k->a_inv, ctx, k->da * k->da)) ||
+            (st = clkfac_buffer_create(&k->g_inv, ctx, k->dg * k->dg)))
+            return st;
+        if (k->da * k->da > *max_a) *max_a = k->da * k->da;
+        if (k->dg * k->dg > *max_g) *max_g = k->dg * k->dg;
+    }
+    return CLKFAC_OK;
+}
+
+void acktr_free(clkfac_agent *ag)
+{
+    acktr_state *s = ag->algo;
+    if (!s) return;
+    for (size_t i = 0; i < s->n_blocks; i++) {
+        clkfac_buffer_free(s->blocks[i].a);
+        clkfac_buffer_free(s->blocks[i].g);
+        clkfac_buffer_free(s->blocks[i].a_inv);
+        clkfac_buffer_free(s->blocks[i].g_inv);
+    }
+    for (size_t i = 0; i < s->n_nets; i++) {
+        clkfac_buffer_free(s->nets[i].v);
+        clkfac_optim_free(s->nets[i].mom);
+    }
+    clkfac_buffer_free(s->a_new);
+    clkfac_buffer_free(s->g_new);
+    clkfac_buffer_free(s->trust);
+    free(s->blocks);
+    free(s);
+    ag->algo = NULL;
+}
 
 clkfac_status acktr_create(clkfac_agent *ag)
 {
-    (void)ag;
-    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "algorithm 'acktr' is not built yet");
+    const clkfac_agent_options *o = &ag->o;
+    if (!(o->kl_clip > 0) || !(o->kfac_damping > 0) || !(o->stats_decay >= 0 && o->stats_decay < 1) ||
+        o->inv_every < 1 || !(o->momentum >= 0 && o->momentum < 1))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                         "ACKTR settings kl_clip %g, damping %g, stats_decay %g, inv_every %u, "
+                         "momentum %g; expected kl_clip > 0, damping > 0, decay and momentum in "
+                         "[0, 1), inv_every >= 1",
+                         (double)o->kl_clip, (double)o->kfac_damping, (double)o->stats_decay,
+                         o->inv_every, (double)o->momentum);
+    acktr_state *s = core_calloc(1, sizeof *s);
+    if (!s) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    ag->algo = s;
+    clkfac_context *ctx = ag->ctx;
+    s->nets[s->n_nets++].net = ag->actor;
+    if (ag->critic != ag->actor) s->nets[s->n_nets++].net = ag->critic;
+    size_t max_a = 1, max_g = 1;
+    clkfac_status st;
+    for (size_t i = 0; i < s->n_nets; i++) {
+        acktr_net *an = &s->nets[i];
+        size_t np = clkfac_nn_param_count(an->net);
+        clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
+        oo.kind = CLKFAC_OPTIM_SGD;
+        oo.momentum = o->momentum;
+        if ((st = add_blocks(s, ctx, an->net, o, &max_a, &max_g)) ||
+            (st = clkfac_buffer_create(&an->v, ctx, np)) ||
+            (st = clkfac_optim_create(&an->mom, ctx, np, &oo)))
+            return st;
+    }
+    if ((st = clkfac_buffer_create(&s->a_new, ctx, max_a)) ||
+        (st = clkfac_buffer_create(&s->g_new, ctx, max_g)) ||
+        (st = clkfac_buffer_create(&s->trust, ctx, 2 * s->n_nets)))
+        return st;
+    ag->stats_optim = s->nets[0].mom;
+    return CLKFAC_OK;
+}
+
+/* Output gradients of the Fisher pass: per-example gradients (scale n) of -log pi(a|s) with the
+ * rollout's actions (drawn from the current policy) and of the Gauss-Newton critic
+ * 0.5 (V - (V + eps))^2, eps ~ N(0, 1) (scale n/2 gives -eps). */
+static clkfac_status fisher_output_grads(clkfac_agent *ag, size_t m)
+{
+    clkfac_nn_view pi, dpi, dv;
+    clkfac_status st;
+    if ((st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
+        (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
+        (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
+        return st;
+    if (ag->discrete)
+        st = clkfac_heads_cat_nll_grad(ag->ctx, m, ag->n_out, pi.buf, pi.off, ag->actions, 0,
+                                       (float)m, dpi.buf, dpi.off);
+    else
+        st = clkfac_heads_gauss_nll_grad(ag->ctx, m, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
+                                         ag->actions, 0, (float)m, dpi.buf, dpi.off, NULL, 0);
+    if (st) return st;
+    return clkfac_heads_value_fisher_grad(ag->ctx, m, ag->o.seed, ag->timestep, 0.5f * (float)m,
+                                          dv.buf, dv.off);
+}
+
+/* New A and G of every block from the Fisher pass, folded into the running averages. */
+static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
+{
+    for (size_t i = 0; i < s->n_blocks; i++) {
+        kfac_block *k = &s->blocks[i];
+        clkfac_nn_view x, ds;
+        clkfac_status st;
+        if ((st = clkfac_nn_layer_input(&x, k->net, k->layer)) ||
+            (st = clkfac_nn_layer_dpreact(&ds, k->net, k->layer)))
+            return st;
+        size_t rows = m * k->locations;
+        /* A = (1/M) X_H^T X_H (sum over locations), G = (1/(M T)) DS^T DS (kfac.h scaling); the
+         * ones column of X_H is handled as a border so the GEMM keeps tile-friendly sizes */
+        if ((st = clkfac_kfac_gram_homogeneous(ag->ctx, NULL, rows, k->da - 1, x.ld,
+                                               1.0f / (float)m, x.buf, x.off, s->a_new, 0)) ||
+            (st = clkfac_kfac_gram(ag->ctx, NULL, rows, k->dg, ds.ld, 1.0f / (float)rows,
+                                   ds.buf, ds.off, s->g_new, 0)) ||
+            (st = clkfac_kfac_ema_update(ag->ctx, &k->ea, k->da * k->da, k->a, 0, s->a_new, 0)) ||
+            (st = clkfac_kfac_ema_update(ag->ctx, &k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0)))
+            return st;
+    }
+    return CLKFAC_OK;
 }
 
 clkfac_status acktr_update(clkfac_agent *ag, float lr)
 {
-    (void)ag;
-    (void)lr;
-    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "algorithm 'acktr' is not built yet");
+    acktr_state *s = ag->algo;
+    clkfac_context *ctx = ag->ctx;
+    size_t m = ag->n_envs * ag->t_steps;
+    clkfac_status st;
+    /* 1. Fisher pass: forward, sampled-target gradients, backward -> per-example DS */
+    if ((st = agent_forward(ag, m, ag->obs, 0)) || (st = fisher_output_grads(ag, m)) ||
+        (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
+        (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))) ||
+        (st = update_factors(ag, s, m)))
+        return st;
+    if (s->updates % ag->o.inv_every == 0)
+        for (size_t i = 0; i < s->n_blocks; i++) {
+            kfac_block *k = &s->blocks[i];
+            if ((st = clkfac_kfac_inverse_tikhonov(ctx, k->da, k->a, 0, k->dg, k->g, 0,
+                                                   ag->o.kfac_damping, k->a_inv, 0, k->g_inv, 0)))
+                return st;
+        }
+    /* 2. loss pass: the A2C loss gradient (the saved activations of step 1 are still valid) */
+    clkfac_a2c_loss_options lo = CLKFAC_A2C_LOSS_OPTIONS_INIT;
+    lo.ent_coef = ag->o.ent_coef;
+    lo.vf_coef = ag->o.vf_coef;
+    clkfac_nn_view pi, dpi, v, dv;
+    if ((st = clkfac_nn_zero_grad(ag->actor)) ||
+        (ag->critic != ag->actor && (st = clkfac_nn_zero_grad(ag->critic))) ||
+        (st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
+        (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
+        (st = agent_head_view(&v, ag->critic, ag->v_head, 0)) ||
+        (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
+        return st;
+    if (ag->discrete)
+        st = clkfac_heads_cat_a2c_loss(ctx, &lo, m, ag->n_out, pi.buf, pi.off, ag->actions, 0,
+                                       ag->adv, 0, ag->returns, 0, v.buf, v.off, dpi.buf, dpi.off,
+                                       dv.buf, dv.off, ag->loss_stats, 0);
+    else
+        st = clkfac_heads_gauss_a2c_loss(ctx, &lo, m, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
+                                         ag->actions, 0, ag->adv, 0, ag->returns, 0, v.buf, v.off,
+                                         dpi.buf, dpi.off, ag->dlogstd, 0, dv.buf, dv.off,
+                                         ag->loss_stats, 0);
+    if (st || (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
+        (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
+        return st;
+    /* 3. precondition block by block: V = G^-1 dW_H A^-1 */
+    for (size_t i = 0; i < s->n_blocks; i++) {
+        kfac_block *k = &s->blocks[i];
+        cl_mem vbuf = k->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
+        if ((st = clkfac_kfac_precondition(ctx, k->dg, k->da, k->g_inv, 0, k->a_inv, 0,
+                                           clkfac_nn_grads(k->net), k->offset, vbuf, k->offset)))
+            return st;
+    }
+    /* 4. trust region per network and the momentum step of nu * v (reference: momentum SGD
+     * with learning rate eta * (1 - momentum)) */
+    for (size_t i = 0; i < s->n_nets; i++) {
+        acktr_net *an = &s->nets[i];
+        size_t np = clkfac_nn_param_count(an->net);
+        if ((st = clkfac_kfac_trust_region(ctx, np, an->v, 0, clkfac_nn_grads(an->net), 0, lr,
+                                           ag->o.kl_clip, s->trust, 2 * i)) ||
+            (st = clkfac_kfac_scale_by(ctx, np, an->v, 0, 1.0f, s->trust, 2 * i + 1)) ||
+            (st = clkfac_optim_step(an->mom, clkfac_nn_params(an->net), 0, an->v, 0,
+                                    lr * (1.0f - ag->o.momentum), NULL, 0)))
+            return st;
+    }
+    if (ag->opt_logstd &&
+        (st = clkfac_optim_step(ag->opt_logstd, ag->logstd, 0, ag->dlogstd, 0, lr, NULL, 0)))
+        return st;
+    /* the actor's (q, nu) into the update record */
+    if ((st = clkfac_buffer_copy(ctx, s->trust, 0, ag->algo_stats, REC_TRUST_Q - REC_ALGO_FIRST, 2)))
+        return st;
+    s->updates++;
+    return CLKFAC_OK;
 }
-
-void acktr_free(clkfac_agent *ag) { (void)ag; }

@@ -42,7 +42,7 @@ void clkfac_agent_free(clkfac_agent *ag)
     clkfac_optim_free(ag->opt_logstd);
     cl_mem bufs[] = {ag->logstd, ag->dlogstd, ag->obs,     ag->actions, ag->rewards,
                      ag->ended,  ag->boot,    ag->values,  ag->last,    ag->returns,
-                     ag->adv,    ag->boot_obs, ag->loss_stats, ag->ring};
+                     ag->adv,    ag->boot_obs, ag->loss_stats, ag->ring, ag->algo_stats};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) clkfac_buffer_free(bufs[i]);
     free(ag->h_obs); free(ag->h_act); free(ag->h_rew); free(ag->h_ended); free(ag->h_final);
     free(ag->h_boot_obs); free(ag->h_term); free(ag->h_trunc); free(ag->boot_idx);
@@ -160,6 +160,8 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     CORE_TRY(make_buf(ctx, &ag->boot_obs, M * ag->obs_size, 0));
     CORE_TRY(make_buf(ctx, &ag->loss_stats, CLKFAC_A2C_STATS, 0));
     CORE_TRY(make_buf(ctx, &ag->ring, RING * RING_W, 0));
+    CORE_TRY(make_buf(ctx, &ag->algo_stats, REC_ALGO_N, 0));
+    ag->stats_optim = ag->opt_actor;
     ag->h_obs = malloc((T + 1) * N * ag->obs_size * sizeof(float));
     ag->h_act = malloc(N * ag->act_size * sizeof(float));
     ag->h_rew = malloc(M * sizeof(float));
@@ -327,9 +329,12 @@ static clkfac_status record_stats(clkfac_agent *ag)
     clkfac_status st = clkfac_buffer_copy(ag->ctx, ag->loss_stats, 0, ag->ring, slot * RING_W,
                                           CLKFAC_A2C_STATS);
     if (st) return st;
-    /* optimizer slots NORM..LR (0..3) land at 4..7 */
-    return clkfac_buffer_copy(ag->ctx, clkfac_optim_stats(ag->opt_actor), 0, ag->ring,
-                              slot * RING_W + CLKFAC_A2C_STATS, 4);
+    /* optimizer slots NORM..LR (0..3) land at 4..7, the algorithm's at 8.. */
+    st = clkfac_buffer_copy(ag->ctx, clkfac_optim_stats(ag->stats_optim), 0, ag->ring,
+                            slot * RING_W + CLKFAC_A2C_STATS, 4);
+    if (st) return st;
+    return clkfac_buffer_copy(ag->ctx, ag->algo_stats, 0, ag->ring, slot * RING_W + REC_ALGO_FIRST,
+                              REC_ALGO_N);
 }
 
 clkfac_status clkfac_agent_update(clkfac_agent *ag)
@@ -378,6 +383,12 @@ clkfac_status clkfac_agent_read_stats(clkfac_agent *ag, clkfac_update_stats *out
         s->entropy = r[CLKFAC_A2C_STAT_ENTROPY];
         s->grad_norm = r[CLKFAC_A2C_STATS + CLKFAC_OPTIM_STAT_NORM];
         s->lr = r[CLKFAC_A2C_STATS + CLKFAC_OPTIM_STAT_LR];
+        s->trust_q = r[REC_TRUST_Q];
+        s->trust_nu = r[REC_TRUST_NU];
+        s->kl = r[REC_KL];
+        s->cg_residual = r[REC_CG_RESIDUAL];
+        s->ls_steps = r[REC_LS_STEPS];
+        s->accepted = r[REC_ACCEPTED];
     }
     ag->ring_first = (ag->ring_first + k) % RING;
     ag->ring_count -= k;

@@ -11,7 +11,17 @@
 #include "core/core.h"
 
 #define RING 256
-#define RING_W 8   /* floats per update record on the device */
+#define RING_W 16  /* floats per update record on the device */
+/* record layout: 0..3 loss stats (CLKFAC_A2C_STAT_*), 4..7 optimizer stats (NORM, CLIP, STEPS,
+ * LR), then the algorithm slots below, written by the algorithm's update into ag->algo_stats */
+#define REC_TRUST_Q 8
+#define REC_TRUST_NU 9
+#define REC_KL 10
+#define REC_CG_RESIDUAL 11
+#define REC_LS_STEPS 12
+#define REC_ACCEPTED 13
+#define REC_ALGO_FIRST 8
+#define REC_ALGO_N 8
 
 struct clkfac_agent {
     clkfac_context *ctx;
@@ -38,6 +48,8 @@ struct clkfac_agent {
     double t_env, t_infer, t_update;
     uint64_t blocking0;
     void *algo;   /* algorithm state (acktr.c, trpo.c) */
+    cl_mem algo_stats; /* REC_ALGO_N floats the algorithm fills (slot k = record slot 8 + k) */
+    clkfac_optim *stats_optim; /* whose NORM..LR go into the record (default opt_actor) */
 };
 
 
