@@ -14,5 +14,7 @@
 #include "clkfac/heads.h"
 #include "clkfac/optim.h"
 #include "clkfac/agent.h"
+#include "clkfac/stats.h"
+#include "clkfac/plot.h"
 
 #endif

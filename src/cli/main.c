@@ -14,8 +14,9 @@ typedef struct command {
 
 static const command COMMANDS[] = {
     {"devices", cmd_devices, "list OpenCL devices and mark the default"},
-    {"train", cmd_train, "train an agent (A2C) on an environment; CSV + JSON results"},
+    {"train", cmd_train, "train an agent (A2C or ACKTR) on an environment; CSV + JSON results"},
     {"kfac", cmd_kfac, "K-FAC factors and preconditioned gradient of one layer from .npy files"},
+    {"report", cmd_report, "tables and plots (learning curves, step cost) from a suite's runs"},
     {"bench", cmd_bench, "benchmarks: 'bench kfac' (factor kernels vs SGEMM)"},
 };
 
