@@ -51,13 +51,26 @@ typedef struct clkfac_agent_options {
     float stats_decay;             /* running-average decay of the factors (0.99) */
     unsigned inv_every;            /* recompute inverses every T_inv updates (10) */
     float momentum;                /* momentum of the step (0.9) */
+    /* TRPO (ALGORITHMS.md, MuJoCo reference settings). TRPO always uses separate actor and
+     * critic networks (shared is forced to 0): the natural-gradient step and its KL constraint
+     * concern the policy alone, and the value function is fitted by its own Adam. */
+    float gae_lambda;              /* GAE lambda of the advantages (0.98) */
+    float max_kl;                  /* trust region: mean KL of a step (0.01) */
+    float cg_damping;              /* CG solves (F + cg_damping I) x = g (0.1) */
+    unsigned cg_iters;             /* conjugate-gradient iterations from x = 0 (10) */
+    unsigned vf_iters;             /* value epochs of Adam per update, minibatches of 64 (5) */
+    float vf_lr;                   /* value Adam learning rate (1e-3) */
+    unsigned fvp_subsample;        /* Fisher-vector products on every k-th sample (5) */
+    int measure_kl;                /* ACKTR: 1 measures the mean KL between the policy before and
+                                      after each step on the rollout batch (one more forward);
+                                      TRPO always measures it */
 } clkfac_agent_options;
 
 #define CLKFAC_AGENT_OPTIONS_VERSION 1
 #define CLKFAC_AGENT_OPTIONS_INIT                                                             \
     { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, "dense:64 dense:64", "tanh", 1,      \
       7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0,       \
-      0.001f, 0.01f, 0.99f, 10u, 0.9f }
+      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0 }
 
 typedef struct clkfac_agent clkfac_agent;
 
@@ -85,7 +98,7 @@ typedef struct clkfac_update_stats {
     float lr;              /* effective learning rate */
     float trust_q;         /* ACKTR: q = eta^2 v.g of the step */
     float trust_nu;        /* ACKTR: trust-region scale min(1, sqrt(kl_clip / q)) */
-    float kl;              /* TRPO: mean KL of the accepted step */
+    float kl;              /* mean KL of the step (TRPO; ACKTR with measure_kl) */
     float cg_residual;     /* TRPO: conjugate-gradient residual norm */
     float ls_steps;        /* TRPO: line-search halvings taken */
     float accepted;        /* TRPO: 1 when the step was accepted */

@@ -66,7 +66,7 @@ static void usage(void)
            "                    [--max-grad-norm 0.5] [--rms-init 1] [--net 'dense:64 dense:64']\n"
            "                    [--activation tanh|relu|elu] [--separate] [--device SPEC] [--quiet]\n"
            "  ACKTR: --algo acktr [--lr 0.25 (step size eta)] [--kl-clip 0.001] [--damping 0.01]\n"
-           "         [--stats-decay 0.99] [--inv-every 10] [--momentum 0.9]\n"
+           "         [--stats-decay 0.99] [--inv-every 10] [--momentum 0.9] [--measure-kl]\n"
            "  trains on a vector of --envs copies of the environment; writes DIR/episodes.csv,\n"
            "  DIR/updates.csv and DIR/summary.json. Environments:");
     size_t n = 0;
@@ -84,6 +84,7 @@ static int parse_args(train_cfg *c, int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return -1; }
         if (!strcmp(argv[i], "--separate")) { c->ag.shared = 0; continue; }
         if (!strcmp(argv[i], "--quiet")) { c->quiet = 1; continue; }
+        if (!strcmp(argv[i], "--measure-kl")) { c->ag.measure_kl = 1; continue; }
 #define OPT(name) ((r = cli_opt(argc, argv, &i, name, &v)) != 0 && (r > 0 || (exit_usage = 1)))
         int exit_usage = 0;
         if (OPT("--env")) c->env = v;
@@ -165,7 +166,7 @@ static double recent_mean(const run_files *f)
     return s / (double)f->recent_n;
 }
 
-static int drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f, clkfac_algo algo)
+static int drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f, const clkfac_agent_options *o)
 {
     clkfac_episode_record rec[256];
     size_t k;
@@ -187,8 +188,10 @@ static int drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f, clkfac_algo
                             (unsigned long long)st[i].update, (unsigned long long)st[i].timestep,
                             st[i].loss, st[i].policy_loss, st[i].value_loss, st[i].entropy,
                             st[i].grad_norm, st[i].lr) ||
-                (algo == CLKFAC_ALGO_ACKTR &&
+                (o->algo == CLKFAC_ALGO_ACKTR &&
                  text_printf(&f->updates, ",%.7g,%.7g", st[i].trust_q, st[i].trust_nu)) ||
+                (o->algo == CLKFAC_ALGO_ACKTR && o->measure_kl &&
+                 text_printf(&f->updates, ",%.7g", st[i].kl)) ||
                 text_printf(&f->updates, "\n"))
                 return -1;
     } while (n == 256);
@@ -306,7 +309,9 @@ int cmd_train(int argc, char **argv)
     }
     if (!f.recent || text_printf(&f.episodes, "timestep,episode,return,length\n") ||
         text_printf(&f.updates, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr%s\n",
-                    c.ag.algo == CLKFAC_ALGO_ACKTR ? ",trust_q,trust_nu" : "")) {
+                    c.ag.algo != CLKFAC_ALGO_ACKTR ? ""
+                    : c.ag.measure_kl              ? ",trust_q,trust_nu,kl"
+                                                   : ",trust_q,trust_nu")) {
         rc = cli_fail("train", CLKFAC_ERR_NO_MEMORY);
         goto done;
     }
@@ -320,7 +325,7 @@ int cmd_train(int argc, char **argv)
         double now = now_seconds();
         /* statistics are read from the device in blocks, not every update */
         if (clkfac_agent_updates(ag) % 128 == 0 || now - last_flush > c.flush_seconds) {
-            if (drain(ag, env, &f, c.ag.algo)) { rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY); break; }
+            if (drain(ag, env, &f, &c.ag)) { rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY); break; }
             if ((st = clkfac_context_check(ctx))) { rc = cli_fail("training", st); break; }
         }
         if (now - last_flush > c.flush_seconds) {
@@ -332,7 +337,7 @@ int cmd_train(int argc, char **argv)
             last_draw = now;
         }
     }
-    if (drain(ag, env, &f, c.ag.algo) && rc == CLI_OK) rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY);
+    if (drain(ag, env, &f, &c.ag) && rc == CLI_OK) rc = cli_fail("reading statistics", CLKFAC_ERR_NO_MEMORY);
     if (rc == CLI_OK && (st = clkfac_context_check(ctx))) rc = cli_fail("training", st);
     double wall = now_seconds() - t0;
     if (tty) {

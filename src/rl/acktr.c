@@ -34,6 +34,8 @@ typedef struct acktr_state {
     size_t n_nets;
     cl_mem a_new, g_new;    /* this update's factors, before the running average */
     cl_mem trust;           /* per net: [dot -> q, nu] */
+    cl_mem logits_before;   /* measure_kl: the policy outputs before the step (M, n_out) */
+    clkfac_optim *mom_logstd; /* Gaussian log-std: raw gradient, same momentum and nu */
     uint64_t updates;
 } acktr_state;
 
@@ -80,6 +82,8 @@ void acktr_free(clkfac_agent *ag)
     clkfac_buffer_free(s->a_new);
     clkfac_buffer_free(s->g_new);
     clkfac_buffer_free(s->trust);
+    clkfac_buffer_free(s->logits_before);
+    clkfac_optim_free(s->mom_logstd);
     free(s->blocks);
     free(s);
     ag->algo = NULL;
@@ -119,6 +123,15 @@ clkfac_status acktr_create(clkfac_agent *ag)
         (st = clkfac_buffer_create(&s->g_new, ctx, max_g)) ||
         (st = clkfac_buffer_create(&s->trust, ctx, 2 * s->n_nets)))
         return st;
+    if (o->measure_kl &&
+        (st = clkfac_buffer_create(&s->logits_before, ctx, ag->n_envs * ag->t_steps * ag->n_out)))
+        return st;
+    if (!ag->discrete) {
+        clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
+        oo.kind = CLKFAC_OPTIM_SGD;
+        oo.momentum = o->momentum;
+        if ((st = clkfac_optim_create(&s->mom_logstd, ctx, ag->n_out, &oo))) return st;
+    }
     ag->stats_optim = s->nets[0].mom;
     return CLKFAC_OK;
 }
@@ -188,6 +201,12 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                                    ag->o.kfac_damping, k->a_inv, 0, k->g_inv, 0)))
                 return st;
         }
+    if (s->logits_before) {
+        clkfac_nn_view p0;
+        if ((st = agent_head_view(&p0, ag->actor, ag->pi_head, 0)) ||
+            (st = clkfac_buffer_copy(ctx, p0.buf, p0.off, s->logits_before, 0, m * ag->n_out)))
+            return st;
+    }
     /* 2. loss pass: the A2C loss gradient (the saved activations of step 1 are still valid) */
     clkfac_a2c_loss_options lo = CLKFAC_A2C_LOSS_OPTIONS_INIT;
     lo.ent_coef = ag->o.ent_coef;
@@ -232,12 +251,29 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                     lr * (1.0f - ag->o.momentum), NULL, 0)))
             return st;
     }
-    if (ag->opt_logstd &&
-        (st = clkfac_optim_step(ag->opt_logstd, ag->logstd, 0, ag->dlogstd, 0, lr, NULL, 0)))
+    /* the Gaussian log-std is no layer: like the reference, its raw gradient takes the actor's
+     * momentum step and trust-region scale (it is left out of q) */
+    if (s->mom_logstd &&
+        (st = clkfac_optim_step(s->mom_logstd, ag->logstd, 0, ag->dlogstd, 0,
+                                lr * (1.0f - ag->o.momentum), s->trust, 1)))
         return st;
     /* the actor's (q, nu) into the update record */
     if ((st = clkfac_buffer_copy(ctx, s->trust, 0, ag->algo_stats, REC_TRUST_Q - REC_ALGO_FIRST, 2)))
         return st;
+    if (s->logits_before) {
+        clkfac_nn_view p1;
+        if ((st = clkfac_nn_forward(ag->actor, m, ag->obs, 0)) ||
+            (st = agent_head_view(&p1, ag->actor, ag->pi_head, 0)))
+            return st;
+        if (ag->discrete)
+            st = clkfac_heads_cat_kl(ctx, m, ag->n_out, s->logits_before, 0, p1.buf, p1.off, NULL,
+                                     0, ag->algo_stats, REC_KL - REC_ALGO_FIRST);
+        else /* the log-std moved too, but the KL is measured on the means with it held */
+            st = clkfac_heads_gauss_kl(ctx, m, ag->n_out, s->logits_before, 0, ag->logstd, 0,
+                                       p1.buf, p1.off, ag->logstd, 0, NULL, 0, ag->algo_stats,
+                                       REC_KL - REC_ALGO_FIRST);
+        if (st) return st;
+    }
     s->updates++;
     return CLKFAC_OK;
 }

@@ -1,0 +1,128 @@
+/* ACKTR through the library: the measured KL of each step against the trust-region bound, the
+ * trust-region scale's definition, and no host round trip inside an update (the only blocking
+ * calls of an update are the per-step action reads of its rollout). */
+/* ctest-labels: unit device */
+#include <math.h>
+#include <stdlib.h>
+
+#include "harness.h"
+
+static clkfac_agent *make_agent(clkfac_vecenv **env, clkfac_algo algo, float momentum,
+                                float decay, unsigned inv_every, int measure)
+{
+    TH_OK(clkfac_vecenv_create(env, "CartPole-v1", 8, 11, NULL));
+    clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+    o.algo = algo;
+    o.lr = algo == CLKFAC_ALGO_ACKTR ? 0.25f : 7e-4f;
+    o.ent_coef = 0.0f;
+    o.momentum = momentum;
+    o.stats_decay = decay;
+    o.inv_every = inv_every;
+    o.measure_kl = measure;
+    o.seed = 3;
+    clkfac_agent *ag = NULL;
+    TH_OK(clkfac_agent_create(&ag, th_ctx(), *env, &o));
+    return ag;
+}
+
+/* With fresh factors and inverses every update and no momentum, a step is eta*nu*v with
+ * 0.5 (eta nu)^2 v.F_kfac.v = 0.5 nu^2 q <= 0.5 kl_clip: the true KL should sit near or below
+ * that quadratic estimate. Measured on PoCL (seed 1, 500 updates): median KL / estimate 0.16,
+ * max 2.7; at most 0.2% of steps above kl_clip. The test allows 2 kl_clip for any step and
+ * asks that 99% stay within kl_clip and the median within the 0.5 kl_clip estimate. */
+static void test_step_kl_within_trust_region(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_vecenv *env = NULL;
+    clkfac_agent *ag = make_agent(&env, CLKFAC_ALGO_ACKTR, 0.0f, 0.0f, 1, 1);
+    enum { U = 300 };
+    clkfac_update_stats st[U];
+    size_t n = 0;
+    for (int u = 0; u < U; u++) {
+        TH_OK(clkfac_agent_update(ag));
+        if ((u + 1) % 100 == 0) { /* the device ring holds 256 records: read in blocks */
+            size_t k = 0;
+            TH_OK(clkfac_agent_read_stats(ag, st + n, U - n, &k));
+            n += k;
+        }
+    }
+    assert_int_equal(n, U);
+    assert_int_equal(clkfac_agent_stats_dropped(ag), 0);
+    TH_OK(clkfac_context_check(th_ctx()));
+    const double clip = 0.001;
+    double kl[U];
+    int above = 0, clipped = 0;
+    for (size_t i = 0; i < n; i++) {
+        kl[i] = st[i].kl;
+        assert_true(isfinite(st[i].kl) && st[i].kl >= -1e-7);
+        /* nu = min(1, sqrt(kl_clip / q)) */
+        double nu = st[i].trust_q > 0 ? fmin(1.0, sqrt(clip / st[i].trust_q)) : 1.0;
+        if (fabs(nu - st[i].trust_nu) > 1e-5 * (1 + nu))
+            fail_msg("update %zu: nu %g, expected min(1, sqrt(%g / %g)) = %g", i,
+                     (double)st[i].trust_nu, clip, (double)st[i].trust_q, nu);
+        clipped += st[i].trust_nu < 1.0f;
+        above += kl[i] > clip;
+        if (kl[i] > 2 * clip) fail_msg("update %zu: KL %g > 2 kl_clip", i, kl[i]);
+    }
+    for (int i = 1; i < U; i++)
+        for (int j = i; j > 0 && kl[j - 1] > kl[j]; j--) {
+            double t = kl[j]; kl[j] = kl[j - 1]; kl[j - 1] = t;
+        }
+    print_message("ACKTR steps: %d/%d clipped by the trust region, median KL %.3g, max KL %.3g, "
+                  "%d above kl_clip %.3g\n", clipped, U, kl[U / 2], kl[U - 1], above, clip);
+    assert_true(clipped > U / 10); /* the bound was active, so the test means something */
+    assert_true(above <= U / 100);
+    assert_true(kl[U / 2] <= 0.5 * clip);
+    clkfac_agent_free(ag);
+    clkfac_vecenv_free(env);
+}
+
+/* Blocking calls per update = the n_steps action reads of the rollout, for A2C and ACKTR. */
+static void test_no_host_round_trip_inside_update(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    for (int algo = CLKFAC_ALGO_A2C; algo <= CLKFAC_ALGO_ACKTR; algo++) {
+        clkfac_vecenv *env = NULL;
+        clkfac_agent *ag = make_agent(&env, (clkfac_algo)algo, 0.9f, 0.99f, 10, 0);
+        TH_OK(clkfac_agent_update(ag)); /* first update builds kernels */
+        uint64_t before = clkfac_context_blocking_calls(th_ctx());
+        for (int u = 0; u < 20; u++) TH_OK(clkfac_agent_update(ag));
+        uint64_t calls = clkfac_context_blocking_calls(th_ctx()) - before;
+        print_message("%s: %llu blocking calls in 20 updates of 5 steps\n",
+                      clkfac_algo_name((clkfac_algo)algo), (unsigned long long)calls);
+        assert_int_equal(calls, 20 * 5);
+        TH_OK(clkfac_context_check(th_ctx()));
+        clkfac_agent_free(ag);
+        clkfac_vecenv_free(env);
+    }
+}
+
+static void test_bad_settings_rejected(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_vecenv *env = NULL;
+    TH_OK(clkfac_vecenv_create(&env, "CartPole-v1", 2, 1, NULL));
+    clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+    o.algo = CLKFAC_ALGO_ACKTR;
+    o.kl_clip = 0;
+    clkfac_agent *ag = NULL;
+    assert_int_equal(clkfac_agent_create(&ag, th_ctx(), env, &o), CLKFAC_ERR_INVALID_ARG);
+    assert_null(ag);
+    o.kl_clip = 0.001f;
+    o.momentum = 1.0f;
+    assert_int_equal(clkfac_agent_create(&ag, th_ctx(), env, &o), CLKFAC_ERR_INVALID_ARG);
+    clkfac_vecenv_free(env);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_settings_rejected),
+        cmocka_unit_test(test_no_host_round_trip_inside_update),
+        cmocka_unit_test(test_step_kl_within_trust_region),
+    };
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
+}
