@@ -189,11 +189,15 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     size_t m = ag->n_envs * ag->t_steps;
     clkfac_status st;
     /* 1. Fisher pass: forward, sampled-target gradients, backward -> per-example DS */
-    if ((st = agent_forward(ag, m, ag->obs, 0)) || (st = fisher_output_grads(ag, m)) ||
-        (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
-        (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))) ||
-        (st = update_factors(ag, s, m)))
+    clkfac_profile_phase(ctx, "forward");
+    if ((st = agent_forward(ag, m, ag->obs, 0))) return st;
+    clkfac_profile_phase(ctx, "fisher_backward");
+    if ((st = fisher_output_grads(ag, m)) || (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
+        (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
         return st;
+    clkfac_profile_phase(ctx, "factors");
+    if ((st = update_factors(ag, s, m))) return st;
+    clkfac_profile_phase(ctx, "inverse");
     if (s->updates % ag->o.inv_every == 0)
         for (size_t i = 0; i < s->n_blocks; i++) {
             kfac_block *k = &s->blocks[i];
@@ -212,6 +216,7 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     lo.ent_coef = ag->o.ent_coef;
     lo.vf_coef = ag->o.vf_coef;
     clkfac_nn_view pi, dpi, v, dv;
+    clkfac_profile_phase(ctx, "loss");
     if ((st = clkfac_nn_zero_grad(ag->actor)) ||
         (ag->critic != ag->actor && (st = clkfac_nn_zero_grad(ag->critic))) ||
         (st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
@@ -228,10 +233,13 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                          ag->actions, 0, ag->adv, 0, ag->returns, 0, v.buf, v.off,
                                          dpi.buf, dpi.off, ag->dlogstd, 0, dv.buf, dv.off,
                                          ag->loss_stats, 0);
-    if (st || (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
+    if (st) return st;
+    clkfac_profile_phase(ctx, "backward");
+    if ((st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
         (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
         return st;
     /* 3. precondition block by block: V = G^-1 dW_H A^-1 */
+    clkfac_profile_phase(ctx, "precondition");
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *k = &s->blocks[i];
         cl_mem vbuf = k->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
@@ -241,6 +249,7 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     }
     /* 4. trust region per network and the momentum step of nu * v (reference: momentum SGD
      * with learning rate eta * (1 - momentum)) */
+    clkfac_profile_phase(ctx, "step");
     for (size_t i = 0; i < s->n_nets; i++) {
         acktr_net *an = &s->nets[i];
         size_t np = clkfac_nn_param_count(an->net);

@@ -120,6 +120,8 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     snprintf(ag->act_name, sizeof ag->act_name, "%s", opts->activation);
     ag->o.net = ag->net_spec;
     ag->o.activation = ag->act_name;
+    /* TRPO constrains the policy alone and fits the value by Adam: separate networks */
+    if (ag->o.algo == CLKFAC_ALGO_TRPO) ag->o.shared = 0;
     ag->n_envs = clkfac_vecenv_num_envs(envs);
     ag->t_steps = opts->n_steps;
     const clkfac_space *os = clkfac_vecenv_observation_space(envs);
@@ -132,7 +134,7 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     size_t N = ag->n_envs, T = ag->t_steps, M = N * T;
 
     clkfac_nn_head_spec both[2] = {{"pi", (int)ag->n_out, 0.01f}, {"v", 1, 1.0f}};
-    if (opts->shared) {
+    if (ag->o.shared) {
         CORE_TRY(make_net(ag, &ag->actor, both, 2, opts->seed));
         ag->critic = ag->actor;
     } else {
@@ -142,7 +144,7 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     CORE_TRY(clkfac_nn_head_find(&ag->pi_head, ag->actor, "pi"));
     CORE_TRY(clkfac_nn_head_find(&ag->v_head, ag->critic, "v"));
     CORE_TRY(make_optim(ag, &ag->opt_actor, clkfac_nn_param_count(ag->actor)));
-    if (!opts->shared) CORE_TRY(make_optim(ag, &ag->opt_critic, clkfac_nn_param_count(ag->critic)));
+    if (!ag->o.shared) CORE_TRY(make_optim(ag, &ag->opt_critic, clkfac_nn_param_count(ag->critic)));
     if (!ag->discrete) {
         CORE_TRY(make_buf(ctx, &ag->logstd, ag->n_out, 0.0f));
         CORE_TRY(make_buf(ctx, &ag->dlogstd, ag->n_out, 0.0f));
@@ -216,6 +218,7 @@ static clkfac_status rollout(clkfac_agent *ag)
     size_t N = ag->n_envs, T = ag->t_steps, os = ag->obs_size, as = ag->act_size;
     clkfac_status st;
     ag->n_boot = 0;
+    clkfac_profile_phase(ctx, "rollout"); /* inference, bootstrap values and returns */
     for (size_t t = 0; t < T; t++) {
         double t0 = core_now();
         float *obs_t = ag->h_obs + t * N * os;
@@ -283,6 +286,7 @@ static clkfac_status a2c_update(clkfac_agent *ag, float lr)
     lo.vf_coef = ag->o.vf_coef;
     clkfac_nn_view pi, dpi, v, dv;
     clkfac_status st;
+    clkfac_profile_phase(ctx, "forward");
     if ((st = agent_forward(ag, M, ag->obs, 0)) || (st = clkfac_nn_zero_grad(ag->actor)) ||
         (ag->critic != ag->actor && (st = clkfac_nn_zero_grad(ag->critic))) ||
         (st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
@@ -290,6 +294,7 @@ static clkfac_status a2c_update(clkfac_agent *ag, float lr)
         (st = agent_head_view(&v, ag->critic, ag->v_head, 0)) ||
         (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
         return st;
+    clkfac_profile_phase(ctx, "loss");
     if (ag->discrete)
         st = clkfac_heads_cat_a2c_loss(ctx, &lo, M, ag->n_out, pi.buf, pi.off, ag->actions, 0,
                                        ag->adv, 0, ag->returns, 0, v.buf, v.off, dpi.buf, dpi.off,
@@ -299,8 +304,11 @@ static clkfac_status a2c_update(clkfac_agent *ag, float lr)
                                          ag->actions, 0, ag->adv, 0, ag->returns, 0, v.buf, v.off,
                                          dpi.buf, dpi.off, ag->dlogstd, 0, dv.buf, dv.off,
                                          ag->loss_stats, 0);
-    if (st || (st = clkfac_nn_backward(ag->actor, M, NULL, 0))) return st;
+    if (st) return st;
+    clkfac_profile_phase(ctx, "backward");
+    if ((st = clkfac_nn_backward(ag->actor, M, NULL, 0))) return st;
     if (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, M, NULL, 0))) return st;
+    clkfac_profile_phase(ctx, "step");
     if ((st = clkfac_optim_step(ag->opt_actor, clkfac_nn_params(ag->actor), 0,
                                 clkfac_nn_grads(ag->actor), 0, lr, NULL, 0)))
         return st;
@@ -352,6 +360,7 @@ clkfac_status clkfac_agent_update(clkfac_agent *ag)
     default: st = a2c_update(ag, lr); break;
     }
     if (st) return st;
+    clkfac_profile_phase(ag->ctx, "other");
     ag->updates++;
     if ((st = record_stats(ag))) return st;
     /* the next rollout starts from the observation after the last step */
