@@ -20,6 +20,19 @@ typedef struct bench_kfac_options {
 /* Returns a process exit code (0, 1 runtime failure, 2 usage). */
 int bench_kfac_run(const bench_kfac_options *o);
 
+typedef struct bench_step_options {
+    const char *device;
+    const char *out_dir;
+    const char *nets;        /* comma list: atari,atari32,minatar,mlp */
+    const char *algos;       /* comma list: a2c,acktr,trpo */
+    int max_batch;           /* skip batches above this (0: all) */
+    int reps;
+    int warmup;
+} bench_step_options;
+
+/* `clkfac bench step`; returns a process exit code. */
+int bench_step_run(const bench_step_options *o);
+
 /* Median of n values (sorts a copy). */
 double bench_median(const double *v, int n);
 

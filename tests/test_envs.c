@@ -141,7 +141,8 @@ static void test_ids_spaces_and_limits(void **state)
     (void)state;
     size_t count = 0;
     const char *const *ids = clkfac_env_ids(&count);
-    assert_int_equal(count, N_IDS);
+    assert_int_equal(count, N_IDS + 6); /* then the five pixel games (test_games) and the
+                                           synthetic Atari frames */
     assert_null(ids[count]);
     const uint64_t limits[N_IDS] = {500, 500, 200, 999, 200};
     const size_t obs_sizes[N_IDS] = {4, 6, 2, 2, 3};
@@ -1121,9 +1122,41 @@ static void test_random_policy_returns(void **state)
     }
 }
 
+
+/* Synthetic/Atari-v0: Atari-shaped frames in [0, 1) that change every step, reproducible. */
+static void test_synthetic_atari_frames(void **state)
+{
+    (void)state;
+    clkfac_env *a = NULL, *b = NULL;
+    assert_int_equal(clkfac_env_create(&a, "Synthetic/Atari-v0", 5), CLKFAC_OK);
+    assert_int_equal(clkfac_env_create(&b, "Synthetic/Atari-v0", 5), CLKFAC_OK);
+    const clkfac_space *os = clkfac_env_observation_space(a);
+    assert_int_equal(os->size, 4 * 84 * 84);
+    assert_int_equal(clkfac_env_action_space(a)->n, 6);
+    float *x = malloc(os->size * sizeof *x), *y = malloc(os->size * sizeof *y);
+    assert_int_equal(clkfac_env_reset(a, x), CLKFAC_OK);
+    assert_int_equal(clkfac_env_reset(b, y), CLKFAC_OK);
+    assert_memory_equal(x, y, os->size * sizeof *x);
+    double sum = 0;
+    for (size_t i = 0; i < os->size; i++) {
+        assert_true(x[i] >= 0.0f && x[i] < 1.0f);
+        sum += x[i];
+    }
+    assert_true(fabs(sum / (double)os->size - 0.5) < 0.01); /* uniform-looking */
+    clkfac_step_result r;
+    assert_int_equal(clkfac_env_step_discrete(&r, a, 3, y), CLKFAC_OK);
+    assert_memory_not_equal(x, y, os->size * sizeof *x);
+    assert_false(r.terminated);
+    free(x);
+    free(y);
+    clkfac_env_free(a);
+    clkfac_env_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_synthetic_atari_frames),
         cmocka_unit_test(test_ids_spaces_and_limits),
         cmocka_unit_test(test_unknown_id_lists_valid_ids),
         cmocka_unit_test(test_start_states_in_range),

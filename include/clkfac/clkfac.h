@@ -5,6 +5,7 @@
 #include "clkfac/common.h"
 #include "clkfac/device.h"
 #include "clkfac/env.h"
+#include "clkfac/frames.h"
 #include "clkfac/kfac.h"
 #include "clkfac/linalg.h"
 #include "clkfac/report.h"

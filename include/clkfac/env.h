@@ -1,6 +1,6 @@
-/* clkfac/env.h — environments written in C behind one opaque handle (classic control now, pixel
- * games later), with Gymnasium IDs, seeded resets, terminated vs truncated, and the whole state
- * as bytes; plus the vector environment that runs N copies with auto-reset.
+/* clkfac/env.h — environments written in C behind one opaque handle (classic control and the
+ * MinAtar-style pixel games), with Gymnasium IDs, seeded resets, terminated vs truncated, and
+ * the whole state as bytes; plus the vector environment that runs N copies with auto-reset.
  *
  * Observations are float32, row-major, shaped as the observation space says. Physics runs in
  * double (the Gymnasium references compute in float64) and is rounded to float only when an
@@ -42,21 +42,37 @@ typedef struct clkfac_space {
 
 /* ---- ids ------------------------------------------------------------------------------------ */
 
-/* The environment ids clkfac_env_create accepts, NULL-terminated ("CartPole-v1", ...). Static
- * storage; *count (if not NULL) receives the number of ids. */
+/* The environment ids clkfac_env_create accepts, NULL-terminated: the classic-control ids first
+ * ("CartPole-v1", ...), then the pixel games ("MinAtar/Breakout-v1", "MinAtar/Freeway-v1",
+ * "MinAtar/Asterix-v1", "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1"). Each game is also
+ * created by its short name ("Breakout", ...), which clkfac_env_id maps to the full id; the short
+ * names are not in this list. Static storage; *count (if not NULL) receives the number of ids. */
 const char *const *clkfac_env_ids(size_t *count);
 
 /* ---- creation ------------------------------------------------------------------------------- */
 
+/* The pixel games (10x10 grid, MinAtar rules, see ENVIRONMENTS.md) observe (C, 10, 10) float32
+ * cells of 0 or 1, channels first; actions are {0 noop, 1 left, 2 up, 3 right, 4 down, 5 fire}
+ * or, with minimal_actions, the game's own subset in that order (Breakout: noop left right;
+ * Freeway: noop up down; Asterix: noop left up right down; Seaquest: all six; SpaceInvaders:
+ * noop left right fire). With probability sticky_prob the game repeats the previous action
+ * instead of the one given; the previous action carries over from one episode to the next and
+ * is part of the state bytes. The only game with a time rule is Freeway (terminated after 2500
+ * frames); all five are truncated after 100000 steps as a safety net. */
 typedef struct clkfac_env_options {
-    unsigned version;    /* CLKFAC_ENV_OPTIONS_VERSION */
+    unsigned version;    /* CLKFAC_ENV_OPTIONS_VERSION (1 is still accepted: max_steps only) */
     uint64_t max_steps;  /* time limit: truncated after this many steps; 0 = the id's default
                             (CartPole 500, Acrobot 500, MountainCar 200,
-                            MountainCarContinuous 999, Pendulum 200) */
+                            MountainCarContinuous 999, Pendulum 200, pixel games 100000) */
+    /* Since version 2; pixel games only, classic control ignores them. */
+    double sticky_prob;  /* in [0, 1]; negative = the default CLKFAC_ENV_STICKY_DEFAULT */
+    int minimal_actions; /* 1 = the game's minimal action set, 0 = all six (default) */
+    int ramping;         /* 1 = difficulty ramps up during an episode (default), 0 = never */
 } clkfac_env_options;
 
-#define CLKFAC_ENV_OPTIONS_VERSION 1
-#define CLKFAC_ENV_OPTIONS_INIT { CLKFAC_ENV_OPTIONS_VERSION, 0 }
+#define CLKFAC_ENV_OPTIONS_VERSION 2
+#define CLKFAC_ENV_STICKY_DEFAULT 0.1
+#define CLKFAC_ENV_OPTIONS_INIT { CLKFAC_ENV_OPTIONS_VERSION, 0, -1.0, 0, 1 }
 
 /* Creates the environment named by a Gymnasium id with its own RNG seeded from `seed`. The
  * environment must be reset before the first step. An unknown id fails with

@@ -40,6 +40,5 @@ int cmd_kfac(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);
-int cmd_report(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command COMMANDS[] = {
     {"devices", cmd_devices, "list OpenCL devices and mark the default"},
+    {"env", cmd_env, "list environments; render a pixel game played by a random policy to PNG"},
     {"train", cmd_train, "train an agent (A2C or ACKTR) on an environment; CSV + JSON results"},
     {"kfac", cmd_kfac, "K-FAC factors and preconditioned gradient of one layer from .npy files"},
     {"report", cmd_report, "tables and plots (learning curves, step cost) from a suite's runs"},

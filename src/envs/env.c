@@ -15,13 +15,21 @@ static const env_class *const env_classes[] = {
     &env_class_mountaincar,
     &env_class_mountaincar_continuous,
     &env_class_pendulum,
+    &env_class_synthetic_atari,
+    &env_class_minatar_breakout,
+    &env_class_minatar_freeway,
+    &env_class_minatar_asterix,
+    &env_class_minatar_seaquest,
+    &env_class_minatar_space_invaders,
 };
 #define N_CLASSES (sizeof env_classes / sizeof env_classes[0])
 
 /* Must name env_classes' ids in the same order (a static list cannot be derived from them):
  * the count is checked here, the order by test_envs creating each id and reading it back. */
 static const char *const env_id_list[] = {
-    "CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", NULL,
+    "CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1",
+    "Synthetic/Atari-v0", "MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/Asterix-v1",
+    "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1", NULL,
 };
 _Static_assert(sizeof env_id_list / sizeof env_id_list[0] == N_CLASSES + 1,
                "env_id_list and env_classes differ in length");
@@ -32,29 +40,79 @@ const char *const *clkfac_env_ids(size_t *count)
     return env_id_list;
 }
 
+/* Short names people type for the games; they create the class of the full id, so states and
+ * clkfac_env_id always carry the full id. */
+static const struct {
+    const char *name;
+    const env_class *cls;
+} env_aliases[] = {
+    {"Breakout", &env_class_minatar_breakout},
+    {"Freeway", &env_class_minatar_freeway},
+    {"Asterix", &env_class_minatar_asterix},
+    {"Seaquest", &env_class_minatar_seaquest},
+    {"SpaceInvaders", &env_class_minatar_space_invaders},
+};
+#define N_ALIASES (sizeof env_aliases / sizeof env_aliases[0])
+
 static const env_class *find_class(const char *id)
 {
     for (size_t i = 0; i < N_CLASSES; i++)
         if (strcmp(env_classes[i]->id, id) == 0) return env_classes[i];
+    for (size_t i = 0; i < N_ALIASES; i++)
+        if (strcmp(env_aliases[i].name, id) == 0) return env_aliases[i].cls;
     return NULL;
 }
 
 static clkfac_status unknown_id(const char *id)
 {
-    char list[512];
+    char list[1024];
     size_t used = 0;
     list[0] = '\0';
-    for (size_t i = 0; i < N_CLASSES && used < sizeof list; i++) {
-        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                         env_classes[i]->id);
+    for (size_t i = 0; i < N_CLASSES + N_ALIASES && used < sizeof list; i++) {
+        int w = i < N_CLASSES
+                    ? snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                               env_classes[i]->id)
+                    : snprintf(list + used, sizeof list - used, "%s%s",
+                               i == N_CLASSES ? " (or the short names " : ", ",
+                               env_aliases[i - N_CLASSES].name);
         if (w < 0) break;
         used += (size_t)w;
     }
-    return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "unknown environment id '%s'; valid ids: %s", id,
+    return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "unknown environment id '%s'; valid ids: %s)", id,
                      list);
 }
 
 /* ---- creation ------------------------------------------------------------------------------- */
+
+/* Copies opts (NULL = defaults) into *out at the current version. A version-1 struct ends after
+ * max_steps, so nothing past it is read and the later fields keep their defaults. */
+static clkfac_status resolve_options(clkfac_env_options *out, const clkfac_env_options *opts)
+{
+    clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
+    if (opts && opts->version == 1) {
+        o.max_steps = opts->max_steps;
+    } else if (opts) {
+        if (opts->version != CLKFAC_ENV_OPTIONS_VERSION)
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                             "clkfac_env_options.version is %u, expected %u (or 1)",
+                             opts->version, CLKFAC_ENV_OPTIONS_VERSION);
+        o = *opts;
+    }
+    if (isnan(o.sticky_prob) || o.sticky_prob > 1.0)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                         "sticky_prob %g is not a probability; expected a value in [0, 1] "
+                         "(negative = default %g)",
+                         o.sticky_prob, CLKFAC_ENV_STICKY_DEFAULT);
+    if (o.sticky_prob < 0.0) o.sticky_prob = CLKFAC_ENV_STICKY_DEFAULT;
+    if (o.minimal_actions != 0 && o.minimal_actions != 1)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "minimal_actions is %d; expected 0 or 1",
+                         o.minimal_actions);
+    if (o.ramping != 0 && o.ramping != 1)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "ramping is %d; expected 0 or 1", o.ramping);
+    o.version = CLKFAC_ENV_OPTIONS_VERSION;
+    *out = o;
+    return CLKFAC_OK;
+}
 
 clkfac_status clkfac_env_create(clkfac_env **out, const char *id, uint64_t seed)
 {
@@ -65,11 +123,9 @@ clkfac_status clkfac_env_create_ext(clkfac_env **out, const char *id, uint64_t s
                                     const clkfac_env_options *opts)
 {
     if (!out || !id) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "out and id must not be NULL");
-    clkfac_env_options defaults = CLKFAC_ENV_OPTIONS_INIT;
-    if (!opts) opts = &defaults;
-    if (opts->version != CLKFAC_ENV_OPTIONS_VERSION)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "clkfac_env_options.version is %u, expected %u",
-                         opts->version, CLKFAC_ENV_OPTIONS_VERSION);
+    clkfac_env_options o;
+    clkfac_status st = resolve_options(&o, opts);
+    if (st != CLKFAC_OK) return st;
     const env_class *cls = find_class(id);
     if (!cls) return unknown_id(id);
 
@@ -81,13 +137,14 @@ clkfac_status clkfac_env_create_ext(clkfac_env **out, const char *id, uint64_t s
         return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "environment %s state", id);
     }
     env->cls = cls;
-    env->max_steps = opts->max_steps ? opts->max_steps : cls->max_steps;
+    env->max_steps = o.max_steps ? o.max_steps : cls->max_steps;
+    env->opts = o;
     env->phase = ENV_PHASE_NEED_RESET;
     env->obs_space = *cls->obs_space;
     env->act_space = *cls->act_space;
     core_rng_seed(&env->rng, seed);
     if (cls->init) {
-        clkfac_status st = cls->init(env);
+        st = cls->init(env);
         if (st != CLKFAC_OK) {
             free(env->impl);
             free(env);

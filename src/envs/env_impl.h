@@ -54,6 +54,7 @@ struct clkfac_env {
     env_phase phase;
     clkfac_space obs_space; /* copies, so a class's init may adjust them per instance */
     clkfac_space act_space;
+    clkfac_env_options opts; /* as given at creation (current version, validated), for init */
     void *impl;           /* cls->impl_size bytes */
 };
 
@@ -63,6 +64,16 @@ extern const env_class env_class_acrobot;
 extern const env_class env_class_mountaincar;
 extern const env_class env_class_mountaincar_continuous;
 extern const env_class env_class_pendulum;
+
+/* The pixel games (minatar_*.c, shared layer in minatar.h). */
+extern const env_class env_class_minatar_breakout;
+extern const env_class env_class_minatar_freeway;
+extern const env_class env_class_minatar_asterix;
+extern const env_class env_class_minatar_seaquest;
+extern const env_class env_class_minatar_space_invaders;
+
+/* Synthetic/Atari-v0 (synthetic.c): Atari-sized hashed frames for step-cost benchmarks. */
+extern const env_class env_class_synthetic_atari;
 
 /* Test and replay hooks for classes with n_phys > 0: the physics doubles in the order the class
  * documents. env_phys_set also starts an episode at that state (phase running) without touching

@@ -1,0 +1,326 @@
+/* `clkfac env list`: every environment id with its observation and action spaces.
+ * `clkfac env show`: plays a pixel game with a random (or no-op) policy and writes every frame
+ * and a contact sheet as PNG, printing each episode's return. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define SHOW_MAX_SHEET 400 /* frames on the contact sheet; longer runs show every k-th */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: clkfac env list\n"
+            "       clkfac env show --env ID --out DIR [--seed 0] [--steps 200] [--episodes 1]\n"
+            "                       [--policy random|noop] [--sticky P] [--minimal]\n"
+            "                       [--no-ramping] [--scale 24] [--no-grid]\n"
+            "  list  prints every environment id with its observation and action spaces and\n"
+            "        time limit (the pixel games also answer to Breakout, Freeway, Asterix,\n"
+            "        Seaquest, SpaceInvaders)\n"
+            "  show  plays a pixel game from reset for up to --steps steps or --episodes\n"
+            "        episodes, writes DIR/frame_0000.png (the reset observation), frame_0001.png\n"
+            "        (after step 1), ... and DIR/sheet.png (all frames, or every k-th beyond %d),\n"
+            "        and prints each episode's return.\n"
+            "        --sticky P     probability the previous action repeats (default 0.1)\n"
+            "        --minimal      the game's minimal action set instead of all 6 actions\n"
+            "        --no-ramping   keep the difficulty of the first frames\n"
+            "        --scale N      pixels per cell in the frames (1..256; the sheet: a third)\n",
+            SHOW_MAX_SHEET);
+}
+
+/* ---- list ---------------------------------------------------------------------------------- */
+
+/* "Box(4,10,10) in [0, 1]" when every bound is the same, else "Box(4)"; "Discrete(6)". */
+static void space_text(char *buf, size_t cap, const clkfac_space *s)
+{
+    if (s->kind == CLKFAC_SPACE_DISCRETE) {
+        snprintf(buf, cap, "Discrete(%d)", s->n);
+        return;
+    }
+    int used = snprintf(buf, cap, "Box(");
+    for (int d = 0; d < s->ndim && used > 0 && (size_t)used < cap; d++)
+        used += snprintf(buf + used, cap - (size_t)used, "%s%d", d ? "," : "", s->dims[d]);
+    int uniform = 1;
+    for (size_t i = 1; i < s->size; i++)
+        uniform &= s->low[i] == s->low[0] && s->high[i] == s->high[0];
+    if (used > 0 && (size_t)used < cap) {
+        if (uniform)
+            snprintf(buf + used, cap - (size_t)used, ") in [%g, %g]", (double)s->low[0],
+                     (double)s->high[0]);
+        else
+            snprintf(buf + used, cap - (size_t)used, ")");
+    }
+}
+
+static int env_list(void)
+{
+    size_t n = 0;
+    const char *const *ids = clkfac_env_ids(&n);
+    printf("%-26s %-24s %-26s %s\n", "id", "observation", "actions", "time limit");
+    for (size_t i = 0; i < n; i++) {
+        clkfac_env *env = NULL;
+        clkfac_status st = clkfac_env_create(&env, ids[i], 0);
+        if (st) return cli_fail(ids[i], st);
+        char obs[96], act[96];
+        space_text(obs, sizeof obs, clkfac_env_observation_space(env));
+        space_text(act, sizeof act, clkfac_env_action_space(env));
+        /* A game's minimal set shows next to the full one. */
+        clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
+        o.minimal_actions = 1;
+        clkfac_env *minimal = NULL;
+        if (clkfac_env_observation_space(env)->ndim == 3 &&
+            clkfac_env_create_ext(&minimal, ids[i], 0, &o) == CLKFAC_OK) {
+            size_t len = strlen(act);
+            snprintf(act + len, sizeof act - len, ", minimal %d",
+                     clkfac_env_action_space(minimal)->n);
+        }
+        printf("%-26s %-24s %-26s %llu\n", ids[i], obs, act,
+               (unsigned long long)clkfac_env_max_steps(env));
+        clkfac_env_free(minimal);
+        clkfac_env_free(env);
+    }
+    printf("\nPixel games: Freeway ends (terminated) after 2500 frames; the others have no time\n"
+           "rule and 100000 is only a safety truncation. Sticky actions 0.1 by default.\n");
+    return CLI_OK;
+}
+
+/* ---- show ---------------------------------------------------------------------------------- */
+
+typedef struct show_cfg {
+    const char *env, *out, *policy;
+    long seed, steps, episodes, scale;
+    double sticky; /* < 0: the default */
+    int minimal, ramping, grid;
+} show_cfg;
+
+static int show_parse(show_cfg *c, int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *v = NULL;
+        int r = 0;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return -1;
+        }
+        if (!strcmp(argv[i], "--minimal")) { c->minimal = 1; continue; }
+        if (!strcmp(argv[i], "--no-ramping")) { c->ramping = 0; continue; }
+        if (!strcmp(argv[i], "--no-grid")) { c->grid = 0; continue; }
+        const char *const valued[] = {"--env",   "--out",    "--seed",   "--steps",
+                                      "--episodes", "--policy", "--sticky", "--scale"};
+        int k = 0;
+        for (; k < 8; k++)
+            if ((r = cli_opt(argc, argv, &i, valued[k], &v)) != 0) break;
+        if (r < 0) return CLI_USAGE;
+        if (k == 8)
+            return cli_usage_error("env show: unknown option '%s' (see clkfac env --help)",
+                                   argv[i]);
+        switch (k) {
+        case 0: c->env = v; break;
+        case 1: c->out = v; break;
+        case 2: if (cli_parse_long("--seed", v, 0, 2147483647L, &c->seed)) return CLI_USAGE; break;
+        case 3: if (cli_parse_long("--steps", v, 1, 100000, &c->steps)) return CLI_USAGE; break;
+        case 4:
+            if (cli_parse_long("--episodes", v, 1, 10000, &c->episodes)) return CLI_USAGE;
+            break;
+        case 5:
+            if (strcmp(v, "random") && strcmp(v, "noop"))
+                return cli_usage_error("--policy '%s': expected random or noop", v);
+            c->policy = v;
+            break;
+        case 6: if (cli_parse_double("--sticky", v, 0, 1, &c->sticky)) return CLI_USAGE; break;
+        default: if (cli_parse_long("--scale", v, 1, 256, &c->scale)) return CLI_USAGE; break;
+        }
+    }
+    if (!c->env) return cli_usage_error("env show: missing --env ID (see clkfac env list)");
+    if (!c->out) return cli_usage_error("env show: missing --out DIR");
+    return 0;
+}
+
+/* splitmix64: the policy's own stream, so the game's RNG sees only the game. */
+static uint64_t policy_next(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Frames kept for the sheet: (count, frame floats), grown by doubling. */
+typedef struct frame_log {
+    float *data;
+    size_t count, cap, size;
+} frame_log;
+
+static int log_push(frame_log *l, const float *obs)
+{
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        float *p = realloc(l->data, cap * l->size * sizeof *p);
+        if (!p) return -1;
+        l->data = p;
+        l->cap = cap;
+    }
+    memcpy(l->data + l->count * l->size, obs, l->size * sizeof *obs);
+    l->count++;
+    return 0;
+}
+
+static clkfac_status write_frame(const show_cfg *c, const clkfac_env *env, const float *obs,
+                                 size_t index, const char *where, const char *source,
+                                 const clkfac_frame_options *fo)
+{
+    const clkfac_space *s = clkfac_env_observation_space(env);
+    clkfac_frame_image *img = NULL;
+    clkfac_status st = clkfac_frame_render(&img, obs, s->dims[0], s->dims[1], s->dims[2], fo);
+    if (st) return st;
+    char path[4096], title[256];
+    snprintf(path, sizeof path, "%s/frame_%04zu.png", c->out, index);
+    snprintf(title, sizeof title, "%s frame %zu (%s)", clkfac_env_id(env), index, where);
+    st = clkfac_frame_write_png(path, img, title, source);
+    clkfac_frame_image_free(img);
+    return st;
+}
+
+static clkfac_status write_sheet(const show_cfg *c, const clkfac_env *env, const frame_log *l,
+                                 const char *source, size_t *every)
+{
+    const clkfac_space *s = clkfac_env_observation_space(env);
+    *every = (l->count + SHOW_MAX_SHEET - 1) / SHOW_MAX_SHEET;
+    size_t n = (l->count + *every - 1) / *every;
+    float *pick = malloc(n * l->size * sizeof *pick);
+    if (!pick) return CLKFAC_ERR_NO_MEMORY; /* reported by the caller */
+    for (size_t i = 0; i < n; i++)
+        memcpy(pick + i * l->size, l->data + i * *every * l->size, l->size * sizeof *pick);
+    clkfac_frame_options fo = CLKFAC_FRAME_OPTIONS_INIT;
+    fo.scale = c->scale >= 3 ? (int)c->scale / 3 : 1;
+    fo.grid = c->grid;
+    clkfac_frame_image *img = NULL;
+    clkfac_status st = clkfac_frame_sheet(&img, pick, n, s->dims[0], s->dims[1], s->dims[2], &fo);
+    free(pick);
+    if (st) return st;
+    char path[4096], title[256];
+    snprintf(path, sizeof path, "%s/sheet.png", c->out);
+    snprintf(title, sizeof title, "%s: %zu frames%s", clkfac_env_id(env), l->count,
+             *every > 1 ? " (every k-th shown, see Source)" : "");
+    st = clkfac_frame_write_png(path, img, title, source);
+    clkfac_frame_image_free(img);
+    return st;
+}
+
+/* Plays and writes; returns a CLI exit code. */
+static int show_play(const show_cfg *c, clkfac_env *env, const char *source)
+{
+    const clkfac_space *os = clkfac_env_observation_space(env);
+    int n_actions = clkfac_env_action_space(env)->n;
+    clkfac_frame_options fo = CLKFAC_FRAME_OPTIONS_INIT;
+    fo.scale = (int)c->scale;
+    fo.grid = c->grid;
+    frame_log log = {NULL, 0, 0, os->size};
+    float *obs = malloc(os->size * sizeof *obs);
+    uint64_t policy_state = (uint64_t)c->seed ^ 0x706f6c696379ULL; /* "policy" */
+    int rc = CLI_OK;
+    clkfac_status st = CLKFAC_OK;
+    long episode = 1, steps = 0;
+    double ret = 0;
+    char where[128];
+    if (!obs) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
+    if ((st = clkfac_env_reset(env, obs))) goto fail;
+    snprintf(where, sizeof where, "episode 1, reset");
+    for (;;) {
+        if (log_push(&log, obs)) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
+        if ((st = write_frame(c, env, obs, log.count - 1, where, source, &fo))) goto fail;
+        if (steps == c->steps) {
+            printf("episode %ld: return %g after %llu steps (not finished; --steps %ld reached)\n",
+                   episode, ret, (unsigned long long)clkfac_env_elapsed_steps(env), c->steps);
+            break;
+        }
+        int a = 0;
+        if (!strcmp(c->policy, "random"))
+            a = (int)(policy_next(&policy_state) % (uint64_t)n_actions);
+        clkfac_step_result r;
+        if ((st = clkfac_env_step_discrete(&r, env, a, obs))) goto fail;
+        steps++;
+        ret += r.reward;
+        snprintf(where, sizeof where, "episode %ld, step %llu, action %d, reward %g, return %g",
+                 episode, (unsigned long long)r.steps, a, r.reward, ret);
+        if (r.terminated || r.truncated) {
+            if (log_push(&log, obs)) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
+            if ((st = write_frame(c, env, obs, log.count - 1, where, source, &fo))) goto fail;
+            printf("episode %ld: return %g over %llu steps (%s)\n", episode, ret,
+                   (unsigned long long)r.steps, r.terminated ? "terminated" : "truncated");
+            if (episode == c->episodes || steps == c->steps) break;
+            episode++;
+            ret = 0;
+            if ((st = clkfac_env_reset(env, obs))) goto fail;
+            snprintf(where, sizeof where, "episode %ld, reset", episode);
+        }
+    }
+    size_t every = 1;
+    if ((st = write_sheet(c, env, &log, source, &every))) goto fail;
+    printf("wrote %zu frames (frame_0000.png ..) and sheet.png%s to %s\n", log.count,
+           every > 1 ? " (every k-th frame)" : "", c->out);
+    goto done;
+fail:
+    if (st == CLKFAC_ERR_NO_MEMORY)
+        rc = (fprintf(stderr, "clkfac: env show: out of host memory\n"), CLI_RUNTIME);
+    else
+        rc = cli_fail("env show", st);
+done:
+    free(obs);
+    free(log.data);
+    return rc;
+}
+
+static int env_show(int argc, char **argv)
+{
+    show_cfg c = {NULL, NULL, "random", 0, 200, 1, 24, -1.0, 0, 1, 1};
+    int r = show_parse(&c, argc, argv);
+    if (r) return r < 0 ? CLI_OK : r;
+    clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
+    o.sticky_prob = c.sticky;
+    o.minimal_actions = c.minimal;
+    o.ramping = c.ramping;
+    clkfac_env *env = NULL;
+    clkfac_status st = clkfac_env_create_ext(&env, c.env, (uint64_t)c.seed, &o);
+    if (st) return cli_fail("--env", st);
+    const clkfac_space *os = clkfac_env_observation_space(env);
+    if (os->ndim != 3) {
+        char sp[96];
+        space_text(sp, sizeof sp, os);
+        clkfac_env_free(env);
+        return cli_usage_error("--env %s: observes %s; env show draws the pixel games "
+                               "(Breakout, Freeway, Asterix, Seaquest, SpaceInvaders)",
+                               c.env, sp);
+    }
+    if ((st = clkfac_mkdir_p(c.out))) {
+        clkfac_env_free(env);
+        return cli_fail("--out", st);
+    }
+    char *prov = NULL, source[2048];
+    if (clkfac_provenance(&prov, NULL)) prov = NULL;
+    snprintf(source, sizeof source,
+             "clkfac env show --env %s --seed %ld --policy %s --sticky %g%s%s\n%s",
+             clkfac_env_id(env), c.seed, c.policy,
+             c.sticky < 0 ? CLKFAC_ENV_STICKY_DEFAULT : c.sticky, c.minimal ? " --minimal" : "",
+             c.ramping ? "" : " --no-ramping", prov ? prov : "");
+    free(prov);
+    int rc = show_play(&c, env, source);
+    clkfac_env_free(env);
+    return rc;
+}
+
+int cmd_env(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (!strcmp(argv[1], "list")) {
+        if (argc > 2)
+            return cli_usage_error("env list: unexpected argument '%s'; it takes none", argv[2]);
+        return env_list();
+    }
+    if (!strcmp(argv[1], "show")) return env_show(argc, argv);
+    return cli_usage_error("env: unknown subcommand '%s'; expected list or show", argv[1]);
+}

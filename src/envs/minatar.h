@@ -1,0 +1,216 @@
+/* Internal layer shared by the five pixel games (MinAtar rules, src/envs/minatar_*.c): the 10x10
+ * grid and six actions, minimal action sets, sticky actions, and each game's state struct. The
+ * structs hold int32 words only, so the state bytes are that array little-endian; tests include
+ * this header to put a game into an exact position. */
+#ifndef CLKFAC_ENVS_MINATAR_H
+#define CLKFAC_ENVS_MINATAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envs/env_impl.h"
+
+#define MG_SIZE 10             /* cells per side */
+#define MG_CELLS (MG_SIZE * MG_SIZE)
+#define MG_MAX_CHANNELS 10
+/* No game but Freeway has a time rule; this only stops an agent that learned to stall forever. */
+#define MG_SAFETY_STEPS 100000u
+
+enum mg_action { MG_NOOP, MG_LEFT, MG_UP, MG_RIGHT, MG_DOWN, MG_FIRE, MG_N_ACTIONS };
+
+typedef struct mg_game mg_game;
+
+/* Configuration fixed at creation. Like the time limit it is not part of the state bytes, and a
+ * restore keeps it (env.c decodes into a copy of the live impl). First member of every impl. */
+typedef struct mg_config {
+    const mg_game *game;
+    double sticky_prob;
+    int ramping;
+    int minimal; /* the agent's index maps through game->minimal_actions */
+} mg_config;
+
+/* What the shared code needs to know about a game. */
+struct mg_game {
+    int n_channels;
+    const int *minimal_actions; /* game actions of the minimal set, ascending */
+    int n_minimal;
+    size_t state_offset;        /* offsetof(impl, s) */
+    size_t state_words;         /* sizeof(s) / 4; word 0 is last_action in every game */
+    /* NULL when every word of a decoded state is in range, else the name of the first bad
+     * field (last_action is checked by the shared code). */
+    const char *(*check)(const void *state);
+};
+
+/* ---- Breakout: channels paddle, ball, trail, brick ---------------------------------------- */
+
+typedef struct bo_state {
+    int32_t last_action;       /* game action of the previous frame (sticky actions) */
+    int32_t paddle;            /* x on row 9 */
+    int32_t ball_x, ball_y;
+    int32_t ball_dx, ball_dy;  /* -1 or +1 each: the ball always moves diagonally */
+    int32_t trail_x, trail_y;  /* where the ball was one frame ago */
+    int32_t strike;            /* 1: a brick broke last frame, so none breaks this frame */
+    int32_t bricks[3][MG_SIZE]; /* rows 1-3 */
+} bo_state;
+typedef struct mg_breakout {
+    mg_config cfg;
+    bo_state s;
+} mg_breakout;
+
+/* ---- Freeway: channels chicken, car, speed1..speed5 --------------------------------------- */
+
+#define FW_CARS 8
+#define FW_FRAMES 2500
+#define FW_COOLDOWN 3
+typedef struct fw_state {
+    int32_t last_action;
+    int32_t chicken_y;         /* row; the chicken's column is 4 */
+    int32_t cooldown;          /* frames before the chicken may move again (0 = now) */
+    int32_t frame;             /* frames played; the episode ends at FW_FRAMES */
+    int32_t car_x[FW_CARS];    /* car i drives on row i + 1 */
+    int32_t car_speed[FW_CARS]; /* +-1..5: sign is the direction, |speed| frames per cell */
+    int32_t car_timer[FW_CARS]; /* frames until the car next moves, 1..|speed| */
+} fw_state;
+typedef struct mg_freeway {
+    mg_config cfg;
+    fw_state s;
+} mg_freeway;
+
+/* ---- Asterix: channels player, enemy, trail, gold ----------------------------------------- */
+
+#define AX_ROWS 8              /* one entity slot per row 1-8 */
+#define AX_SPAWN 10
+#define AX_MOVE 5
+#define AX_RAMP 100
+enum { AX_NONE = 0, AX_ENEMY = 1, AX_GOLD = 2 };
+typedef struct ax_entity {
+    int32_t kind;              /* AX_NONE / AX_ENEMY / AX_GOLD */
+    int32_t x, dx;             /* dx +1 moving right, -1 left; both 0 when kind is AX_NONE */
+} ax_entity;
+typedef struct ax_state {
+    int32_t last_action;
+    int32_t x, y;              /* player, x 0-9, y 1-8 */
+    int32_t spawn_interval, spawn_timer;
+    int32_t move_interval, move_timer;
+    int32_t ramp_timer, ramp_count;
+    ax_entity ent[AX_ROWS];    /* ent[i] lives on row i + 1 */
+} ax_state;
+typedef struct mg_asterix {
+    mg_config cfg;
+    ax_state s;
+} mg_asterix;
+
+/* ---- Seaquest: channels sub front, sub back, friendly bullet, trail, enemy bullet, enemy fish,
+ *      enemy sub, oxygen gauge, diver gauge, diver ----------------------------------------- */
+
+#define SQ_ROWS 8              /* enemies and divers: one slot per row 1-8 each */
+#define SQ_OXYGEN 200
+#define SQ_ENEMY_SPAWN 20
+#define SQ_ENEMY_MOVE 5
+#define SQ_DIVER_SPAWN 30
+#define SQ_DIVER_MOVE 5
+#define SQ_ENEMY_SHOT 10
+#define SQ_SHOT_COOLDOWN 5
+#define SQ_MAX_DIVERS 6
+/* A bullet lives at most 10 frames: the player fires every 5 (so 2 alive) and each enemy sub
+ * every 10 (so 2 per row); the caps leave room and a full list only skips a shot. */
+#define SQ_FBULLETS 4
+#define SQ_EBULLETS 24
+enum { SQ_NONE = 0, SQ_FISH = 1, SQ_SUB = 2 };
+typedef struct sq_enemy {
+    int32_t kind;              /* SQ_NONE / SQ_FISH / SQ_SUB; all fields 0 when SQ_NONE */
+    int32_t x, dx;
+    int32_t move;              /* frames until it next moves */
+    int32_t shot;              /* enemy subs: frames until it next fires; fish 0 */
+} sq_enemy;
+typedef struct sq_diver {
+    int32_t on, x, dx, move;   /* all 0 when not on */
+} sq_diver;
+typedef struct sq_bullet {
+    int32_t on, x, y, dx;      /* all 0 when not on */
+} sq_bullet;
+typedef struct sq_state {
+    int32_t last_action;
+    int32_t x, y, facing;      /* sub: x 0-9, y 0-8 (0 is the surface), facing +1 right / -1 */
+    int32_t oxygen;
+    int32_t divers;            /* rescued divers aboard, 0-6 */
+    int32_t surfaced;          /* 1 while at the surface (so arriving there is one event) */
+    int32_t shot_timer;        /* frames before the player may fire again (0 = now) */
+    int32_t enemy_interval, enemy_timer;
+    int32_t move_interval;     /* enemy move interval, ramps down */
+    int32_t diver_timer;
+    int32_t ramp_count;
+    sq_enemy enemy[SQ_ROWS];   /* enemy[i] and diver[i] live on row i + 1 */
+    sq_diver diver[SQ_ROWS];
+    sq_bullet fb[SQ_FBULLETS];
+    sq_bullet eb[SQ_EBULLETS];
+} sq_state;
+typedef struct mg_seaquest {
+    mg_config cfg;
+    sq_state s;
+} mg_seaquest;
+
+/* ---- Space Invaders: channels cannon, alien, alien-left, alien-right, friendly bullet, enemy
+ *      bullet ---------------------------------------------------------------------------- */
+
+#define SI_INTERVAL 12         /* first wave's alien move interval */
+#define SI_MIN_INTERVAL 6
+#define SI_ALIEN_SHOT 10
+#define SI_SHOT_COOLDOWN 5
+typedef struct si_state {
+    int32_t last_action;
+    int32_t x;                 /* cannon on row 9 */
+    int32_t alien_dx;          /* -1 left, +1 right */
+    int32_t interval;          /* alien move interval of this wave, 12 down to 6 */
+    int32_t move_timer, alien_shot_timer;
+    int32_t shot_timer;        /* frames before the cannon may fire again (0 = now) */
+    int32_t alien[MG_SIZE][MG_SIZE];   /* [row][col] 0/1 */
+    int32_t fbullet[MG_SIZE][MG_SIZE];
+    int32_t ebullet[MG_SIZE][MG_SIZE];
+} si_state;
+typedef struct mg_space_invaders {
+    mg_config cfg;
+    si_state s;
+} mg_space_invaders;
+
+/* ---- shared helpers (minatar.c) ------------------------------------------------------------ */
+
+extern const float mg_zeros[MG_MAX_CHANNELS * MG_CELLS];
+extern const float mg_ones[MG_MAX_CHANNELS * MG_CELLS];
+extern const clkfac_space mg_action_space; /* Discrete(6); init narrows n for minimal sets */
+
+/* Fills the impl's mg_config from env->opts and narrows the action space. */
+clkfac_status mg_init(clkfac_env *env, const mg_game *game);
+/* The game action for this frame: the agent's index mapped through the minimal set, replaced by
+ * *last_action with probability sticky_prob; *last_action becomes the result. */
+int mg_take_action(clkfac_env *env, int32_t *last_action, const float *action);
+void mg_save(const clkfac_env *env, unsigned char *p);
+clkfac_status mg_load(const clkfac_env *env, void *impl, const unsigned char *p);
+
+/* A countdown that fires every `interval` frames: one frame passes; on reaching zero it reloads
+ * and returns 1. Loaded with n it fires on the n-th call. */
+static inline int mg_tick(int32_t *timer, int32_t interval)
+{
+    if (--*timer > 0) return 0;
+    *timer = interval;
+    return 1;
+}
+
+static inline int mg_in_grid(int32_t v) { return v >= 0 && v < MG_SIZE; }
+
+/* Ramps stop once both intervals are down to 1: spawn drops every ramp and movement every
+ * second one, so there are at most this many. */
+#define MG_MAX_RAMPS(spawn, move) ((spawn) - 1 > 2 * ((move) - 1) ? (spawn) - 1 : 2 * ((move) - 1))
+
+/* obs: (C, 10, 10); sets channel c at row y, column x. */
+static inline void mg_put(float *obs, int c, int y, int x)
+{
+    obs[c * MG_CELLS + y * MG_SIZE + x] = 1.0f;
+}
+
+static inline int32_t mg_clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+#endif
