@@ -64,13 +64,17 @@ typedef struct clkfac_agent_options {
     int measure_kl;                /* ACKTR: 1 measures the mean KL between the policy before and
                                       after each step on the rollout batch (one more forward);
                                       TRPO always measures it */
+    unsigned stats_every;          /* ACKTR: factor statistics (the Fisher pass) every T_s
+                                      updates (1) */
+    unsigned cold_steps;           /* ACKTR: the first K factor batches are averaged plainly
+                                      before the decay applies (1: start from the first batch) */
 } clkfac_agent_options;
 
 #define CLKFAC_AGENT_OPTIONS_VERSION 1
 #define CLKFAC_AGENT_OPTIONS_INIT                                                             \
     { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, "dense:64 dense:64", "tanh", 1,      \
       7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0,       \
-      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0 }
+      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0, 1u, 1u }
 
 typedef struct clkfac_agent clkfac_agent;
 

@@ -66,7 +66,8 @@ static void usage(void)
            "                    [--max-grad-norm 0.5] [--rms-init 1] [--net 'dense:64 dense:64']\n"
            "                    [--activation tanh|relu|elu] [--separate] [--device SPEC] [--quiet]\n"
            "  ACKTR: --algo acktr [--lr 0.25 (step size eta)] [--kl-clip 0.001] [--damping 0.01]\n"
-           "         [--stats-decay 0.99] [--inv-every 10] [--momentum 0.9] [--measure-kl]\n"
+           "         [--stats-decay 0.99] [--stats-every 1] [--cold-steps 1] [--inv-every 10]\n"
+           "         [--momentum 0.9] [--measure-kl]\n"
            "  trains on a vector of --envs copies of the environment; writes DIR/episodes.csv,\n"
            "  DIR/updates.csv and DIR/summary.json. Environments:");
     size_t n = 0;
@@ -107,7 +108,15 @@ static int parse_args(train_cfg *c, int argc, char **argv)
         else if (OPT("--damping")) { if (cli_parse_double("--damping", v, 1e-12, 1e6, &d)) return CLI_USAGE; c->ag.kfac_damping = (float)d; }
         else if (OPT("--stats-decay")) { if (cli_parse_double("--stats-decay", v, 0, 0.999999, &d)) return CLI_USAGE; c->ag.stats_decay = (float)d; }
         else if (OPT("--momentum")) { if (cli_parse_double("--momentum", v, 0, 0.999999, &d)) return CLI_USAGE; c->ag.momentum = (float)d; }
-        else if (OPT("--inv-every")) {
+        else if (OPT("--stats-every")) {
+            long k;
+            if (cli_parse_long("--stats-every", v, 1, 1000000, &k)) return CLI_USAGE;
+            c->ag.stats_every = (unsigned)k;
+        } else if (OPT("--cold-steps")) {
+            long k;
+            if (cli_parse_long("--cold-steps", v, 1, 1000000, &k)) return CLI_USAGE;
+            c->ag.cold_steps = (unsigned)k;
+        } else if (OPT("--inv-every")) {
             long k;
             if (cli_parse_long("--inv-every", v, 1, 1000000, &k)) return CLI_USAGE;
             c->ag.inv_every = (unsigned)k;

@@ -52,7 +52,8 @@ static clkfac_status add_blocks(acktr_state *s, clkfac_context *ctx, clkfac_nn *
         if (st) return st;
         kfac_block *k = &s->blocks[s->n_blocks];
         *k = (kfac_block){net, i, li.offset, li.d_in_h, li.d_out, li.locations, NULL, NULL,
-                          NULL, NULL, {o->stats_decay, 1, 0}, {o->stats_decay, 1, 0}};
+                          NULL, NULL, {o->stats_decay, o->cold_steps, 0},
+                          {o->stats_decay, o->cold_steps, 0}};
         s->n_blocks++;
         if ((st = clkfac_buffer_create(&k->a, ctx, k->da * k->da)) ||
             (st = clkfac_buffer_create(&k->g, ctx, k->dg * k->dg)) ||
@@ -93,13 +94,14 @@ clkfac_status acktr_create(clkfac_agent *ag)
 {
     const clkfac_agent_options *o = &ag->o;
     if (!(o->kl_clip > 0) || !(o->kfac_damping > 0) || !(o->stats_decay >= 0 && o->stats_decay < 1) ||
-        o->inv_every < 1 || !(o->momentum >= 0 && o->momentum < 1))
+        o->inv_every < 1 || o->stats_every < 1 || o->cold_steps < 1 ||
+        !(o->momentum >= 0 && o->momentum < 1))
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
                          "ACKTR settings kl_clip %g, damping %g, stats_decay %g, inv_every %u, "
-                         "momentum %g; expected kl_clip > 0, damping > 0, decay and momentum in "
-                         "[0, 1), inv_every >= 1",
+                         "stats_every %u, cold_steps %u, momentum %g; expected kl_clip > 0, "
+                         "damping > 0, decay and momentum in [0, 1), the counts >= 1",
                          (double)o->kl_clip, (double)o->kfac_damping, (double)o->stats_decay,
-                         o->inv_every, (double)o->momentum);
+                         o->inv_every, o->stats_every, o->cold_steps, (double)o->momentum);
     acktr_state *s = core_calloc(1, sizeof *s);
     if (!s) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
     ag->algo = s;
@@ -191,12 +193,14 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     /* 1. Fisher pass: forward, sampled-target gradients, backward -> per-example DS */
     clkfac_profile_phase(ctx, "forward");
     if ((st = agent_forward(ag, m, ag->obs, 0))) return st;
-    clkfac_profile_phase(ctx, "fisher_backward");
-    if ((st = fisher_output_grads(ag, m)) || (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
-        (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
-        return st;
-    clkfac_profile_phase(ctx, "factors");
-    if ((st = update_factors(ag, s, m))) return st;
+    if (s->updates % ag->o.stats_every == 0) { /* T_s: statistics on every T_s-th update */
+        clkfac_profile_phase(ctx, "fisher_backward");
+        if ((st = fisher_output_grads(ag, m)) || (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
+            (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
+            return st;
+        clkfac_profile_phase(ctx, "factors");
+        if ((st = update_factors(ag, s, m))) return st;
+    }
     clkfac_profile_phase(ctx, "inverse");
     if (s->updates % ag->o.inv_every == 0)
         for (size_t i = 0; i < s->n_blocks; i++) {
