@@ -27,8 +27,11 @@ typedef struct clkfac_agent_options {
     unsigned version;              /* CLKFAC_AGENT_OPTIONS_VERSION */
     clkfac_algo algo;              /* default A2C */
     unsigned n_steps;              /* rollout length per env (default 5) */
-    const char *net;               /* trunk spec for nn (default "dense:64 dense:64") */
-    const char *activation;        /* trunk activation (default "tanh") */
+    const char *net;               /* trunk spec for nn; NULL picks by observation: vectors
+                                      "dense:64 dense:64" (tanh), 10x10 pixel games
+                                      "conv:16,3,1 dense:128" (relu), 84x84 frames the ACKTR
+                                      paper's Atari CNN (relu) */
+    const char *activation;        /* trunk activation; NULL: as above */
     int shared;                    /* 1: one trunk with pi and v heads; 0: separate actor and
                                       critic networks (default 1) */
     float lr;                      /* default 7e-4 */
@@ -72,7 +75,7 @@ typedef struct clkfac_agent_options {
 
 #define CLKFAC_AGENT_OPTIONS_VERSION 1
 #define CLKFAC_AGENT_OPTIONS_INIT                                                             \
-    { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, "dense:64 dense:64", "tanh", 1,      \
+    { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, NULL, NULL, 1,                           \
       7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0,       \
       0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0, 1u, 1u }
 
@@ -116,6 +119,9 @@ clkfac_status clkfac_agent_read_stats(clkfac_agent *agent, clkfac_update_stats *
 uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
 
 uint64_t clkfac_agent_timestep(const clkfac_agent *agent);
+/* The trunk spec and activation in use (after the NULL defaults were resolved). Borrowed. */
+const char *clkfac_agent_net(const clkfac_agent *agent);
+const char *clkfac_agent_activation(const clkfac_agent *agent);
 uint64_t clkfac_agent_updates(const clkfac_agent *agent);
 
 /* Host wall time split: stepping environments, inference (forward, sampling, reading actions),

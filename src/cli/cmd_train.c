@@ -63,11 +63,14 @@ static void usage(void)
     printf("usage: clkfac train --env ID --out DIR [--algo a2c] [--steps 1M] [--seed 0]\n"
            "                    [--envs 16] [--nsteps 5] [--lr 7e-4] [--lr-schedule linear|constant]\n"
            "                    [--gamma 0.99] [--ent-coef 0.01] [--vf-coef 0.5]\n"
-           "                    [--max-grad-norm 0.5] [--rms-init 1] [--net 'dense:64 dense:64']\n"
+           "                    [--max-grad-norm 0.5] [--rms-init 1] [--net SPEC]\n"
            "                    [--activation tanh|relu|elu] [--separate] [--device SPEC] [--quiet]\n"
            "  ACKTR: --algo acktr [--lr 0.25 (step size eta)] [--kl-clip 0.001] [--damping 0.01]\n"
            "         [--stats-decay 0.99] [--stats-every 1] [--cold-steps 1] [--inv-every 10]\n"
            "         [--momentum 0.9] [--measure-kl]\n"
+           "  --net defaults by observation: 'dense:64 dense:64' (tanh) for vectors,\n"
+           "  'conv:16,3,1 dense:128' (relu) for 10x10 pixel games, the ACKTR paper's Atari CNN\n"
+           "  for 84x84 frames.\n"
            "  trains on a vector of --envs copies of the environment; writes DIR/episodes.csv,\n"
            "  DIR/updates.csv and DIR/summary.json. Environments:");
     size_t n = 0;
@@ -245,7 +248,7 @@ static int write_summary(const train_cfg *c, clkfac_context *ctx, clkfac_agent *
                     "\"activation\": \"%s\", \"shared\": %s, \"lr\": %g, \"lr_schedule\": \"%s\", "
                     "\"gamma\": %g, \"ent_coef\": %g, \"vf_coef\": %g, \"max_grad_norm\": %g, "
                     "\"rms_decay\": %g, \"rms_eps\": %g, \"rms_init\": %g},\n",
-                c->n_envs, c->ag.n_steps, c->ag.net, c->ag.activation,
+                c->n_envs, c->ag.n_steps, clkfac_agent_net(ag), clkfac_agent_activation(ag),
                 c->ag.shared ? "true" : "false", (double)c->ag.lr,
                 c->ag.schedule == CLKFAC_LR_LINEAR ? "linear" : "constant", (double)c->ag.gamma,
                 (double)c->ag.ent_coef, (double)c->ag.vf_coef, (double)c->ag.max_grad_norm,

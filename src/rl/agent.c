@@ -66,8 +66,8 @@ static clkfac_status check_options(const clkfac_agent_options *o)
     if (!(o->ent_coef >= 0) || !(o->vf_coef >= 0) || !isfinite(o->ent_coef) || !isfinite(o->vf_coef))
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "ent_coef %g, vf_coef %g; expected >= 0",
                          (double)o->ent_coef, (double)o->vf_coef);
-    if (!o->net || strlen(o->net) >= 256 || !o->activation || strlen(o->activation) >= 32)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "network spec or activation missing or too long");
+    if ((o->net && strlen(o->net) >= 256) || (o->activation && strlen(o->activation) >= 32))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "network spec or activation too long");
     return CLKFAC_OK;
 }
 
@@ -116,8 +116,20 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     ag->ctx = ctx;
     ag->envs = envs;
     ag->o = *opts;
-    snprintf(ag->net_spec, sizeof ag->net_spec, "%s", opts->net);
-    snprintf(ag->act_name, sizeof ag->act_name, "%s", opts->activation);
+    {
+        /* defaults by observation shape: the reference networks of each setting */
+        const clkfac_space *obs = clkfac_vecenv_observation_space(envs);
+        const char *net = "dense:64 dense:64", *act = "tanh";
+        if (obs->ndim == 3 && obs->dims[1] >= 64) {
+            net = "conv:32,8,4 conv:64,4,2 conv:64,3,1 dense:512";
+            act = "relu";
+        } else if (obs->ndim == 3) {
+            net = "conv:16,3,1 dense:128";
+            act = "relu";
+        }
+        snprintf(ag->net_spec, sizeof ag->net_spec, "%s", opts->net ? opts->net : net);
+        snprintf(ag->act_name, sizeof ag->act_name, "%s", opts->activation ? opts->activation : act);
+    }
     ag->o.net = ag->net_spec;
     ag->o.activation = ag->act_name;
     /* TRPO constrains the policy alone and fits the value by Adam: separate networks */
@@ -407,6 +419,8 @@ clkfac_status clkfac_agent_read_stats(clkfac_agent *ag, clkfac_update_stats *out
 
 uint64_t clkfac_agent_stats_dropped(const clkfac_agent *ag) { return ag->dropped; }
 uint64_t clkfac_agent_timestep(const clkfac_agent *ag) { return ag->timestep; }
+const char *clkfac_agent_net(const clkfac_agent *ag) { return ag->net_spec; }
+const char *clkfac_agent_activation(const clkfac_agent *ag) { return ag->act_name; }
 uint64_t clkfac_agent_updates(const clkfac_agent *ag) { return ag->updates; }
 
 void clkfac_agent_timing_get(clkfac_agent_timing *out, const clkfac_agent *ag)
