@@ -36,4 +36,8 @@ int bench_step_run(const bench_step_options *o);
 /* Median of n values (sorts a copy). */
 double bench_median(const double *v, int n);
 
+/* `clkfac bench sample` (bench_sample.c): parses its own options (argv[0] is "sample") and
+ * runs the sample-efficiency suite. Returns a process exit code (0, 1 runtime failure, 2 usage). */
+int bench_sample_main(int argc, char **argv);
+
 #endif

@@ -118,10 +118,11 @@ static int bench_step_cli(int argc, char **argv)
 int cmd_bench(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: clkfac bench <suite> [options]\n  suites: kfac, step\n");
+        printf("usage: clkfac bench <suite> [options]\n  suites: kfac, step, sample\n");
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     if (!strcmp(argv[1], "kfac")) return bench_kfac_cli(argc - 1, argv + 1);
     if (!strcmp(argv[1], "step")) return bench_step_cli(argc - 1, argv + 1);
-    return cli_usage_error("bench: unknown suite '%s'; expected kfac or step", argv[1]);
+    if (!strcmp(argv[1], "sample")) return bench_sample_main(argc - 1, argv + 1);
+    return cli_usage_error("bench: unknown suite '%s'; expected kfac, step or sample", argv[1]);
 }

@@ -1,0 +1,657 @@
+/* `clkfac bench sample`: the sample-efficiency suite — algorithms x environments x seeds at a
+ * step budget, each run trained through the library and written to OUT/runs/<algo>__<env>__seed<k>/
+ * exactly as `clkfac train` writes it (cli/runlog), with a manifest OUT/suite.json. Resumable:
+ * finished runs are kept, unfinished ones restarted from scratch, so results are deterministic. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "cli/cli.h"
+#include "cli/runlog.h"
+
+#define MAX_ALGOS 8
+#define MAX_ENVS 16
+#define MAX_SEEDS 64
+
+/* An algorithm as a suite names it: the agent's algorithm plus whether the actor and critic share
+ * a trunk. "-separate" variants exist for the critic preset. */
+typedef struct variant {
+    const char *name;
+    clkfac_algo algo;
+    int shared;
+} variant;
+
+static const variant VARIANTS[] = {
+    {"a2c", CLKFAC_ALGO_A2C, 1},
+    {"acktr", CLKFAC_ALGO_ACKTR, 1},
+    {"trpo", CLKFAC_ALGO_TRPO, 0}, /* the agent always separates TRPO's networks */
+    {"a2c-separate", CLKFAC_ALGO_A2C, 0},
+    {"acktr-separate", CLKFAC_ALGO_ACKTR, 0},
+};
+#define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
+
+typedef struct preset {
+    const char *name;
+    const char *algos, *envs, *seeds; /* as the options take them */
+    long steps;                       /* 0: each environment's reference budget */
+    const char *about;
+} preset;
+
+static const preset PRESETS[] = {
+    {"quick", "a2c,acktr", "CartPole-v1", "2", 150000,
+     "CI and README smoke suite: A2C vs ACKTR on CartPole-v1, seeds 1-2, 150k steps each"},
+    {"paper", "a2c,acktr,trpo", "CartPole-v1,Acrobot-v1,Pendulum-v1,MinAtar/Breakout-v1", "3", 0,
+     "A2C vs ACKTR vs TRPO, seeds 1-3, at the reference budgets (CartPole-v1 and Acrobot-v1 "
+     "500k, Pendulum-v1 1M, MinAtar/Breakout-v1 5M steps)"},
+    {"critic", "acktr,acktr-separate", "CartPole-v1,Pendulum-v1", "3", 0,
+     "ACKTR with one shared trunk (policy and value heads preconditioned together by K-FAC, "
+     "Gauss-Newton critic) vs ACKTR with separate actor and critic networks (each preconditioned "
+     "by K-FAC with its own trust region, still a Gauss-Newton critic). The agent has no "
+     "first-order critic option, so this isolates sharing the trunk; it is NOT the paper's "
+     "Gauss-Newton vs Euclidean critic study. Seeds 1-3 at the reference budgets"},
+};
+#define N_PRESETS (sizeof PRESETS / sizeof PRESETS[0])
+static const preset CUSTOM = {"custom", "a2c,acktr", "CartPole-v1", "3", 0, NULL};
+
+typedef struct suite {
+    const preset *base;      /* NULL: options only (quick's lists fill what is not given) */
+    const char *algos_opt, *envs_opt, *seeds_opt;
+    long steps;              /* 0: per-environment budget */
+    const variant *algos[MAX_ALGOS];
+    size_t n_algos;
+    const char *envs[MAX_ENVS]; /* the registry's strings */
+    size_t n_envs;
+    long seeds[MAX_SEEDS];
+    size_t n_seeds;
+    const char *out, *device;
+    int quiet, report;
+    char notes[2048];        /* what a preset left out, for suite.json */
+} suite;
+
+enum { RUN_TODO, RUN_DONE, RUN_SKIP };
+
+typedef struct run_cfg {
+    const variant *v;
+    const char *env;
+    long seed, steps, n_envs;
+    clkfac_agent_options ag;
+    char name[256];          /* <algo>__<env>__seed<k> */
+    char dir[4096];
+    char key[1024];          /* every setting, to recognise a finished run as this one */
+    int state;
+} run_cfg;
+
+/* ---- suite specification ------------------------------------------------------------------- */
+
+/* Word-wraps text at width columns, every line indented by indent spaces. */
+static void print_wrapped(const char *text, int indent, int width)
+{
+    const char *p = text;
+    while (*p) {
+        int len = (int)strlen(p), cut = len;
+        if (indent + len > width) {
+            cut = width - indent;
+            while (cut > 0 && p[cut] != ' ') cut--;
+            if (cut == 0) cut = width - indent;
+        }
+        printf("\n%*s%.*s", indent, "", cut, p);
+        p += cut;
+        while (*p == ' ') p++;
+    }
+    printf("\n");
+}
+
+static void usage(void)
+{
+    printf("usage: clkfac bench sample [--preset quick|paper|critic] [--algos a2c,acktr,trpo]\n"
+           "                           [--envs CartPole-v1,...] [--seeds 3 | 1,2,3] [--steps 500k]\n"
+           "                           [--out results/bench-sample] [--device SPEC] [--quiet]\n"
+           "                           [--report]\n"
+           "  trains every algorithm x environment x seed through the library and writes\n"
+           "  OUT/runs/<algo>__<env>__seed<k>/{episodes.csv,updates.csv,summary.json} as\n"
+           "  `clkfac train` does, plus OUT/suite.json. Run it again to resume: finished runs are\n"
+           "  kept, unfinished ones restarted. Options override the preset (default quick);\n"
+           "  --seeds N means seeds 1..N, a list (with a comma, e.g. 7,) names them; --steps\n"
+           "  replaces every budget. --report runs `clkfac report OUT` afterwards.\n"
+           "  algorithms: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor and\n"
+           "  critic networks). Per algorithm/environment settings are built in (see suite.json).\n"
+           "  presets:\n");
+    for (size_t i = 0; i < N_PRESETS; i++) {
+        printf("    %-7s --algos %s --envs %s --seeds %s", PRESETS[i].name, PRESETS[i].algos,
+               PRESETS[i].envs, PRESETS[i].seeds);
+        if (PRESETS[i].steps) printf(" --steps %ldk", PRESETS[i].steps / 1000);
+        print_wrapped(PRESETS[i].about, 12, 92);
+    }
+    printf("  without --preset, given options complete --algos a2c,acktr --envs CartPole-v1\n"
+           "  --seeds 3 at the reference budgets (CartPole-v1, Acrobot-v1 500k; pixel games 5M;\n"
+           "  others 1M).\n");
+}
+
+static const char *env_lookup(const char *name)
+{
+    size_t n = 0;
+    const char *const *ids = clkfac_env_ids(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ids[i], name)) return ids[i];
+    return NULL;
+}
+
+static int unknown_env(const char *name)
+{
+    size_t n = 0;
+    const char *const *ids = clkfac_env_ids(&n);
+    fprintf(stderr, "clkfac: --envs '%s': unknown environment; expected one of:", name);
+    for (size_t i = 0; i < n; i++) fprintf(stderr, " %s", ids[i]);
+    fprintf(stderr, "\n");
+    return CLI_USAGE;
+}
+
+static void note(suite *s, const char *fmt, const char *a, const char *b)
+{
+    char line[256];
+    snprintf(line, sizeof line, fmt, a, b);
+    if (!s->quiet) printf("note: %s\n", line);
+    size_t k = strlen(s->notes);
+    snprintf(s->notes + k, sizeof s->notes - k, "%s%s", k ? "; " : "", line);
+}
+
+/* Comma lists from the user are strict (exit 2); from a preset, entries this build lacks are
+ * left out with a note. */
+static int parse_algos(suite *s, const char *list)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    s->n_algos = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        const variant *v = NULL;
+        for (size_t i = 0; i < N_VARIANTS; i++)
+            if (!strcmp(VARIANTS[i].name, t)) v = &VARIANTS[i];
+        if (!v)
+            return cli_usage_error("--algos '%s': unknown algorithm; expected a2c, acktr, trpo, "
+                                   "a2c-separate or acktr-separate (comma-separated)", t);
+        for (size_t i = 0; i < s->n_algos; i++)
+            if (s->algos[i] == v) return cli_usage_error("--algos: '%s' given twice", t);
+        if (s->n_algos == MAX_ALGOS) return cli_usage_error("--algos: at most %d", MAX_ALGOS);
+        s->algos[s->n_algos++] = v;
+    }
+    if (!s->n_algos) return cli_usage_error("--algos '%s': expected e.g. a2c,acktr", list);
+    return 0;
+}
+
+static int parse_envs(suite *s, const char *list, int strict)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", list);
+    s->n_envs = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        const char *id = env_lookup(t);
+        if (!id) {
+            if (strict) return unknown_env(t);
+            note(s, "%s is not registered in this build; left out of the %s suite", t,
+                 s->base ? s->base->name : "custom");
+            continue;
+        }
+        for (size_t i = 0; i < s->n_envs; i++)
+            if (s->envs[i] == id) return cli_usage_error("--envs: '%s' given twice", t);
+        if (s->n_envs == MAX_ENVS) return cli_usage_error("--envs: at most %d", MAX_ENVS);
+        s->envs[s->n_envs++] = id;
+    }
+    if (!s->n_envs) return cli_usage_error("--envs '%s': expected e.g. CartPole-v1", list);
+    return 0;
+}
+
+static int parse_seeds(suite *s, const char *list)
+{
+    s->n_seeds = 0;
+    if (!strchr(list, ',')) { /* a count */
+        long n;
+        if (cli_parse_long("--seeds", list, 0, MAX_SEEDS, &n)) return CLI_USAGE;
+        if (n < 1)
+            return cli_usage_error("--seeds %s: expected at least one seed (a count N >= 1 for "
+                                   "seeds 1..N, or a list like 1,2,3)", list);
+        for (long k = 1; k <= n; k++) s->seeds[s->n_seeds++] = k;
+        return 0;
+    }
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        long k;
+        if (cli_parse_long("--seeds", t, 0, 2147483647L, &k)) return CLI_USAGE;
+        for (size_t i = 0; i < s->n_seeds; i++)
+            if (s->seeds[i] == k) return cli_usage_error("--seeds: seed %ld given twice", k);
+        if (s->n_seeds == MAX_SEEDS) return cli_usage_error("--seeds: at most %d", MAX_SEEDS);
+        s->seeds[s->n_seeds++] = k;
+    }
+    if (!s->n_seeds) return cli_usage_error("--seeds '%s': expected at least one seed", list);
+    return 0;
+}
+
+static int parse_args(suite *s, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return -1; }
+        if (!strcmp(argv[i], "--quiet")) { s->quiet = 1; continue; }
+        if (!strcmp(argv[i], "--report")) { s->report = 1; continue; }
+#define OPT(name) ((r = cli_opt(argc, argv, &i, name, &v)) != 0)
+        if (OPT("--preset")) {
+            if (r < 0) return CLI_USAGE;
+            s->base = NULL;
+            for (size_t k = 0; k < N_PRESETS; k++)
+                if (!strcmp(PRESETS[k].name, v)) s->base = &PRESETS[k];
+            if (!s->base)
+                return cli_usage_error("--preset '%s': unknown preset; expected quick, paper or "
+                                       "critic", v);
+        } else if (OPT("--algos")) { if (r < 0) return CLI_USAGE; s->algos_opt = v; }
+        else if (OPT("--envs")) { if (r < 0) return CLI_USAGE; s->envs_opt = v; }
+        else if (OPT("--seeds")) { if (r < 0) return CLI_USAGE; s->seeds_opt = v; }
+        else if (OPT("--steps")) {
+            if (r < 0 || cli_parse_long("--steps", v, 1, 10000000000L, &s->steps)) return CLI_USAGE;
+        } else if (OPT("--out")) { if (r < 0) return CLI_USAGE; s->out = v; }
+        else if (OPT("--device")) { if (r < 0) return CLI_USAGE; s->device = v; }
+        else return cli_usage_error("bench sample: unknown option '%s' (see --help)", argv[i]);
+#undef OPT
+    }
+    /* nothing given runs quick; options without a preset fill the rest from CUSTOM */
+    if (!s->base && !s->algos_opt && !s->envs_opt && !s->seeds_opt && !s->steps)
+        s->base = &PRESETS[0];
+    const preset *p = s->base ? s->base : &CUSTOM;
+    if (parse_algos(s, s->algos_opt ? s->algos_opt : p->algos) ||
+        parse_envs(s, s->envs_opt ? s->envs_opt : p->envs, s->envs_opt != NULL) ||
+        parse_seeds(s, s->seeds_opt ? s->seeds_opt : p->seeds))
+        return CLI_USAGE;
+    if (!s->steps) s->steps = p->steps;
+    return 0;
+}
+
+/* ---- per-run settings --------------------------------------------------------------------- */
+
+/* Reference budgets: the stable-baselines zoo's classic-control runs and the MinAtar paper. */
+static long env_budget(const char *env)
+{
+    if (!strcmp(env, "CartPole-v1") || !strcmp(env, "Acrobot-v1")) return 500000;
+    if (!strncmp(env, "MinAtar/", 8)) return 5000000;
+    return 1000000;
+}
+
+/* Settings known to work here (the learning tests): A2C CartPole 8 envs lr 1e-3; ACKTR CartPole
+ * 8 envs, no entropy bonus, eta 0.25; A2C Pendulum 8 envs x 8 steps, gamma 0.9, lr 3e-3. The
+ * rest follows the references in ALGORITHMS.md and ENVIRONMENTS.md (TRPO batch 1024; the pixel
+ * games' conv 16 -> dense 128 ReLU network). */
+static void run_settings(run_cfg *r)
+{
+    clkfac_agent_options d = CLKFAC_AGENT_OPTIONS_INIT;
+    clkfac_agent_options *o = &r->ag;
+    *o = d;
+    o->algo = r->v->algo;
+    o->shared = r->v->shared;
+    int pixels = !strncmp(r->env, "MinAtar/", 8), pendulum = !strcmp(r->env, "Pendulum-v1");
+    r->n_envs = pixels ? 16 : 8;
+    if (pixels) {
+        o->net = "conv:16,3,1 dense:128";
+        o->activation = "relu";
+    }
+    if (pendulum) {
+        o->n_steps = 8;
+        o->gamma = 0.9f;
+        o->ent_coef = 0.0f;
+    }
+    switch (o->algo) {
+    case CLKFAC_ALGO_A2C:
+        if (pendulum) o->lr = 3e-3f;
+        else if (!pixels) o->lr = 1e-3f;
+        break;
+    case CLKFAC_ALGO_ACKTR:
+        o->lr = 0.25f; /* the trust-region step size eta */
+        if (!pixels) o->ent_coef = 0.0f;
+        break;
+    case CLKFAC_ALGO_TRPO:
+        o->n_steps = (unsigned)(1024 / r->n_envs);
+        break;
+    }
+    o->seed = (uint64_t)r->seed;
+    o->total_steps = (uint64_t)r->steps;
+}
+
+static void run_key(run_cfg *r)
+{
+    const clkfac_agent_options *o = &r->ag;
+    int k = snprintf(r->key, sizeof r->key,
+                     "algo=%s shared=%d n_envs=%ld n_steps=%u net=%s activation=%s lr=%g "
+                     "schedule=%s gamma=%g ent_coef=%g vf_coef=%g max_grad_norm=%g rms=%g/%g/%g "
+                     "steps=%ld",
+                     clkfac_algo_name(o->algo), o->shared, r->n_envs, o->n_steps,
+                     o->net ? o->net : "auto", o->activation ? o->activation : "auto", (double)o->lr,
+                     o->schedule == CLKFAC_LR_LINEAR ? "linear" : "constant", (double)o->gamma,
+                     (double)o->ent_coef, (double)o->vf_coef, (double)o->max_grad_norm,
+                     (double)o->rms_decay, (double)o->rms_eps, (double)o->rms_init, r->steps);
+    size_t n = k > 0 && (size_t)k < sizeof r->key ? (size_t)k : 0;
+    if (o->algo == CLKFAC_ALGO_ACKTR)
+        snprintf(r->key + n, sizeof r->key - n,
+                 " kl_clip=%g damping=%g stats_decay=%g inv_every=%u momentum=%g",
+                 (double)o->kl_clip, (double)o->kfac_damping, (double)o->stats_decay,
+                 o->inv_every, (double)o->momentum);
+    else if (o->algo == CLKFAC_ALGO_TRPO)
+        snprintf(r->key + n, sizeof r->key - n,
+                 " gae_lambda=%g max_kl=%g cg_damping=%g cg_iters=%u vf_iters=%u vf_lr=%g "
+                 "fvp_subsample=%u",
+                 (double)o->gae_lambda, (double)o->max_kl, (double)o->cg_damping, o->cg_iters,
+                 o->vf_iters, (double)o->vf_lr, o->fvp_subsample);
+}
+
+/* ---- run folders --------------------------------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *s = NULL;
+    size_t n = 0, cap = 0, k;
+    char buf[4096];
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (n + k + 1 > cap) {
+            cap = 2 * (n + k + 1);
+            char *p = realloc(s, cap);
+            if (!p) { free(s); fclose(f); return NULL; }
+            s = p;
+        }
+        memcpy(s + n, buf, k);
+        n += k;
+    }
+    fclose(f);
+    if (!s) s = calloc(1, 1);
+    else s[n] = '\0';
+    return s;
+}
+
+/* A number member of a summary.json ("key": value); NaN when missing or null. */
+static double json_number(const char *js, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = js ? strstr(js, pat) : NULL;
+    if (!p) return NAN;
+    char *end = NULL;
+    double v = strtod(p + strlen(pat), &end);
+    return end == p + strlen(pat) ? NAN : v;
+}
+
+/* 1: summary.json says finished with these settings; 0: no finished summary; -1: finished with
+ * other settings (the folder belongs to another suite). */
+static int run_finished(const run_cfg *r)
+{
+    char path[4200], pat[1100];
+    snprintf(path, sizeof path, "%s/summary.json", r->dir);
+    char *js = slurp(path);
+    if (!js) return 0;
+    int done = strstr(js, "\"finished\": true") != NULL;
+    snprintf(pat, sizeof pat, "\"suite_settings\": \"%s\"", r->key);
+    int same = strstr(js, pat) != NULL;
+    free(js);
+    return !done ? 0 : same ? 1 : -1;
+}
+
+/* An interrupted run restarts from nothing: its folder is emptied first, so no file of the old
+ * attempt can be mistaken for the new one's. */
+static int clear_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0; /* not there yet */
+    struct dirent *e;
+    int rc = 0;
+    char path[4400];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path)) {
+            fprintf(stderr, "clkfac: cannot remove %s from the unfinished run (clear the folder "
+                            "by hand)\n", path);
+            rc = CLI_RUNTIME;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* ---- the suite ----------------------------------------------------------------------------- */
+
+static run_cfg *plan_runs(const suite *s, size_t *n_out)
+{
+    size_t n = s->n_seeds * s->n_envs * s->n_algos, k = 0;
+    run_cfg *runs = calloc(n, sizeof *runs);
+    if (!runs) return NULL;
+    /* seeds outermost: a suite stopped early has whole comparisons, not one algorithm's runs */
+    for (size_t si = 0; si < s->n_seeds; si++)
+        for (size_t ei = 0; ei < s->n_envs; ei++)
+            for (size_t ai = 0; ai < s->n_algos; ai++, k++) {
+                run_cfg *r = &runs[k];
+                r->v = s->algos[ai];
+                r->env = s->envs[ei];
+                r->seed = s->seeds[si];
+                r->steps = s->steps ? s->steps : env_budget(r->env);
+                run_settings(r);
+                run_key(r);
+                char envdir[128];
+                snprintf(envdir, sizeof envdir, "%s", r->env);
+                for (char *c = envdir; *c; c++)
+                    if (*c == '/') *c = '-'; /* MinAtar/Breakout-v1: one folder level */
+                snprintf(r->name, sizeof r->name, "%s__%s__seed%ld", r->v->name, envdir, r->seed);
+                snprintf(r->dir, sizeof r->dir, "%s/runs/%s", s->out, r->name);
+            }
+    *n_out = n;
+    return runs;
+}
+
+/* Creating each pending (algorithm, environment) agent once before any run finds what this
+ * build cannot do (CLKFAC_ERR_UNSUPPORTED) and bad settings up front. */
+static int probe(suite *s, clkfac_context *ctx, run_cfg *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        run_cfg *r = &runs[i];
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= runs[j].state != RUN_DONE && runs[j].v == r->v && runs[j].env == r->env;
+        if (r->state != RUN_TODO || seen) continue;
+        clkfac_vecenv *env = NULL;
+        clkfac_agent *ag = NULL;
+        clkfac_status st = clkfac_vecenv_create(&env, r->env, (size_t)r->n_envs, 0, NULL);
+        if (!st) st = clkfac_agent_create(&ag, ctx, env, &r->ag);
+        clkfac_agent_free(ag);
+        clkfac_vecenv_free(env);
+        if (st == CLKFAC_ERR_UNSUPPORTED) {
+            if (s->algos_opt)
+                return cli_usage_error("--algos %s: this build's agent cannot run %s on %s (%s)",
+                                       r->v->name, r->v->name, r->env, clkfac_last_error());
+            note(s, "%s is not supported by this build's agent; left out on %s", r->v->name,
+                 r->env);
+            for (size_t j = i; j < n; j++)
+                if (runs[j].v == r->v && runs[j].env == r->env) runs[j].state = RUN_SKIP;
+        } else if (st) {
+            char what[256];
+            snprintf(what, sizeof what, "%s on %s", r->v->name, r->env);
+            return cli_fail(what, st);
+        }
+    }
+    return 0;
+}
+
+static void json_list_str(runlog_text *j, const char *key, const char *const *v, size_t n)
+{
+    runlog_printf(j, "  \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) runlog_printf(j, "%s\"%s\"", i ? ", " : "", v[i]);
+    runlog_printf(j, "],\n");
+}
+
+static int write_manifest(const suite *s, clkfac_context *ctx, const run_cfg *runs, size_t n)
+{
+    runlog_text j = {0};
+    const char *names[MAX_ALGOS];
+    for (size_t i = 0; i < s->n_algos; i++) names[i] = s->algos[i]->name;
+    runlog_printf(&j, "{\n  \"suite\": \"sample\",\n  \"preset\": \"%s\",\n",
+                  s->base ? s->base->name : "custom");
+    if (s->base) runlog_printf(&j, "  \"about\": \"%s\",\n", s->base->about);
+    json_list_str(&j, "algos", names, s->n_algos);
+    json_list_str(&j, "envs", s->envs, s->n_envs);
+    runlog_printf(&j, "  \"seeds\": [");
+    for (size_t i = 0; i < s->n_seeds; i++) runlog_printf(&j, "%s%ld", i ? ", " : "", s->seeds[i]);
+    runlog_printf(&j, "],\n");
+    if (s->steps) runlog_printf(&j, "  \"steps\": %ld,\n", s->steps);
+    else runlog_printf(&j, "  \"steps\": \"per environment (see runs)\",\n");
+    runlog_printf(&j, "  \"notes\": \"%s\",\n  \"runs\": [\n", s->notes);
+    for (size_t i = 0; i < n; i++)
+        runlog_printf(&j, "    {\"name\": \"%s\", \"algo\": \"%s\", \"env\": \"%s\", \"seed\": %ld, "
+                          "\"steps\": %ld, \"skipped\": %s, \"settings\": \"%s\"}%s\n",
+                      runs[i].name, runs[i].v->name, runs[i].env, runs[i].seed, runs[i].steps,
+                      runs[i].state == RUN_SKIP ? "true" : "false", runs[i].key,
+                      i + 1 < n ? "," : "");
+    runlog_printf(&j, "  ],\n  \"provenance\": ");
+    int oom = runlog_provenance_json(&j, ctx) || runlog_printf(&j, "\n}\n");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/suite.json", s->out);
+    clkfac_status st = oom ? CLKFAC_ERR_NO_MEMORY : clkfac_file_write_atomic(path, j.s, j.n);
+    free(j.s);
+    if (st == CLKFAC_ERR_NO_MEMORY) return cli_fail("suite.json", st);
+    if (st) return cli_usage_error("--out %s: cannot write %s: %s", s->out, path, clkfac_last_error());
+    return 0;
+}
+
+static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size_t k, size_t n,
+                     int tty)
+{
+    clkfac_status st = clkfac_mkdir_p(r->dir);
+    if (st) return cli_fail(r->dir, st);
+    int rc = clear_dir(r->dir);
+    if (rc) return rc;
+    clkfac_vecenv *env = NULL;
+    clkfac_agent *ag = NULL;
+    if ((st = clkfac_vecenv_create(&env, r->env, (size_t)r->n_envs, r->ag.seed, NULL)))
+        return cli_fail("creating the environments", st);
+    if ((st = clkfac_agent_create(&ag, ctx, env, &r->ag))) {
+        clkfac_vecenv_free(env);
+        return cli_fail("creating the agent", st);
+    }
+    char prefix[256], extra[1100];
+    snprintf(prefix, sizeof prefix, "run %zu/%zu %s %s seed %ld ", k + 1, n, r->v->name, r->env,
+             r->seed);
+    snprintf(extra, sizeof extra, "\"suite_settings\": \"%s\"", r->key);
+    runlog_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, extra, 10.0,
+                        tty, prefix};
+    runlog_result res;
+    rc = runlog_train(&spec, ctx, env, ag, &res);
+    if (rc == CLI_OK && !s->quiet) {
+        printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s\n",
+               k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
+               res.recent_n, res.recent_mean, res.wall_seconds);
+        fflush(stdout);
+    }
+    clkfac_agent_free(ag);
+    clkfac_vecenv_free(env);
+    return rc;
+}
+
+/* Final mean return (last 100 episodes) per environment and algorithm, mean and spread over the
+ * seeds whose runs finished, read back from the summaries so kept runs count too. */
+static void print_table(const suite *s, const run_cfg *runs, size_t n)
+{
+    printf("\n%-22s %-16s %-6s %-22s %s\n", "environment", "algorithm", "seeds",
+           "final return (mean+-sd)", "wall s (mean)");
+    for (size_t ei = 0; ei < s->n_envs; ei++)
+        for (size_t ai = 0; ai < s->n_algos; ai++) {
+            double sum = 0, sq = 0, wall = 0;
+            size_t m = 0, planned = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (runs[i].env != s->envs[ei] || runs[i].v != s->algos[ai]) continue;
+                if (runs[i].state == RUN_SKIP) continue;
+                planned++;
+                char path[4200];
+                snprintf(path, sizeof path, "%s/summary.json", runs[i].dir);
+                char *js = slurp(path);
+                double v = json_number(js, "final_mean_return_100");
+                int fin = js && strstr(js, "\"finished\": true");
+                double w = json_number(js, "wall_seconds");
+                free(js);
+                if (!fin || isnan(v)) continue;
+                sum += v;
+                sq += v * v;
+                wall += isnan(w) ? 0 : w;
+                m++;
+            }
+            if (!planned) continue;
+            char cell[64] = "n/a", seeds[48];
+            if (m) {
+                double mean = sum / (double)m;
+                double var = m > 1 ? (sq - (double)m * mean * mean) / (double)(m - 1) : 0;
+                snprintf(cell, sizeof cell, "%.1f +- %.1f", mean, sqrt(var > 0 ? var : 0));
+            }
+            snprintf(seeds, sizeof seeds, "%zu/%zu", m, planned);
+            printf("%-22s %-16s %-6s %-22s %.1f\n", s->envs[ei], s->algos[ai]->name, seeds, cell,
+                   m ? wall / (double)m : 0.0);
+        }
+}
+
+int bench_sample_main(int argc, char **argv)
+{
+    suite s;
+    memset(&s, 0, sizeof s);
+    s.out = "results/bench-sample";
+    int rc = parse_args(&s, argc, argv);
+    if (rc) return rc < 0 ? CLI_OK : rc;
+    char runs_dir[4200];
+    snprintf(runs_dir, sizeof runs_dir, "%s/runs", s.out);
+    if (clkfac_mkdir_p(runs_dir) || access(runs_dir, W_OK))
+        return cli_usage_error("--out %s: cannot create or write the results folder %s: %s",
+                               s.out, runs_dir, clkfac_last_error());
+    size_t n = 0;
+    run_cfg *runs = plan_runs(&s, &n);
+    if (!runs) return cli_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
+    size_t todo = 0;
+    for (size_t i = 0; i < n; i++) {
+        int f = run_finished(&runs[i]);
+        if (f < 0) {
+            rc = cli_usage_error("%s finished with other settings than this suite asks (%s); "
+                                 "use another --out or delete that folder", runs[i].dir,
+                                 runs[i].key);
+            free(runs);
+            return rc;
+        }
+        runs[i].state = f ? RUN_DONE : RUN_TODO;
+        todo += !f;
+    }
+    clkfac_context *ctx = NULL;
+    if (todo) { /* a finished suite needs no device: re-running it is instant */
+        int ctx_rc = CLI_RUNTIME;
+        if (!(ctx = cli_context(s.device, &ctx_rc))) {
+            free(runs);
+            return ctx_rc;
+        }
+        rc = probe(&s, ctx, runs, n);
+    }
+    if (!rc) rc = write_manifest(&s, ctx, runs, n);
+    int tty = !s.quiet && isatty(fileno(stderr));
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (runs[i].state == RUN_DONE && !s.quiet)
+            printf("run %zu/%zu %s %s seed %ld: finished earlier; kept\n", i + 1, n,
+                   runs[i].v->name, runs[i].env, runs[i].seed);
+        if (runs[i].state == RUN_TODO) rc = train_one(&s, ctx, &runs[i], i, n, tty);
+    }
+    if (!s.quiet && rc != CLI_USAGE) print_table(&s, runs, n);
+    if (!rc && s.report) {
+        char name[] = "report", out[4096];
+        snprintf(out, sizeof out, "%s", s.out);
+        char *rargv[] = {name, out, NULL};
+        printf("\n");
+        rc = cmd_report(2, rargv);
+    } else if (!rc && !s.quiet) {
+        printf("\nresults in %s; tables and plots: clkfac report %s\n", s.out, s.out);
+    } else if (rc == CLI_RUNTIME) {
+        fprintf(stderr, "clkfac: finished runs are kept; run the same command again to resume\n");
+    }
+    clkfac_context_free(ctx);
+    free(runs);
+    return rc;
+}

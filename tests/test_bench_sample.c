@@ -1,0 +1,236 @@
+/* `clkfac bench sample`: a tiny suite writes the run folders `clkfac report` reads; running it
+ * again redoes nothing; an interrupted run (no summary.json) is redone alone and gives the same
+ * bytes; bad suite specs exit 2 naming the value before any run starts. */
+/* ctest-labels: unit device */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_support.h"
+#include "harness.h"
+
+#define NEED_BIN()                                                                   \
+    do {                                                                             \
+        if (!cs_bin()) {                                                             \
+            print_message("SKIP %s: CLKFAC_BIN is not set (run under ctest)\n", __func__); \
+            skip();                                                                  \
+        }                                                                            \
+    } while (0)
+
+#define TINY "bench sample --algos a2c --envs CartPole-v1 --seeds 2 --steps 3000 --quiet"
+
+static const char *const RUNS[] = {"a2c__CartPole-v1__seed1", "a2c__CartPole-v1__seed2"};
+static const char *const FILES[] = {"episodes.csv", "updates.csv", "summary.json"};
+
+static void run_file(char *buf, size_t cap, const char *out, int run, int file)
+{
+    snprintf(buf, cap, "%s/runs/%s/%s", out, RUNS[run], FILES[file]);
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* Modification time in nanoseconds; 0 when missing. */
+static long long mtime_ns(const char *p)
+{
+    struct stat st;
+    if (stat(p, &st)) return 0;
+    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    assert_non_null(a);
+    assert_non_null(b);
+    char buf[4096];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, a)) > 0) assert_int_equal(fwrite(buf, 1, k, b), k);
+    fclose(a);
+    fclose(b);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void run_suite(const char *out, const char *extra, char *log, size_t cap)
+{
+    char args[1024];
+    snprintf(args, sizeof args, TINY " %s --out %s", extra, out);
+    int rc = cs_run(args, log, cap);
+    if (rc != 0) fail_msg("'clkfac %s' exited %d:\n%s", args, rc, log);
+}
+
+static void test_suite_writes_runs_and_resumes(void **state)
+{
+    (void)state;
+    NEED_BIN();
+    TH_REQUIRE_DEVICE();
+    char *d = cs_tempdir("sample"), *keep = cs_tempdir("samplekeep");
+    char p[1024], q[1024], log[16384];
+    run_suite(d, "", log, sizeof log);
+    long long t[2][3];
+    for (int r = 0; r < 2; r++)
+        for (int f = 0; f < 3; f++) {
+            run_file(p, sizeof p, d, r, f);
+            if (!exists(p)) fail_msg("%s missing after the suite", p);
+            t[r][f] = mtime_ns(p);
+            snprintf(q, sizeof q, "%s/%d_%s", keep, r, FILES[f]);
+            copy_file(p, q);
+        }
+    snprintf(p, sizeof p, "%s/suite.json", d);
+    assert_true(exists(p));
+    FILE *fp = fopen(p, "r");
+    assert_non_null(fp);
+    char js[8192];
+    size_t k = fread(js, 1, sizeof js - 1, fp);
+    js[k] = '\0';
+    fclose(fp);
+    assert_non_null(strstr(js, "\"algos\": [\"a2c\"]"));
+    assert_non_null(strstr(js, "\"seeds\": [1, 2]"));
+    assert_non_null(strstr(js, "\"steps\": 3000"));
+    assert_non_null(strstr(js, "\"provenance\""));
+
+    /* same layout as `clkfac train` */
+    run_file(p, sizeof p, d, 0, 0);
+    fp = fopen(p, "r");
+    assert_non_null(fp);
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, fp));
+    fclose(fp);
+    assert_string_equal(line, "timestep,episode,return,length\n");
+    double *ret, *ts;
+    size_t n = cs_read_episodes(p, &ret, &ts);
+    assert_true(n > 20);
+    assert_true(ts[n - 1] <= 3000);
+    free(ret);
+    free(ts);
+    run_file(p, sizeof p, d, 1, 2);
+    fp = fopen(p, "r");
+    assert_non_null(fp);
+    k = fread(js, 1, sizeof js - 1, fp);
+    js[k] = '\0';
+    fclose(fp);
+    const char *keys[] = {"\"algo\": \"a2c\"", "\"env\": \"CartPole-v1\"", "\"seed\": 2",
+                          "\"finished\": true", "\"timesteps\": 3000", "\"wall_seconds\"",
+                          "\"provenance\""};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strstr(js, keys[i])) fail_msg("summary.json lacks %s:\n%s", keys[i], js);
+
+    /* again: nothing redone, and no device work to do */
+    double t0 = now_seconds();
+    run_suite(d, "", log, sizeof log);
+    double again = now_seconds() - t0;
+    print_message("second run of a finished suite: %.2f s\n", again);
+    assert_true(again < 5.0);
+    for (int r = 0; r < 2; r++)
+        for (int f = 0; f < 3; f++) {
+            run_file(p, sizeof p, d, r, f);
+            if (mtime_ns(p) != t[r][f]) fail_msg("%s rewritten by a second run", p);
+        }
+
+    /* an interrupt: seed 2 lost its summary and has half an episodes.csv */
+    run_file(p, sizeof p, d, 1, 2);
+    assert_int_equal(unlink(p), 0);
+    run_file(p, sizeof p, d, 1, 0);
+    fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs("timestep,episode,return,length\n12,0,12,12\n40,1", fp);
+    fclose(fp);
+    run_suite(d, "", log, sizeof log);
+    for (int f = 0; f < 3; f++) {
+        run_file(p, sizeof p, d, 0, f);
+        if (mtime_ns(p) != t[0][f]) fail_msg("%s (finished) rewritten by the resume", p);
+    }
+    for (int f = 0; f < 2; f++) { /* summary.json has another date and wall time */
+        run_file(p, sizeof p, d, 1, f);
+        snprintf(q, sizeof q, "%s/1_%s", keep, FILES[f]);
+        if (!cs_same_file(p, q)) fail_msg("%s differs from the uninterrupted run", p);
+    }
+    run_file(p, sizeof p, d, 1, 2);
+    assert_true(exists(p));
+
+    /* the same folder with other settings is refused, not mixed */
+    char args[1024], out[8192];
+    snprintf(args, sizeof args,
+             "bench sample --algos a2c --envs CartPole-v1 --seeds 2 --steps 4000 --quiet --out %s", d);
+    int rc = cs_run(args, out, sizeof out);
+    if (rc != 2) fail_msg("other settings in the same --out: exit %d, expected 2:\n%s", rc, out);
+    assert_non_null(strstr(out, RUNS[0]));
+
+    /* the report reads it */
+    snprintf(args, sizeof args, "report %s", d);
+    rc = cs_run(args, out, sizeof out);
+    if (rc != 0) fail_msg("'clkfac %s' exited %d:\n%s", args, rc, out);
+    snprintf(p, sizeof p, "%s/report/index.md", d);
+    assert_true(exists(p));
+    cs_rmtree(d);
+    cs_rmtree(keep);
+    free(d);
+    free(keep);
+}
+
+static void expect_usage(const char *args, const char *needle)
+{
+    char out[8192];
+    int rc = cs_run(args, out, sizeof out);
+    if (rc != 2) fail_msg("'clkfac %s' exited %d, expected 2; output:\n%s", args, rc, out);
+    if (!strstr(out, needle)) fail_msg("'clkfac %s': message lacks '%s':\n%s", args, needle, out);
+}
+
+static void test_bad_specs_exit_2(void **state)
+{
+    (void)state;
+    NEED_BIN();
+    char *d = cs_tempdir("samplebad");
+    char args[1024], p[1024];
+    const char *bad[][2] = {
+        {"--algos ppo", "ppo"},
+        {"--algos a2c,ppo", "a2c, acktr, trpo"}, /* lists the choices */
+        {"--envs NoSuchEnv-v0", "NoSuchEnv-v0"},
+        {"--envs NoSuchEnv-v0", "CartPole-v1"},
+        {"--seeds 0", "--seeds 0"},
+        {"--seeds 1,x", "x"},
+        {"--steps 0", "--steps 0"},
+        {"--steps -5", "-5"},
+        {"--steps 1x", "1x"},
+        {"--preset huge", "huge"},
+        {"--bogus", "--bogus"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(args, sizeof args, "bench sample %s --out %s/out", bad[i][0], d);
+        expect_usage(args, bad[i][1]);
+    }
+    snprintf(p, sizeof p, "%s/out", d);
+    if (exists(p)) fail_msg("a bad spec created %s", p);
+    /* an output folder below a regular file cannot be created */
+    snprintf(p, sizeof p, "%s/file", d);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(args, sizeof args, "bench sample --steps 1000 --seeds 1 --out %s/file/out", d);
+    snprintf(p, sizeof p, "%s/file/out", d);
+    expect_usage(args, p);
+    expect_usage("bench nosuchsuite", "sample");
+    cs_rmtree(d);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_specs_exit_2),
+        cmocka_unit_test(test_suite_writes_runs_and_resumes),
+    };
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
+}
