@@ -20,6 +20,39 @@ clkfac_status clkfac_linalg_gemm(clkfac_context *ctx, int trans_a, int trans_b, 
  * provenance in benchmark output. Borrowed, valid while ctx lives. */
 const char *clkfac_linalg_tuning(clkfac_context *ctx);
 
+/* ---- flat vectors (x, y: n floats at element offsets) ----------------------------------------
+ * Level-1 operations for algorithms that work on whole parameter vectors (TRPO's conjugate
+ * gradient). Results that are scalars land in a device buffer, never on the host, and the
+ * "ratio" forms take their coefficient from device scalars so an iteration needs no read. */
+
+/* out[out_off] = x . y */
+clkfac_status clkfac_linalg_dot(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
+                                size_t y_off, cl_mem out, size_t out_off);
+/* out[out_off] = ||x||_2 */
+clkfac_status clkfac_linalg_nrm2(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
+                                 cl_mem out, size_t out_off);
+/* y = alpha * x + y */
+clkfac_status clkfac_linalg_axpy(clkfac_context *ctx, size_t n, float alpha, cl_mem x,
+                                 size_t x_off, cl_mem y, size_t y_off);
+/* x = alpha * x */
+clkfac_status clkfac_linalg_scal(clkfac_context *ctx, size_t n, float alpha, cl_mem x,
+                                 size_t x_off);
+/* y = x */
+clkfac_status clkfac_linalg_copy(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
+                                 size_t y_off);
+
+/* Pass as den_off to use s[num_off] alone. */
+#define CLKFAC_LINALG_NO_DEN ((size_t)0xffffffffu)
+/* y = y + c * q * x with q = s[num_off] / s[den_off] read on the device (CG: x += alpha p with
+ * alpha = (r.r) / (p.Ap)). A non-finite q (0/0 after convergence) counts as 0. */
+clkfac_status clkfac_linalg_axpy_ratio(clkfac_context *ctx, size_t n, float c, cl_mem s,
+                                       size_t num_off, size_t den_off, cl_mem x, size_t x_off,
+                                       cl_mem y, size_t y_off);
+/* y = x + q * y with q = s[num_off] / s[den_off] as above (CG: p = r + beta p). */
+clkfac_status clkfac_linalg_xpay_ratio(clkfac_context *ctx, size_t n, cl_mem s, size_t num_off,
+                                       size_t den_off, cl_mem x, size_t x_off, cl_mem y,
+                                       size_t y_off);
+
 #ifdef __cplusplus
 }
 #endif

@@ -277,6 +277,29 @@ clkfac_status clkfac_nn_features(clkfac_nn_view *out, const clkfac_nn *net);
  * conv:64,3,1,0 dense:512 | pi:6 v:1 act=relu params=1687719". Borrowed, valid while net lives. */
 const char *clkfac_nn_describe(const clkfac_nn *net);
 
+/* ---- forward-mode derivative (R-op) ---------------------------------------------------------
+ * The directional derivative of every output along a parameter direction v, J v, as TRPO's
+ * exact Fisher-vector product needs (F v = J^T M J v: this pass, the output Fisher, then
+ * clkfac_nn_backward). Per layer Jv_s = X_H V_H^T + Jv_x W^T (conv: the patches of Jv_x), then
+ * Jv_y = f'(S) * Jv_s, using the tensors the last forward saved. The state is a separate object
+ * holding its own per-layer buffers (sized for max_batch), so a network that never uses it pays
+ * nothing and forward/backward are untouched. */
+typedef struct clkfac_nn_rop_state clkfac_nn_rop_state;
+
+/* Allocates the R-op buffers for net (borrowed; must outlive the state). */
+clkfac_status clkfac_nn_rop_create(clkfac_nn_rop_state **out, clkfac_nn *net);
+void clkfac_nn_rop_free(clkfac_nn_rop_state *rop);
+
+/* After a forward at batch n (same n), computes J v for v (param_count floats, the flat
+ * parameter layout) at element offset v_off. Enqueues only (GEMMs and one kernel per layer). */
+clkfac_status clkfac_nn_rop(clkfac_nn_rop_state *rop, size_t n, cl_mem v,
+                            size_t v_off);
+
+/* J v of output h after clkfac_nn_rop: (n, units) for a head, (n, F) with ld F+1 for the features
+ * of a network without heads. Borrowed, valid until the next clkfac_nn_rop. */
+clkfac_status clkfac_nn_rop_output(clkfac_nn_view *out, const clkfac_nn_rop_state *rop,
+                                   size_t h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
-/* Public face of the linalg module (clkfac/linalg.h): thin checked wrappers over blas.c. */
+/* Public face of the linalg module (clkfac/linalg.h): thin checked wrappers over blas.c, and
+ * the device-scalar vector kernels of cl/vec.cl. */
 #include "clkfac/linalg.h"
 #include "linalg/blas.h"
 
@@ -15,3 +16,77 @@ clkfac_status clkfac_linalg_gemm(clkfac_context *ctx, int trans_a, int trans_b, 
 }
 
 const char *clkfac_linalg_tuning(clkfac_context *ctx) { return blas_tuning(ctx); }
+
+/* ---- flat vectors ------------------------------------------------------------------------------ */
+
+clkfac_status clkfac_linalg_dot(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
+                                size_t y_off, cl_mem out, size_t out_off)
+{
+    return blas_dot(ctx, n, x, x_off, y, y_off, out, out_off);
+}
+
+clkfac_status clkfac_linalg_nrm2(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
+                                 cl_mem out, size_t out_off)
+{
+    return blas_nrm2(ctx, n, x, x_off, out, out_off);
+}
+
+clkfac_status clkfac_linalg_axpy(clkfac_context *ctx, size_t n, float alpha, cl_mem x,
+                                 size_t x_off, cl_mem y, size_t y_off)
+{
+    return blas_axpy(ctx, n, alpha, x, x_off, y, y_off);
+}
+
+clkfac_status clkfac_linalg_scal(clkfac_context *ctx, size_t n, float alpha, cl_mem x,
+                                 size_t x_off)
+{
+    return blas_scal(ctx, n, alpha, x, x_off);
+}
+
+clkfac_status clkfac_linalg_copy(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
+                                 size_t y_off)
+{
+    return clkfac_buffer_copy(ctx, x, x_off, y, y_off, n);
+}
+
+/* Both ratio kernels share the argument checks and the (n, scalars, ...) prefix. */
+static clkfac_status ratio_launch(clkfac_context *ctx, const char *name, size_t n, float c,
+                                  int with_c, cl_mem s, size_t num_off, size_t den_off, cl_mem x,
+                                  size_t x_off, cl_mem y, size_t y_off)
+{
+    if (!s || !x || !y)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: a buffer is NULL", name);
+    if (n == 0) return CLKFAC_OK;
+    if (n + x_off > 0xffffffffu || n + y_off > 0xffffffffu || num_off >= 0xffffffffu ||
+        (den_off != CLKFAC_LINALG_NO_DEN && den_off >= 0xffffffffu))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: offsets/sizes exceed 2^32 elements", name);
+    cl_kernel k;
+    clkfac_status st = ocl_kernel(ctx, "vec", name, &k);
+    if (st) return st;
+    cl_uint nn = (cl_uint)n, no = (cl_uint)num_off, dn = (cl_uint)den_off, xo = (cl_uint)x_off,
+            yo = (cl_uint)y_off;
+    cl_uint i = 0;
+    if ((st = OCL_ARG(k, i++, nn))) return st;
+    if (with_c && (st = OCL_ARG(k, i++, c))) return st;
+    if ((st = OCL_ARG(k, i++, s)) || (st = OCL_ARG(k, i++, no)) || (st = OCL_ARG(k, i++, dn)) ||
+        (st = OCL_ARG(k, i++, x)) || (st = OCL_ARG(k, i++, xo)) || (st = OCL_ARG(k, i++, y)) ||
+        (st = OCL_ARG(k, i++, yo)))
+        return st;
+    size_t lws = 64;
+    return ocl_launch(ctx, k, 1, &n, &lws);
+}
+
+clkfac_status clkfac_linalg_axpy_ratio(clkfac_context *ctx, size_t n, float c, cl_mem s,
+                                       size_t num_off, size_t den_off, cl_mem x, size_t x_off,
+                                       cl_mem y, size_t y_off)
+{
+    return ratio_launch(ctx, "vec_axpy_ratio", n, c, 1, s, num_off, den_off, x, x_off, y, y_off);
+}
+
+clkfac_status clkfac_linalg_xpay_ratio(clkfac_context *ctx, size_t n, cl_mem s, size_t num_off,
+                                       size_t den_off, cl_mem x, size_t x_off, cl_mem y,
+                                       size_t y_off)
+{
+    return ratio_launch(ctx, "vec_xpay_ratio", n, 0.0f, 0, s, num_off, den_off, x, x_off, y,
+                        y_off);
+}

@@ -68,4 +68,34 @@ clkfac_status trpo_create(clkfac_agent *ag);
 clkfac_status trpo_update(clkfac_agent *ag);
 void trpo_free(clkfac_agent *ag);
 
+/* TRPO's pieces, exposed for tests (trpo.c). A trpo_fisher applies the damped Fisher of a policy
+ * network (head `head`: categorical logits, or Gaussian means with a shared log-std) to flat
+ * vectors of n_params = n_net network parameters [+ n_out log-stds], on the batch of the last
+ * forward of net: F v = J^T M J v / n + damping * v. Everything stays on the device. */
+typedef struct trpo_fisher {
+    clkfac_context *ctx;
+    clkfac_nn *net;
+    clkfac_nn_rop_state *rop;
+    size_t head, n_out, n_params, n_net;
+    int discrete;
+    cl_mem logstd;   /* Gaussian: (n_out) log-stds, else NULL */
+    float damping;
+} trpo_fisher;
+
+/* Creates the R-op state for net (logstd NULL for a categorical head). */
+clkfac_status trpo_fisher_init(trpo_fisher *f, clkfac_context *ctx, clkfac_nn *net, size_t head,
+                               int discrete, size_t n_out, cl_mem logstd, float damping);
+void trpo_fisher_release(trpo_fisher *f);
+/* out = F v (n_params floats each at the offsets; out must not overlap v) on the last
+ * forward's batch n. Overwrites the network's gradient buffer and its heads' output gradients. */
+clkfac_status trpo_fvp(trpo_fisher *f, size_t n, cl_mem v, size_t v_off, cl_mem out,
+                       size_t out_off);
+/* x = `iters` steps of conjugate gradient on F x = g from x = 0, no host reads. work: 3 *
+ * n_params floats (r, p, Ap); sc: 4 device scalars from sc_off; ||r|| at the end -> sc[res_off]. */
+clkfac_status trpo_cg(trpo_fisher *f, size_t n, cl_mem g, cl_mem x, unsigned iters, cl_mem work,
+                      cl_mem sc, size_t sc_off, size_t res_off);
+/* Test hook: later line searches of this TRPO agent try -step instead of step, which cannot
+ * improve the surrogate, so each must end by restoring the old parameters. */
+void trpo_debug_flip_step(clkfac_agent *ag);
+
 #endif

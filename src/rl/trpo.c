@@ -1,17 +1,392 @@
-/* TRPO with conjugate gradient — being written (issue 4); until then creating a TRPO agent
- * fails with CLKFAC_ERR_UNSUPPORTED. */
+/* TRPO with conjugate gradient (Schulman et al. 2015; ALGORITHMS.md): GAE advantages, the
+ * surrogate's gradient g, x = CG(F, g) with exact Fisher-vector products (R-op, output Fisher,
+ * backward) on every k-th sample, a step scaled to the KL budget, a backtracking line search
+ * decided on the device, and a separate value network fitted by Adam. No host reads. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "cl/ocl.h"
+#include "clkfac/heads.h"
+#include "clkfac/linalg.h"
+#include "clkfac/rl.h"
 #include "rl/agent_internal.h"
+
+#define LS_TRIALS 10  /* backtracking halvings */
+#define VF_BATCH 64   /* value-function minibatch (the reference's) */
+
+/* Slots of the update's device scalar buffer. */
+enum {
+    SC_CG = 0,        /* 4 CG scalars */
+    SC_RES = 4,       /* ||r|| after CG */
+    SC_XFX = 5,       /* x^T F x */
+    SC_COEF = 6,      /* step scale */
+    SC_ACC = 7,       /* line search accepted */
+    SC_KL = 8,        /* KL of the current trial */
+    SC_SURR = 9,      /* surrogate of the current trial */
+    SC_SURR_OLD = 10, /* surrogate before the step */
+    SC_KL_ACC = 11,
+    SC_STEPS = 12,
+    SC_SURR_ACC = 13,
+    SC_VF = 14,       /* value loss of a minibatch */
+    SC_N = 16
+};
+
+typedef struct trpo_state {
+    trpo_fisher fisher;
+    clkfac_optim *vf_opt;
+    size_t n_sub, sub_stride;
+    /* flat vectors of n_params: gradient, CG solution, F x, old parameters; CG workspace */
+    cl_mem g, x, fx, old, work;
+    cl_mem old_out;   /* (M, n_out) policy outputs before the step */
+    cl_mem logp_old;  /* (M) */
+    cl_mem obs_sub;   /* (n_sub, obs) the FVP rows; NULL when every row is used */
+    cl_mem scratch;   /* (M) value gradient of the pre-update value loss */
+    cl_mem sc;
+    float step_sign;
+} trpo_state;
+
+/* ---- launches ---------------------------------------------------------------------------------- */
+
+typedef struct karg {
+    size_t size;
+    const void *ptr;
+} karg;
+#define K_U(x) {sizeof(cl_uint), &(cl_uint){(cl_uint)(x)}}
+#define K_I(x) {sizeof(cl_int), &(cl_int){(cl_int)(x)}}
+#define K_F(x) {sizeof(cl_float), &(cl_float){(cl_float)(x)}}
+#define K_M(x) {sizeof(cl_mem), &(cl_mem){(x)}}
+
+static clkfac_status launch(clkfac_context *ctx, const char *name, const karg *args, size_t nargs,
+                            size_t gws, size_t lws)
+{
+    cl_kernel k;
+    clkfac_status st = ocl_kernel(ctx, "trpo", name, &k);
+    if (st) return st;
+    for (size_t i = 0; i < nargs; i++)
+        if ((st = ocl_arg(k, (cl_uint)i, args[i].size, args[i].ptr))) return st;
+    return ocl_launch(ctx, k, 1, &gws, &lws);
+}
+#define LAUNCH(ctx, name, gws, lws, ...)                                                      \
+    do {                                                                                      \
+        const karg args_[] = {__VA_ARGS__};                                                   \
+        st = launch((ctx), (name), args_, sizeof args_ / sizeof args_[0], (gws), (lws));      \
+    } while (0)
+
+/* ---- Fisher-vector products and conjugate gradient ----------------------------------------- */
+
+clkfac_status trpo_fisher_init(trpo_fisher *f, clkfac_context *ctx, clkfac_nn *net, size_t head,
+                               int discrete, size_t n_out, cl_mem logstd, float damping)
+{
+    f->ctx = ctx;
+    f->net = net;
+    f->head = head;
+    f->discrete = discrete;
+    f->n_out = n_out;
+    f->logstd = discrete ? NULL : logstd;
+    f->damping = damping;
+    f->n_net = clkfac_nn_param_count(net);
+    f->n_params = f->n_net + (discrete ? 0 : n_out);
+    if (!discrete && !logstd)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "trpo: a Gaussian policy needs its log-std");
+    return clkfac_nn_rop_create(&f->rop, net);
+}
+
+void trpo_fisher_release(trpo_fisher *f)
+{
+    clkfac_nn_rop_free(f->rop);
+    f->rop = NULL;
+}
+
+clkfac_status trpo_fvp(trpo_fisher *f, size_t n, cl_mem v, size_t v_off, cl_mem out,
+                       size_t out_off)
+{
+    clkfac_context *ctx = f->ctx;
+    clkfac_nn_view jv, dout, o;
+    clkfac_status st;
+    if ((st = clkfac_nn_rop(f->rop, n, v, v_off)) ||
+        (st = clkfac_nn_rop_output(&jv, f->rop, f->head)) ||
+        (st = clkfac_nn_output(&o, f->net, f->head)) ||
+        (st = clkfac_nn_output_grad(&dout, f->net, f->head)))
+        return st;
+    /* other heads of the network take no part: their output gradients are zero */
+    for (size_t h = 0; h < clkfac_nn_output_count(f->net); h++) {
+        clkfac_nn_view d;
+        if (h == f->head) continue;
+        if ((st = clkfac_nn_output_grad(&d, f->net, h)) ||
+            (st = clkfac_buffer_fill(ctx, d.buf, d.off, 0.0f, d.rows * d.ld)))
+            return st;
+    }
+    /* M J v with scale 1/n: the Hessian of the mean KL w.r.t. the outputs */
+    float scale = 1.0f / (float)n;
+    if (f->discrete)
+        st = clkfac_heads_cat_fvp(ctx, n, f->n_out, o.buf, o.off, jv.buf, jv.off, scale, dout.buf,
+                                  dout.off);
+    else
+        st = clkfac_heads_gauss_fvp(ctx, n, f->n_out, f->logstd, 0, jv.buf, jv.off, v,
+                                    v_off + f->n_net, scale, dout.buf, dout.off, out,
+                                    out_off + f->n_net);
+    /* J^T (...) by the backward pass, then the damping */
+    if (st || (st = clkfac_nn_zero_grad(f->net)) ||
+        (st = clkfac_nn_backward(f->net, n, NULL, 0)) ||
+        (st = clkfac_linalg_copy(ctx, f->n_net, clkfac_nn_grads(f->net), 0, out, out_off)))
+        return st;
+    return f->damping != 0.0f
+               ? clkfac_linalg_axpy(ctx, f->n_params, f->damping, v, v_off, out, out_off)
+               : CLKFAC_OK;
+}
+
+clkfac_status trpo_cg(trpo_fisher *f, size_t n, cl_mem g, cl_mem x, unsigned iters, cl_mem work,
+                      cl_mem sc, size_t sc_off, size_t res_off)
+{
+    clkfac_context *ctx = f->ctx;
+    size_t P = f->n_params, r = 0, p = P, ap = 2 * P;
+    size_t rr = sc_off, pap = sc_off + 1, rr_new = sc_off + 2;
+    clkfac_status st;
+    if ((st = clkfac_buffer_fill(ctx, x, 0, 0.0f, P)) ||
+        (st = clkfac_linalg_copy(ctx, P, g, 0, work, r)) ||
+        (st = clkfac_linalg_copy(ctx, P, g, 0, work, p)) ||
+        (st = clkfac_linalg_dot(ctx, P, work, r, work, r, sc, rr)))
+        return st;
+    for (unsigned i = 0; i < iters; i++) {
+        /* alpha = r.r / p.Ap and beta = r'.r' / r.r are read by the kernels on the device */
+        if ((st = trpo_fvp(f, n, work, p, work, ap)) ||
+            (st = clkfac_linalg_dot(ctx, P, work, p, work, ap, sc, pap)) ||
+            (st = clkfac_linalg_axpy_ratio(ctx, P, 1.0f, sc, rr, pap, work, p, x, 0)) ||
+            (st = clkfac_linalg_axpy_ratio(ctx, P, -1.0f, sc, rr, pap, work, ap, work, r)) ||
+            (st = clkfac_linalg_dot(ctx, P, work, r, work, r, sc, rr_new)) ||
+            (st = clkfac_linalg_xpay_ratio(ctx, P, sc, rr_new, rr, work, r, work, p)) ||
+            (st = clkfac_buffer_copy(ctx, sc, rr_new, sc, rr, 1)))
+            return st;
+    }
+    return clkfac_linalg_nrm2(ctx, P, work, r, sc, res_off);
+}
+
+/* ---- agent hooks --------------------------------------------------------------------------- */
+
+void trpo_free(clkfac_agent *ag)
+{
+    trpo_state *s = ag->algo;
+    if (!s) return;
+    trpo_fisher_release(&s->fisher);
+    clkfac_optim_free(s->vf_opt);
+    cl_mem bufs[] = {s->g, s->x, s->fx, s->old, s->work, s->old_out, s->logp_old, s->obs_sub,
+                     s->scratch, s->sc};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) clkfac_buffer_free(bufs[i]);
+    free(s);
+    ag->algo = NULL;
+}
+
+void trpo_debug_flip_step(clkfac_agent *ag)
+{
+    trpo_state *s = ag->algo;
+    if (s) s->step_sign = -s->step_sign;
+}
+
+static clkfac_status zeros(clkfac_context *ctx, cl_mem *m, size_t n)
+{
+    clkfac_status st = clkfac_buffer_create(m, ctx, n ? n : 1);
+    return st ? st : clkfac_buffer_fill(ctx, *m, 0, 0.0f, n ? n : 1);
+}
 
 clkfac_status trpo_create(clkfac_agent *ag)
 {
-    (void)ag;
-    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "algorithm 'trpo' is not built yet");
+    const clkfac_agent_options *o = &ag->o;
+    if (!(o->max_kl > 0 && isfinite(o->max_kl)) || !(o->cg_damping >= 0 && isfinite(o->cg_damping)) ||
+        !(o->gae_lambda >= 0 && o->gae_lambda <= 1) || !(o->vf_lr > 0 && isfinite(o->vf_lr)) ||
+        o->cg_iters < 1 || o->fvp_subsample < 1)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "trpo options: max_kl %g (> 0), cg_damping %g "
+                         "(>= 0), gae_lambda %g ([0, 1]), vf_lr %g (> 0), cg_iters %u (>= 1), "
+                         "fvp_subsample %u (>= 1)", (double)o->max_kl, (double)o->cg_damping,
+                         (double)o->gae_lambda, (double)o->vf_lr, o->cg_iters, o->fvp_subsample);
+    if (ag->critic == ag->actor)
+        return CORE_FAIL(CLKFAC_ERR_INTERNAL, "trpo needs separate actor and critic networks");
+    trpo_state *s = core_calloc(1, sizeof *s);
+    if (!s) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    ag->algo = s;
+    s->step_sign = 1.0f;
+    clkfac_context *ctx = ag->ctx;
+    size_t M = ag->n_envs * ag->t_steps;
+    clkfac_status st = trpo_fisher_init(&s->fisher, ctx, ag->actor, ag->pi_head, ag->discrete,
+                                        ag->n_out, ag->logstd, o->cg_damping);
+    if (st) return st;
+    size_t P = s->fisher.n_params;
+    s->sub_stride = o->fvp_subsample < M ? o->fvp_subsample : M;
+    s->n_sub = (M + s->sub_stride - 1) / s->sub_stride;
+    clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
+    oo.kind = CLKFAC_OPTIM_ADAM;
+    if ((st = clkfac_optim_create(&s->vf_opt, ctx, clkfac_nn_param_count(ag->critic), &oo)) ||
+        (st = zeros(ctx, &s->g, P)) || (st = zeros(ctx, &s->x, P)) ||
+        (st = zeros(ctx, &s->fx, P)) || (st = zeros(ctx, &s->old, P)) ||
+        (st = zeros(ctx, &s->work, 3 * P)) || (st = zeros(ctx, &s->old_out, M * ag->n_out)) ||
+        (st = zeros(ctx, &s->logp_old, M)) || (st = zeros(ctx, &s->scratch, M)) ||
+        (st = zeros(ctx, &s->sc, SC_N)) ||
+        (s->sub_stride > 1 && (st = zeros(ctx, &s->obs_sub, s->n_sub * ag->obs_size))))
+        return st;
+    /* the record's grad_norm and lr columns show the value optimizer (the policy has none) */
+    ag->stats_optim = s->vf_opt;
+    return CLKFAC_OK;
+}
+
+/* Policy outputs (n rows) of the actor's last forward. */
+static clkfac_status policy_out(clkfac_agent *ag, clkfac_nn_view *pi)
+{
+    return agent_head_view(pi, ag->actor, ag->pi_head, 0);
+}
+
+/* Surrogate at the actor's last forward (all M rows) into sc[slot]; with grad, also its
+ * gradient w.r.t. the policy parameters into s->g (network part by a backward pass). */
+static clkfac_status surrogate(clkfac_agent *ag, trpo_state *s, size_t slot, int grad)
+{
+    clkfac_context *ctx = ag->ctx;
+    size_t M = ag->n_envs * ag->t_steps, A = ag->n_out, P0 = s->fisher.n_net;
+    clkfac_nn_view pi, dpi;
+    clkfac_status st;
+    if ((st = policy_out(ag, &pi)) || (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)))
+        return st;
+    if (ag->discrete)
+        st = clkfac_heads_cat_surrogate(ctx, M, A, pi.buf, pi.off, ag->actions, 0, s->logp_old, 0,
+                                        ag->adv, 0, grad ? dpi.buf : NULL, dpi.off, s->sc, slot);
+    else
+        st = clkfac_heads_gauss_surrogate(ctx, M, A, pi.buf, pi.off, ag->logstd, 0, ag->actions,
+                                          0, s->logp_old, 0, ag->adv, 0, grad ? dpi.buf : NULL,
+                                          dpi.off, grad ? s->g : NULL, P0, s->sc, slot);
+    if (st || !grad) return st;
+    if ((st = clkfac_nn_zero_grad(ag->actor)) || (st = clkfac_nn_backward(ag->actor, M, NULL, 0)))
+        return st;
+    return clkfac_linalg_copy(ctx, P0, clkfac_nn_grads(ag->actor), 0, s->g, 0);
+}
+
+/* Mean KL(old || current) over the M rows of the actor's last forward into sc[SC_KL]. */
+static clkfac_status mean_kl(clkfac_agent *ag, trpo_state *s)
+{
+    size_t M = ag->n_envs * ag->t_steps, A = ag->n_out;
+    clkfac_nn_view pi;
+    clkfac_status st = policy_out(ag, &pi);
+    if (st) return st;
+    if (ag->discrete)
+        return clkfac_heads_cat_kl(ag->ctx, M, A, s->old_out, 0, pi.buf, pi.off, NULL, 0, s->sc,
+                                   SC_KL);
+    return clkfac_heads_gauss_kl(ag->ctx, M, A, s->old_out, 0, s->old, s->fisher.n_net, pi.buf,
+                                 pi.off, ag->logstd, 0, NULL, 0, s->sc, SC_KL);
+}
+
+/* Trial parameters old + frac * coef * x (restore: old) on the network and the log-stds. */
+static clkfac_status ls_set(clkfac_agent *ag, trpo_state *s, float frac, int restore)
+{
+    clkfac_status st;
+    size_t P0 = s->fisher.n_net, A = ag->n_out, lws = 64;
+    LAUNCH(ag->ctx, "trpo_ls_set", P0, lws, K_U(P0), K_M(clkfac_nn_params(ag->actor)), K_U(0),
+           K_M(s->old), K_U(0), K_M(s->x), K_U(0), K_M(s->sc), K_U(SC_COEF), K_U(SC_ACC),
+           K_F(frac), K_I(restore));
+    if (st || ag->discrete) return st;
+    LAUNCH(ag->ctx, "trpo_ls_set", A, lws, K_U(A), K_M(ag->logstd), K_U(0), K_M(s->old), K_U(P0),
+           K_M(s->x), K_U(P0), K_M(s->sc), K_U(SC_COEF), K_U(SC_ACC), K_F(frac), K_I(restore));
+    return st;
+}
+
+static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
+{
+    clkfac_context *ctx = ag->ctx;
+    const clkfac_agent_options *o = &ag->o;
+    size_t M = ag->n_envs * ag->t_steps, A = ag->n_out, P0 = s->fisher.n_net, one = 1;
+    clkfac_nn_view pi;
+    clkfac_status st;
+    /* the old policy: outputs, log-probabilities, parameters, surrogate and its gradient */
+    if ((st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) || (st = policy_out(ag, &pi)) ||
+        (st = clkfac_buffer_copy(ctx, pi.buf, pi.off, s->old_out, 0, M * A)) ||
+        (st = clkfac_buffer_copy(ctx, clkfac_nn_params(ag->actor), 0, s->old, 0, P0)) ||
+        (!ag->discrete && (st = clkfac_buffer_copy(ctx, ag->logstd, 0, s->old, P0, A))))
+        return st;
+    if (ag->discrete)
+        st = clkfac_heads_cat_log_prob(ctx, M, A, pi.buf, pi.off, ag->actions, 0, s->logp_old, 0,
+                                       NULL, 0);
+    else
+        st = clkfac_heads_gauss_log_prob(ctx, M, A, pi.buf, pi.off, ag->logstd, 0, ag->actions, 0,
+                                         s->logp_old, 0, NULL, 0);
+    if (st) return st;
+    if (ag->discrete)
+        st = clkfac_heads_cat_entropy(ctx, M, A, pi.buf, pi.off, NULL, 0, ag->loss_stats,
+                                      CLKFAC_A2C_STAT_ENTROPY);
+    else
+        st = clkfac_heads_gauss_entropy(ctx, M, A, ag->logstd, 0, NULL, 0, ag->loss_stats,
+                                        CLKFAC_A2C_STAT_ENTROPY);
+    if (st || (st = surrogate(ag, s, SC_SURR_OLD, 1))) return st;
+    /* x = CG(F, g) on every k-th row, then the step scale from x^T F x */
+    size_t n = M;
+    if (s->obs_sub) {
+        size_t tot = s->n_sub * ag->obs_size, lws = 64;
+        LAUNCH(ctx, "trpo_gather_rows", tot, lws, K_M(ag->obs), K_M(s->obs_sub),
+               K_U(s->sub_stride), K_U(ag->obs_size), K_U(s->n_sub));
+        if (st || (st = clkfac_nn_forward(ag->actor, s->n_sub, s->obs_sub, 0))) return st;
+        n = s->n_sub;
+    }
+    if ((st = trpo_cg(&s->fisher, n, s->g, s->x, o->cg_iters, s->work, s->sc, SC_CG, SC_RES)) ||
+        (st = trpo_fvp(&s->fisher, n, s->x, 0, s->fx, 0)) ||
+        (st = clkfac_linalg_dot(ctx, s->fisher.n_params, s->x, 0, s->fx, 0, s->sc, SC_XFX)))
+        return st;
+    LAUNCH(ctx, "trpo_step_coef", one, one, K_M(s->sc), K_U(SC_XFX), K_U(SC_COEF), K_U(SC_ACC),
+           K_F(o->max_kl), K_F(s->step_sign));
+    if (st) return st;
+    /* backtracking line search, decided on the device: every trial is enqueued, and once one
+     * is accepted the later ones leave the parameters and the record alone */
+    float frac = 1.0f;
+    for (int k = 0; k < LS_TRIALS; k++, frac *= 0.5f) {
+        if ((st = ls_set(ag, s, frac, 0)) || (st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) ||
+            (st = mean_kl(ag, s)) || (st = surrogate(ag, s, SC_SURR, 0)))
+            return st;
+        LAUNCH(ctx, "trpo_ls_check", one, one, K_M(s->sc), K_U(SC_KL), K_U(SC_SURR),
+               K_U(SC_SURR_OLD), K_U(SC_ACC), K_U(SC_KL_ACC), K_U(SC_STEPS), K_U(SC_SURR_ACC),
+               K_F(1.5f * o->max_kl), K_F((float)k));
+        if (st) return st;
+    }
+    if ((st = ls_set(ag, s, 0.0f, 1))) return st;
+    LAUNCH(ctx, "trpo_ls_final", one, one, K_M(s->sc), K_U(SC_ACC), K_U(SC_KL_ACC),
+           K_U(SC_STEPS), K_U(SC_SURR_ACC), K_U(SC_SURR_OLD), K_U(SC_RES), K_M(ag->algo_stats),
+           K_U(REC_KL - REC_ALGO_FIRST), K_U(REC_CG_RESIDUAL - REC_ALGO_FIRST),
+           K_U(REC_LS_STEPS - REC_ALGO_FIRST), K_U(REC_ACCEPTED - REC_ALGO_FIRST),
+           K_F((float)LS_TRIALS), K_M(ag->loss_stats));
+    return st;
+}
+
+/* vf_iters epochs of Adam on mean (V - R)^2 over minibatches of VF_BATCH rows in order. */
+static clkfac_status value_step(clkfac_agent *ag, trpo_state *s)
+{
+    clkfac_context *ctx = ag->ctx;
+    size_t M = ag->n_envs * ag->t_steps;
+    clkfac_nn_view v, dv;
+    clkfac_status st;
+    /* the value loss before fitting, from the rollout's values */
+    if ((st = clkfac_heads_value_mse(ctx, M, ag->values, 0, ag->returns, 0, s->scratch, 0,
+                                     ag->loss_stats, CLKFAC_A2C_STAT_VALUE)))
+        return st;
+    for (unsigned e = 0; e < ag->o.vf_iters; e++)
+        for (size_t a = 0; a < M; a += VF_BATCH) {
+            size_t b = M - a < VF_BATCH ? M - a : VF_BATCH;
+            if ((st = clkfac_nn_forward(ag->critic, b, ag->obs, a * ag->obs_size)) ||
+                (st = agent_head_view(&v, ag->critic, ag->v_head, 0)) ||
+                (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)) ||
+                (st = clkfac_heads_value_mse(ctx, b, v.buf, v.off, ag->returns, a, dv.buf, dv.off,
+                                             s->sc, SC_VF)) ||
+                (st = clkfac_nn_zero_grad(ag->critic)) ||
+                (st = clkfac_nn_backward(ag->critic, b, NULL, 0)) ||
+                (st = clkfac_optim_step(s->vf_opt, clkfac_nn_params(ag->critic), 0,
+                                        clkfac_nn_grads(ag->critic), 0, ag->o.vf_lr, NULL, 0)))
+                return st;
+        }
+    return CLKFAC_OK;
 }
 
 clkfac_status trpo_update(clkfac_agent *ag)
 {
-    (void)ag;
-    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "algorithm 'trpo' is not built yet");
+    trpo_state *s = ag->algo;
+    clkfac_context *ctx = ag->ctx;
+    size_t N = ag->n_envs, T = ag->t_steps, M = N * T, lws = 64;
+    clkfac_status st;
+    /* GAE replaces the rollout's n-step returns; advantages standardized in one work-group */
+    if ((st = clkfac_rl_gae(ctx, T, N, ag->o.gamma, ag->o.gae_lambda, ag->rewards, ag->ended,
+                            ag->boot, ag->values, ag->last, ag->returns, ag->adv)))
+        return st;
+    LAUNCH(ctx, "trpo_standardize", lws, lws, K_U(M), K_M(ag->adv));
+    if (st || (st = policy_step(ag, s))) return st;
+    return value_step(ag, s);
 }
-
-void trpo_free(clkfac_agent *ag) { (void)ag; }
