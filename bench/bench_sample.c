@@ -42,8 +42,8 @@ typedef struct preset {
 } preset;
 
 static const preset PRESETS[] = {
-    {"quick", "a2c,acktr", "CartPole-v1", "2", 150000,
-     "CI and README smoke suite: A2C vs ACKTR on CartPole-v1, seeds 1-2, 150k steps each"},
+    {"quick", "a2c,acktr", "CartPole-v1", "2", 300000,
+     "README main job: A2C vs ACKTR on CartPole-v1, seeds 1-2, 300k steps each (about 2 min on 2 cores)"},
     {"paper", "a2c,acktr,trpo", "CartPole-v1,Acrobot-v1,Pendulum-v1,MinAtar/Breakout-v1", "3", 0,
      "A2C vs ACKTR vs TRPO, seeds 1-3, at the reference budgets (CartPole-v1 and Acrobot-v1 "
      "500k, Pendulum-v1 1M, MinAtar/Breakout-v1 5M steps)"},

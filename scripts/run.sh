@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds, and runs the benchmark job on the
-# default device, writing tables to results/ (override with CLKFAC_RESULTS=DIR).
+# The README's main job: installs what is missing, builds, then on the default device runs the
+# quick sample-efficiency suite (ACKTR vs A2C, and TRPO where built), the step-cost benchmark on
+# the pixel-game CNN and the MLP, and writes the report (tables + PNG plots) to
+# results/report/index.md. Override the folder with CLKFAC_RESULTS=DIR; extra arguments go to
+# `bench sample` (e.g. --preset paper). Finished runs are kept, so an interrupted job resumes.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CLKFAC_BUILD_DIR:-$here/build}"
@@ -8,5 +11,9 @@ out="${CLKFAC_RESULTS:-$here/results}"
 "$here/scripts/setup.sh" "$build"
 export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$HOME/.cache/pocl}"
 export POCL_AFFINITY="${POCL_AFFINITY:-1}"
-"$build/clkfac" devices
-"$build/clkfac" bench kfac --out "$out/bench-kfac" "$@"
+clkfac="$build/clkfac"
+"$clkfac" devices
+"$clkfac" bench sample --preset quick --out "$out" "$@"
+"$clkfac" bench step --nets minatar,mlp --max-batch 1000 --reps 3 --out "$out/step"
+"$clkfac" report "$out"
+echo "report: $out/report/index.md"
