@@ -17,20 +17,22 @@
 #define MAX_ENVS 16
 #define MAX_SEEDS 64
 
-/* An algorithm as a suite names it: the agent's algorithm plus whether the actor and critic share
- * a trunk. "-separate" variants exist for the critic preset. */
+/* An algorithm as a suite names it: the agent's algorithm, whether the actor and critic share
+ * a trunk, and for ACKTR whether the critic is Euclidean (first-order). */
 typedef struct variant {
     const char *name;
     clkfac_algo algo;
     int shared;
+    int critic_euclidean;
 } variant;
 
 static const variant VARIANTS[] = {
-    {"a2c", CLKFAC_ALGO_A2C, 1},
-    {"acktr", CLKFAC_ALGO_ACKTR, 1},
-    {"trpo", CLKFAC_ALGO_TRPO, 0}, /* the agent always separates TRPO's networks */
-    {"a2c-separate", CLKFAC_ALGO_A2C, 0},
-    {"acktr-separate", CLKFAC_ALGO_ACKTR, 0},
+    {"a2c", CLKFAC_ALGO_A2C, 1, 0},
+    {"acktr", CLKFAC_ALGO_ACKTR, 1, 0},
+    {"trpo", CLKFAC_ALGO_TRPO, 0, 0}, /* the agent always separates TRPO's networks */
+    {"a2c-separate", CLKFAC_ALGO_A2C, 0, 0},
+    {"acktr-separate", CLKFAC_ALGO_ACKTR, 0, 0},
+    {"acktr-euclidean", CLKFAC_ALGO_ACKTR, 0, 1},
 };
 #define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
 
@@ -42,17 +44,17 @@ typedef struct preset {
 } preset;
 
 static const preset PRESETS[] = {
-    {"quick", "a2c,acktr", "CartPole-v1", "2", 300000,
-     "README main job: A2C vs ACKTR on CartPole-v1, seeds 1-2, 300k steps each (about 2 min on 2 cores)"},
+    {"quick", "a2c,acktr,trpo", "CartPole-v1", "2", 300000,
+     "README main job: A2C vs ACKTR vs TRPO on CartPole-v1, seeds 1-2, 300k steps each (about 3 "
+     "min on 2 cores)"},
     {"paper", "a2c,acktr,trpo", "CartPole-v1,Acrobot-v1,Pendulum-v1,MinAtar/Breakout-v1", "3", 0,
      "A2C vs ACKTR vs TRPO, seeds 1-3, at the reference budgets (CartPole-v1 and Acrobot-v1 "
      "500k, Pendulum-v1 1M, MinAtar/Breakout-v1 5M steps)"},
-    {"critic", "acktr,acktr-separate", "CartPole-v1,Pendulum-v1", "3", 0,
-     "ACKTR with one shared trunk (policy and value heads preconditioned together by K-FAC, "
-     "Gauss-Newton critic) vs ACKTR with separate actor and critic networks (each preconditioned "
-     "by K-FAC with its own trust region, still a Gauss-Newton critic). The agent has no "
-     "first-order critic option, so this isolates sharing the trunk; it is NOT the paper's "
-     "Gauss-Newton vs Euclidean critic study. Seeds 1-3 at the reference budgets"},
+    {"critic", "acktr,acktr-separate,acktr-euclidean", "CartPole-v1,Pendulum-v1", "3", 0,
+     "the ACKTR paper's critic study: ACKTR with the Gauss-Newton critic (shared trunk, and "
+     "separate networks each preconditioned by K-FAC) vs ACKTR with a Euclidean critic (separate "
+     "critic fitted by Adam at vf_lr 1e-3, actor preconditioned by K-FAC). Seeds 1-3 at the "
+     "reference budgets"},
 };
 #define N_PRESETS (sizeof PRESETS / sizeof PRESETS[0])
 static const preset CUSTOM = {"custom", "a2c,acktr", "CartPole-v1", "3", 0, NULL};
@@ -118,7 +120,8 @@ static void usage(void)
            "  --seeds N means seeds 1..N, a list (with a comma, e.g. 7,) names them; --steps\n"
            "  replaces every budget. --report runs `clkfac report OUT` afterwards.\n"
            "  algorithms: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor and\n"
-           "  critic networks). Per algorithm/environment settings are built in (see suite.json).\n"
+           "  critic networks), acktr-euclidean (a first-order critic; the others' critics are\n"
+           "  Gauss-Newton). Per algorithm/environment settings are built in (see suite.json).\n"
            "  presets:\n");
     for (size_t i = 0; i < N_PRESETS; i++) {
         printf("    %-7s --algos %s --envs %s --seeds %s", PRESETS[i].name, PRESETS[i].algos,
@@ -172,7 +175,7 @@ static int parse_algos(suite *s, const char *list)
             if (!strcmp(VARIANTS[i].name, t)) v = &VARIANTS[i];
         if (!v)
             return cli_usage_error("--algos '%s': unknown algorithm; expected a2c, acktr, trpo, "
-                                   "a2c-separate or acktr-separate (comma-separated)", t);
+                                   "a2c-separate, acktr-separate or acktr-euclidean (comma-separated)", t);
         for (size_t i = 0; i < s->n_algos; i++)
             if (s->algos[i] == v) return cli_usage_error("--algos: '%s' given twice", t);
         if (s->n_algos == MAX_ALGOS) return cli_usage_error("--algos: at most %d", MAX_ALGOS);
@@ -290,6 +293,7 @@ static void run_settings(run_cfg *r)
     *o = d;
     o->algo = r->v->algo;
     o->shared = r->v->shared;
+    o->critic_euclidean = r->v->critic_euclidean;
     int pixels = !strncmp(r->env, "MinAtar/", 8), pendulum = !strcmp(r->env, "Pendulum-v1");
     r->n_envs = pixels ? 16 : 8;
     if (pixels) {

@@ -99,6 +99,39 @@ static void test_no_host_round_trip_inside_update(void **state)
     }
 }
 
+/* The Euclidean critic (the paper's comparison): separate networks, the actor preconditioned,
+ * the critic fitted by Adam; still no host round trip, finite statistics throughout. (Whether it
+ * learns is for the `critic` suite: value losses grow with the returns, so they prove little.) */
+static void test_euclidean_critic_runs_on_device(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_vecenv *env = NULL;
+    TH_OK(clkfac_vecenv_create(&env, "CartPole-v1", 8, 2, NULL));
+    clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+    o.algo = CLKFAC_ALGO_ACKTR;
+    o.lr = 0.25f;
+    o.critic_euclidean = 1;
+    clkfac_agent *ag = NULL;
+    TH_OK(clkfac_agent_create(&ag, th_ctx(), env, &o));
+    TH_OK(clkfac_agent_update(ag));
+    uint64_t before = clkfac_context_blocking_calls(th_ctx());
+    enum { U = 60 };
+    for (int u = 1; u < U; u++) TH_OK(clkfac_agent_update(ag));
+    assert_int_equal(clkfac_context_blocking_calls(th_ctx()) - before, (U - 1) * 5);
+    clkfac_update_stats st[U];
+    size_t n = 0;
+    TH_OK(clkfac_agent_read_stats(ag, st, U, &n));
+    assert_int_equal(n, U);
+    TH_OK(clkfac_context_check(th_ctx()));
+    for (int i = 0; i < U; i++) {
+        assert_true(isfinite(st[i].value_loss) && isfinite(st[i].policy_loss));
+        assert_true(st[i].trust_nu > 0.0f && st[i].trust_nu <= 1.0f);
+    }
+    clkfac_agent_free(ag);
+    clkfac_vecenv_free(env);
+}
+
 static void test_bad_settings_rejected(void **state)
 {
     (void)state;
@@ -122,6 +155,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_settings_rejected),
         cmocka_unit_test(test_no_host_round_trip_inside_update),
+        cmocka_unit_test(test_euclidean_critic_runs_on_device),
         cmocka_unit_test(test_step_kl_within_trust_region),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);

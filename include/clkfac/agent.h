@@ -71,13 +71,17 @@ typedef struct clkfac_agent_options {
                                       updates (1) */
     unsigned cold_steps;           /* ACKTR: the first K factor batches are averaged plainly
                                       before the decay applies (1: start from the first batch) */
+    int critic_euclidean;          /* ACKTR: 0 = Gauss-Newton critic, preconditioned by K-FAC
+                                      with the actor (default); 1 = Euclidean critic: separate
+                                      networks, the critic fitted by Adam at vf_lr on the value
+                                      loss (the paper's critic comparison) */
 } clkfac_agent_options;
 
 #define CLKFAC_AGENT_OPTIONS_VERSION 1
 #define CLKFAC_AGENT_OPTIONS_INIT                                                             \
     { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, NULL, NULL, 1,                           \
       7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0,       \
-      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0, 1u, 1u }
+      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0, 1u, 1u, 0 }
 
 typedef struct clkfac_agent clkfac_agent;
 

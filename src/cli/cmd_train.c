@@ -27,7 +27,8 @@ static void usage(void)
            "                    [--activation tanh|relu|elu] [--separate] [--device SPEC] [--quiet]\n"
            "  ACKTR: --algo acktr [--lr 0.25 (step size eta)] [--kl-clip 0.001] [--damping 0.01]\n"
            "         [--stats-decay 0.99] [--stats-every 1] [--cold-steps 1] [--inv-every 10]\n"
-           "         [--momentum 0.9] [--measure-kl]\n"
+           "         [--momentum 0.9] [--measure-kl] [--critic gauss-newton|euclidean]\n"
+           "         [--vf-lr 1e-3 (Adam rate of a Euclidean critic)]\n"
            "  TRPO:  --algo trpo [--max-kl 0.01] [--cg-damping 0.1] [--gae-lambda 0.98]\n"
            "         (separate actor and critic always; the critic uses Adam at 1e-3)\n"
            "  trains on a vector of --envs copies of the environment; writes DIR/episodes.csv,\n"
@@ -83,6 +84,11 @@ static int parse_args(train_cfg *c, int argc, char **argv)
             if (cli_parse_long("--inv-every", v, 1, 1000000, &k)) return CLI_USAGE;
             c->ag.inv_every = (unsigned)k;
         }
+        else if (OPT("--critic")) {
+            if (!strcmp(v, "gauss-newton")) c->ag.critic_euclidean = 0;
+            else if (!strcmp(v, "euclidean")) c->ag.critic_euclidean = 1;
+            else return cli_usage_error("--critic '%s': expected gauss-newton or euclidean", v);
+        } else if (OPT("--vf-lr")) { if (cli_parse_double("--vf-lr", v, 1e-12, 10, &d)) return CLI_USAGE; c->ag.vf_lr = (float)d; }
         else if (OPT("--max-kl")) { if (cli_parse_double("--max-kl", v, 1e-12, 1e6, &d)) return CLI_USAGE; c->ag.max_kl = (float)d; }
         else if (OPT("--cg-damping")) { if (cli_parse_double("--cg-damping", v, 0, 1e6, &d)) return CLI_USAGE; c->ag.cg_damping = (float)d; }
         else if (OPT("--gae-lambda")) { if (cli_parse_double("--gae-lambda", v, 0, 1, &d)) return CLI_USAGE; c->ag.gae_lambda = (float)d; }

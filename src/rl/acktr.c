@@ -36,6 +36,7 @@ typedef struct acktr_state {
     cl_mem trust;           /* per net: [dot -> q, nu] */
     cl_mem logits_before;   /* measure_kl: the policy outputs before the step (M, n_out) */
     clkfac_optim *mom_logstd; /* Gaussian log-std: raw gradient, same momentum and nu */
+    clkfac_optim *critic_adam; /* Euclidean critic: Adam on the value loss */
     uint64_t updates;
 } acktr_state;
 
@@ -85,6 +86,7 @@ void acktr_free(clkfac_agent *ag)
     clkfac_buffer_free(s->trust);
     clkfac_buffer_free(s->logits_before);
     clkfac_optim_free(s->mom_logstd);
+    clkfac_optim_free(s->critic_adam);
     free(s->blocks);
     free(s);
     ag->algo = NULL;
@@ -107,7 +109,7 @@ clkfac_status acktr_create(clkfac_agent *ag)
     ag->algo = s;
     clkfac_context *ctx = ag->ctx;
     s->nets[s->n_nets++].net = ag->actor;
-    if (ag->critic != ag->actor) s->nets[s->n_nets++].net = ag->critic;
+    if (ag->critic != ag->actor && !o->critic_euclidean) s->nets[s->n_nets++].net = ag->critic;
     size_t max_a = 1, max_g = 1;
     clkfac_status st;
     for (size_t i = 0; i < s->n_nets; i++) {
@@ -125,6 +127,16 @@ clkfac_status acktr_create(clkfac_agent *ag)
         (st = clkfac_buffer_create(&s->g_new, ctx, max_g)) ||
         (st = clkfac_buffer_create(&s->trust, ctx, 2 * s->n_nets)))
         return st;
+    if (o->critic_euclidean) {
+        if (!(o->vf_lr > 0))
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "Euclidean critic with vf_lr %g; expected > 0",
+                             (double)o->vf_lr);
+        clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
+        oo.kind = CLKFAC_OPTIM_ADAM;
+        oo.max_grad_norm = o->max_grad_norm;
+        if ((st = clkfac_optim_create(&s->critic_adam, ctx, clkfac_nn_param_count(ag->critic), &oo)))
+            return st;
+    }
     if (o->measure_kl &&
         (st = clkfac_buffer_create(&s->logits_before, ctx, ag->n_envs * ag->t_steps * ag->n_out)))
         return st;
@@ -155,7 +167,7 @@ static clkfac_status fisher_output_grads(clkfac_agent *ag, size_t m)
     else
         st = clkfac_heads_gauss_nll_grad(ag->ctx, m, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
                                          ag->actions, 0, (float)m, dpi.buf, dpi.off, NULL, 0);
-    if (st) return st;
+    if (st || ag->o.critic_euclidean) return st; /* a Euclidean critic has no Fisher pass */
     return clkfac_heads_value_fisher_grad(ag->ctx, m, ag->o.seed, ag->timestep, 0.5f * (float)m,
                                           dv.buf, dv.off);
 }
@@ -196,7 +208,8 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     if (s->updates % ag->o.stats_every == 0) { /* T_s: statistics on every T_s-th update */
         clkfac_profile_phase(ctx, "fisher_backward");
         if ((st = fisher_output_grads(ag, m)) || (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
-            (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
+            (ag->critic != ag->actor && !ag->o.critic_euclidean &&
+             (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
             return st;
         clkfac_profile_phase(ctx, "factors");
         if ((st = update_factors(ag, s, m))) return st;
@@ -266,6 +279,10 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     }
     /* the Gaussian log-std is no layer: like the reference, its raw gradient takes the actor's
      * momentum step and trust-region scale (it is left out of q) */
+    if (s->critic_adam &&
+        (st = clkfac_optim_step(s->critic_adam, clkfac_nn_params(ag->critic), 0,
+                                clkfac_nn_grads(ag->critic), 0, ag->o.vf_lr, NULL, 0)))
+        return st;
     if (s->mom_logstd &&
         (st = clkfac_optim_step(s->mom_logstd, ag->logstd, 0, ag->dlogstd, 0,
                                 lr * (1.0f - ag->o.momentum), s->trust, 1)))

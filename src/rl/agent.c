@@ -134,6 +134,8 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     ag->o.activation = ag->act_name;
     /* TRPO constrains the policy alone and fits the value by Adam: separate networks */
     if (ag->o.algo == CLKFAC_ALGO_TRPO) ag->o.shared = 0;
+    /* a Euclidean critic is fitted by its own first-order optimizer: it needs its own network */
+    if (ag->o.algo == CLKFAC_ALGO_ACKTR && ag->o.critic_euclidean) ag->o.shared = 0;
     ag->n_envs = clkfac_vecenv_num_envs(envs);
     ag->t_steps = opts->n_steps;
     const clkfac_space *os = clkfac_vecenv_observation_space(envs);
