@@ -166,7 +166,10 @@ static clkfac_status bench_layer(clkfac_context *ctx, const layer_spec *L, int b
             clkfac_profile_phase(ctx, OP_NAMES[OP_PATCHES]);
             if ((st = clkfac_kfac_patches(ctx, &g, x, 0, p, 0))) goto done;
             clkfac_profile_phase(ctx, OP_NAMES[OP_A]);
-            if ((st = clkfac_kfac_gram(ctx, NULL, rows, da, da, 1.0f / (float)batch, p, 0, a, 0))) goto done;
+            /* as clkfac_kfac_conv_factors does: the ones column as a border */
+            if ((st = clkfac_kfac_gram_homogeneous(ctx, NULL, rows, da - 1, da, 1.0f / (float)batch,
+                                                   p, 0, a, 0)))
+                goto done;
             clkfac_profile_phase(ctx, OP_NAMES[OP_G]);
             if ((st = clkfac_kfac_conv_factors(ctx, NULL, &g, L->k, x, 0, gy, 0, NULL, 0, gf, 0))) goto done;
         } else {

@@ -36,25 +36,20 @@ __kernel void kfac_patches(__global const float *x, const uint x_off, __global f
     if (bias && c == C - 1) p[p_off + row * D + D - 1] = 1.0f;
 }
 
-/* The border of a homogeneous Gram matrix A = alpha [X 1]^T [X 1] (D = d0 + 1): the last row
- * and column are alpha * column sums of X (rows r*ld, r < used), the corner alpha * used. The
- * d0 x d0 block is a GEMM over X alone, so the ones column never costs a padded tile. */
-__kernel void kfac_homogeneous_border(__global const float *x, const uint x_off, const uint ld,
-                                      const uint used, const uint d0, const float alpha,
-                                      __global float *out, const uint out_off)
+/* Completes the border of a homogeneous Gram matrix A = alpha [X 1]^T [X 1] (D = d0 + 1) whose
+ * last row already holds alpha * column sums of X: mirrors it into the last column and writes
+ * the corner alpha * rows. The d0 x d0 block is a GEMM over X alone, so the ones column never
+ * costs a padded tile. */
+__kernel void kfac_homogeneous_border(const uint d0, const float corner, __global float *out,
+                                      const uint out_off)
 {
     const uint j = get_global_id(0);
     const uint D = d0 + 1;
     if (j > d0) return;
-    float s;
-    if (j == d0) {
-        s = (float)used;
-    } else {
-        s = 0.0f;
-        for (uint r = 0; r < used; r++) s += x[x_off + r * ld + j];
-    }
-    out[out_off + j * D + d0] = alpha * s;
-    out[out_off + d0 * D + j] = alpha * s;
+    if (j == d0)
+        out[out_off + d0 * D + d0] = corner;
+    else
+        out[out_off + j * D + d0] = out[out_off + d0 * D + j];
 }
 
 /* dst (N*T, K) from src (N, K, T). */

@@ -9,6 +9,7 @@
 #include "linalg/blas.h"
 
 #define U32(x) ((cl_uint)(x))
+#define GRAM_ROW_BLOCK 4096
 
 static clkfac_status check_u32(size_t v, const char *what)
 {
@@ -120,9 +121,23 @@ static clkfac_status gram_ld(clkfac_context *ctx, const clkfac_factor_options *o
     clkfac_gram_algo algo = opts->algo;
     if (algo == CLKFAC_GRAM_AUTO)
         algo = strcmp(ctx->info.type, "CPU") == 0 ? CLKFAC_GRAM_GEMM : CLKFAC_GRAM_SYRK;
-    if (algo == CLKFAC_GRAM_GEMM)
-        return blas_gemm(ctx, BLAS_T, BLAS_N, cols, cols, used, a, x, x_off, ld * stride, x,
-                         x_off, ld * stride, 0.0f, out, out_off, ldc);
+    if (algo == CLKFAC_GRAM_GEMM) {
+        /* On CPU devices a tall X^T X (conv patches: 256000 rows at batch 640) runs 3x faster
+         * as a sum of GEMMs over row blocks: CLBlast pads and transposes both operands into
+         * temporaries, and blocks of GRAM_ROW_BLOCK rows keep those in cache (measured on PoCL:
+         * 45 -> 133 GFLOP/s for 256 x 256 x 256000). One call elsewhere. */
+        size_t block = strcmp(ctx->info.type, "CPU") == 0 ? GRAM_ROW_BLOCK : used;
+        if (used < 2 * block) block = used;
+        for (size_t r0 = 0; r0 < used; r0 += block) {
+            size_t nr = used - r0 < block ? used - r0 : block;
+            size_t off = x_off + r0 * ld * stride;
+            clkfac_status st = blas_gemm(ctx, BLAS_T, BLAS_N, cols, cols, nr, a, x, off,
+                                         ld * stride, x, off, ld * stride, r0 ? 1.0f : 0.0f, out,
+                                         out_off, ldc);
+            if (st) return st;
+        }
+        return CLKFAC_OK;
+    }
     if (algo != CLKFAC_GRAM_SYRK)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "gram algorithm %d; expected AUTO, GEMM or SYRK",
                          (int)algo);
@@ -161,12 +176,21 @@ clkfac_status clkfac_kfac_gram_homogeneous(clkfac_context *ctx,
     size_t stride = opts && opts->row_stride ? opts->row_stride : 1;
     size_t used = (rows + stride - 1) / stride;
     float a = alpha * (float)((double)rows / (double)used);
+    /* the border: column sums of X as one GEMV against a ones vector (a streaming read of X;
+     * a kernel walking each column with stride ld was 4x slower on a CPU), written into the
+     * last row; then the last column and the corner */
+    cl_mem ones = NULL;
+    if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC2, used, &ones)) ||
+        (st = clkfac_buffer_fill(ctx, ones, 0, 1.0f, used)) ||
+        (d0 > 0 && (st = blas_gemv(ctx, BLAS_T, used, d0, a, x, x_off, ld * stride, ones, 0, 1,
+                                   0.0f, out, out_off + d0 * D, 1))))
+        return st;
     cl_kernel k;
     if ((st = ocl_kernel(ctx, "kfac", "kfac_homogeneous_border", &k))) return st;
-    cl_uint xo = U32(x_off), l = U32(ld * stride), u = U32(used), d = U32(d0), oo = U32(out_off);
-    if ((st = OCL_ARG(k, 0, x)) || (st = OCL_ARG(k, 1, xo)) || (st = OCL_ARG(k, 2, l)) ||
-        (st = OCL_ARG(k, 3, u)) || (st = OCL_ARG(k, 4, d)) || (st = OCL_ARG(k, 5, a)) ||
-        (st = OCL_ARG(k, 6, out)) || (st = OCL_ARG(k, 7, oo)))
+    cl_uint d = U32(d0), oo = U32(out_off);
+    cl_float corner = a * (float)used;
+    if ((st = OCL_ARG(k, 0, d)) || (st = OCL_ARG(k, 1, corner)) || (st = OCL_ARG(k, 2, out)) ||
+        (st = OCL_ARG(k, 3, oo)))
         return st;
     size_t gws = D, lws = 64;
     return ocl_launch(ctx, k, 1, &gws, &lws);

@@ -245,6 +245,19 @@ clkfac_status blas_trsm(clkfac_context *ctx, blas_side side, blas_uplo uplo, bla
     return CLKFAC_OK;
 }
 
+clkfac_status blas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t n, float alpha,
+                        cl_mem a, size_t a_off, size_t lda, cl_mem x, size_t x_off, size_t x_inc,
+                        float beta, cl_mem y, size_t y_off, size_t y_inc)
+{
+    if (m == 0 || n == 0) return CLKFAC_OK;
+    ocl_span_begin(ctx);
+    CLBlastStatusCode r = CLBlastSgemv(CLBlastLayoutRowMajor, tr(ta), m, n, alpha, a, a_off, lda,
+                                       x, x_off, x_inc, beta, y, y_off, y_inc, &ctx->queue, NULL);
+    if (r != CLBlastSuccess) return BLAS_CHECK(r, "Sgemv");
+    ocl_span_end(ctx);
+    return CLKFAC_OK;
+}
+
 clkfac_status blas_dot(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
                        size_t y_off, cl_mem out, size_t out_off)
 {

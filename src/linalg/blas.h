@@ -24,6 +24,10 @@ clkfac_status blas_syrk(clkfac_context *ctx, blas_uplo uplo, blas_trans ta, size
 clkfac_status blas_trsm(clkfac_context *ctx, blas_side side, blas_uplo uplo, blas_trans ta,
                         size_t m, size_t n, float alpha, cl_mem a, size_t a_off, size_t lda,
                         cl_mem b, size_t b_off, size_t ldb);
+/* y = alpha * op(A) x + beta * y, A (m, n) row-major; x_inc/y_inc element strides. */
+clkfac_status blas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t n, float alpha,
+                        cl_mem a, size_t a_off, size_t lda, cl_mem x, size_t x_off, size_t x_inc,
+                        float beta, cl_mem y, size_t y_off, size_t y_inc);
 /* out[out_off] = x . y (device scalar, nothing read back) */
 clkfac_status blas_dot(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
                        size_t y_off, cl_mem out, size_t out_off);
