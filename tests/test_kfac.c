@@ -253,6 +253,36 @@ static void test_nan_input_raises_flag(void **state)
     clkfac_buffer_free(dx); clkfac_buffer_free(dgy); clkfac_buffer_free(a); clkfac_buffer_free(gf);
 }
 
+/* Outputs start as whatever memory held (NaN included): every factor must be fully written,
+ * never blended with old contents (CLBlast's GEMV reads y even for beta = 0). Row-blocked Gram
+ * (more than 2 x 4096 rows) included. */
+static void test_factors_overwrite_nan_outputs(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    const size_t shapes[][2] = {{37, 9}, {9000, 12}};
+    th_rng rng = {21};
+    for (int si = 0; si < 2; si++) {
+        size_t n = shapes[si][0], d = shapes[si][1], D = d + 1;
+        float *x = malloc(n * d * sizeof *x), *a = malloc(D * D * sizeof *a);
+        double *xh = malloc(n * D * sizeof *xh), *ref = malloc(D * D * sizeof *ref);
+        th_fill_normal(&rng, x, n * d, 1.0f);
+        for (size_t r = 0; r < n; r++) {
+            for (size_t j = 0; j < d; j++) xh[r * D + j] = x[r * d + j];
+            xh[r * D + d] = 1.0;
+        }
+        ref_gram(ref, xh, n, D, 1.0 / (double)n, 1);
+        cl_mem dx = th_upload(x, n * d), da = th_alloc(D * D, NAN);
+        TH_OK(clkfac_kfac_dense_factors(th_ctx(), NULL, n, d, 1, 1, dx, 0, dx, 0, da, 0, NULL, 0));
+        TH_OK(clkfac_context_check(th_ctx()));
+        th_download(da, 0, a, D * D);
+        th_assert_close(a, ref, D * D, 1e-4, 1e-4, "A over a NaN-filled output");
+        free(x); free(a); free(xh); free(ref);
+        clkfac_buffer_free(dx);
+        clkfac_buffer_free(da);
+    }
+}
+
 static void test_nchw_to_rows(void **state)
 {
     (void)state;
@@ -396,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_kronecker_exact_for_one_example),
         cmocka_unit_test(test_nchw_to_rows),
         cmocka_unit_test(test_nan_input_raises_flag),
+        cmocka_unit_test(test_factors_overwrite_nan_outputs),
         cmocka_unit_test(test_ema_first_cold_decay_and_nan_guard),
         cmocka_unit_test(test_precondition_and_trust_region),
         cmocka_unit_test(test_trust_region_small_q_and_nan),

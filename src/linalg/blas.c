@@ -250,6 +250,15 @@ clkfac_status blas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t n, 
                         float beta, cl_mem y, size_t y_off, size_t y_inc)
 {
     if (m == 0 || n == 0) return CLKFAC_OK;
+    if (beta == 0.0f) {
+        /* CLBlast's GEMV computes beta * y even for beta = 0, so NaN left in y (fresh or reused
+         * memory) would survive; BLAS says y is then not read. Zero it first. */
+        if (y_inc != 1)
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "gemv with beta 0 needs y_inc 1, got %zu",
+                             y_inc);
+        clkfac_status st = clkfac_buffer_fill(ctx, y, y_off, 0.0f, ta == BLAS_T ? n : m);
+        if (st) return st;
+    }
     ocl_span_begin(ctx);
     CLBlastStatusCode r = CLBlastSgemv(CLBlastLayoutRowMajor, tr(ta), m, n, alpha, a, a_off, lda,
                                        x, x_off, x_inc, beta, y, y_off, y_inc, &ctx->queue, NULL);
