@@ -28,9 +28,8 @@ static const step_net NETS[] = {
     {"mlp", "dense:64 dense:64", "tanh", "CartPole-v1", 0, {1000, 2500, 25000}, 10},
 };
 
-#define MAX_PHASES 16
-static const char *PHASES[] = {"rollout", "forward", "fisher_backward", "factors", "inverse",
-                               "loss", "backward", "precondition", "fvp", "cg", "linesearch",
+static const char *PHASES[] = {"rollout", "advantages", "forward", "fisher_backward", "factors",
+                               "inverse", "loss", "backward", "precondition", "cg", "linesearch",
                                "value", "step", "other"};
 #define N_PHASES (sizeof PHASES / sizeof PHASES[0])
 

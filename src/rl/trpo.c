@@ -292,6 +292,7 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
     clkfac_nn_view pi;
     clkfac_status st;
     /* the old policy: outputs, log-probabilities, parameters, surrogate and its gradient */
+    clkfac_profile_phase(ctx, "forward");
     if ((st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) || (st = policy_out(ag, &pi)) ||
         (st = clkfac_buffer_copy(ctx, pi.buf, pi.off, s->old_out, 0, M * A)) ||
         (st = clkfac_buffer_copy(ctx, clkfac_nn_params(ag->actor), 0, s->old, 0, P0)) ||
@@ -312,6 +313,7 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
                                         CLKFAC_A2C_STAT_ENTROPY);
     if (st || (st = surrogate(ag, s, SC_SURR_OLD, 1))) return st;
     /* x = CG(F, g) on every k-th row, then the step scale from x^T F x */
+    clkfac_profile_phase(ctx, "cg");
     size_t n = M;
     if (s->obs_sub) {
         size_t tot = s->n_sub * ag->obs_size, lws = 64;
@@ -327,6 +329,7 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
     LAUNCH(ctx, "trpo_step_coef", one, one, K_M(s->sc), K_U(SC_XFX), K_U(SC_COEF), K_U(SC_ACC),
            K_F(o->max_kl), K_F(s->step_sign));
     if (st) return st;
+    clkfac_profile_phase(ctx, "linesearch");
     /* backtracking line search, decided on the device: every trial is enqueued, and once one
      * is accepted the later ones leave the parameters and the record alone */
     float frac = 1.0f;
@@ -383,10 +386,12 @@ clkfac_status trpo_update(clkfac_agent *ag)
     size_t N = ag->n_envs, T = ag->t_steps, M = N * T, lws = 64;
     clkfac_status st;
     /* GAE replaces the rollout's n-step returns; advantages standardized in one work-group */
+    clkfac_profile_phase(ctx, "advantages");
     if ((st = clkfac_rl_gae(ctx, T, N, ag->o.gamma, ag->o.gae_lambda, ag->rewards, ag->ended,
                             ag->boot, ag->values, ag->last, ag->returns, ag->adv)))
         return st;
     LAUNCH(ctx, "trpo_standardize", lws, lws, K_U(M), K_M(ag->adv));
     if (st || (st = policy_step(ag, s))) return st;
+    clkfac_profile_phase(ctx, "value");
     return value_step(ag, s);
 }
