@@ -183,6 +183,8 @@ int bench_step_run(const bench_step_options *o)
         clkfac_context_free(ctx);
         return 1;
     }
+    /* the paper's table: Atari CNN at batch 640, timesteps per second per algorithm */
+    double paper_ours[3] = {NAN, NAN, NAN};
     int rc = 0;
     for (size_t ni = 0; ni < sizeof NETS / sizeof NETS[0] && !rc; ni++) {
         const step_net *net = &NETS[ni];
@@ -212,6 +214,7 @@ int bench_step_run(const bench_step_options *o)
                     break;
                 }
                 if (algo == CLKFAC_ALGO_A2C) base = res;
+                if (!strcmp(net->name, "atari") && batch == 640) paper_ours[algo] = res.tps;
                 char c[9][64];
                 const char *row[9];
                 for (size_t p = 0; p < N_PHASES; p++) {
@@ -261,6 +264,37 @@ int bench_step_run(const bench_step_options *o)
         free(md);
         rc = write_table(o->out_dir, "step_cost", lt, "Step cost per phase", notes, prov) ||
              write_table(o->out_dir, "step_summary", stab, "Step cost per update", notes, prov);
+        if (!rc && !isnan(paper_ours[CLKFAC_ALGO_A2C])) {
+            /* laid out like the ACKTR paper's table (its Table 2: Atari CNN, batch 640) */
+            static const double PAPER[3] = {1162, 852, 177}; /* A2C, ACKTR, TRPO on a GPU */
+            const char *ph[] = {"algorithm", "timesteps/s (this device)", "ratio to A2C",
+                                "timesteps/s (paper, a GPU)", "paper ratio to A2C"};
+            clkfac_table *pt = NULL;
+            if (clkfac_table_create(&pt, 5, ph)) rc = 1;
+            for (int a = 0; !rc && a < 3; a++) {
+                char c[5][64];
+                const char *row[5] = {c[0], c[1], c[2], c[3], c[4]};
+                snprintf(c[0], 64, "%s", clkfac_algo_name((clkfac_algo)a));
+                if (isnan(paper_ours[a])) {
+                    snprintf(c[1], 64, "not measured");
+                    c[2][0] = '\0';
+                } else {
+                    snprintf(c[1], 64, "%.0f", paper_ours[a]);
+                    snprintf(c[2], 64, "%.2f", paper_ours[a] / paper_ours[CLKFAC_ALGO_A2C]);
+                }
+                snprintf(c[3], 64, "%.0f", PAPER[a]);
+                snprintf(c[4], 64, "%.2f", PAPER[a] / PAPER[0]);
+                clkfac_table_add_row(pt, row);
+            }
+            if (!rc)
+                rc = write_table(o->out_dir, "paper_tps", pt,
+                                 "Timesteps per second, Atari CNN at batch 640 (paper layout)",
+                                 "Ours: this device, Synthetic/Atari-v0 frames (no game), wall time "
+                                 "per update including the rollout. Paper: Wu et al. 2017, Atari on "
+                                 "a GPU — a different device and environment; compare the ratios.\n",
+                                 prov);
+            clkfac_table_free(pt);
+        }
         if (!rc) printf("\nwrote %s/step_summary.{csv,md,json} and %s/step_cost.{csv,md,json}\n",
                         o->out_dir, o->out_dir);
     }

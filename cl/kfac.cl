@@ -93,3 +93,18 @@ __kernel void kfac_trust_region(__global float *out, const uint off, const float
     out[off] = q;
     out[off + 1] = nu;
 }
+
+/* Adaptive step size (ACKTR for continuous control): after a step whose mean KL is kl[kl_off],
+ * scale[0] /= 1.5 when KL > 2 target, *= 1.5 when KL < target / 2; kept in [1e-4, 1e4] and left
+ * alone when the KL is not finite. */
+__kernel void kfac_adapt_scale(__global float *scale, __global const float *kl, const uint kl_off,
+                               const float target)
+{
+    if (get_global_id(0) != 0) return;
+    const float k = kl[kl_off];
+    float s = scale[0];
+    if (isnan(k) || isinf(k)) return;
+    if (k > 2.0f * target) s /= 1.5f;
+    else if (k < 0.5f * target) s *= 1.5f;
+    scale[0] = fmin(1e4f, fmax(1e-4f, s));
+}

@@ -132,6 +132,49 @@ static void test_euclidean_critic_runs_on_device(void **state)
     clkfac_vecenv_free(env);
 }
 
+/* The compatibility paths: the reference code's eigenvalue damping (host eigensolver every
+ * T_inv updates), weight decay folded into the damping, and the adaptive step size on Pendulum
+ * (Gaussian policy): finite statistics and, for the eigen path, the KL bound. */
+static void test_eigen_weight_decay_and_adaptive_step(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    for (int variant = 0; variant < 2; variant++) {
+        clkfac_vecenv *env = NULL;
+        TH_OK(clkfac_vecenv_create(&env, variant ? "Pendulum-v1" : "CartPole-v1", 8, 4, NULL));
+        clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+        o.algo = CLKFAC_ALGO_ACKTR;
+        o.lr = variant ? 0.03f : 0.25f;
+        o.momentum = 0.0f;
+        o.inv_every = 1;
+        o.stats_decay = 0.0f;
+        o.kfac_eigen = !variant;
+        o.weight_decay = variant ? 0.0f : 1e-4f;
+        o.kl_target = variant ? 0.002f : 0.0f;
+        o.measure_kl = 1;
+        clkfac_agent *ag = NULL;
+        TH_OK(clkfac_agent_create(&ag, th_ctx(), env, &o));
+        enum { U = 40 };
+        for (int u = 0; u < U; u++) TH_OK(clkfac_agent_update(ag));
+        clkfac_update_stats st[U];
+        size_t n = 0;
+        TH_OK(clkfac_agent_read_stats(ag, st, U, &n));
+        TH_OK(clkfac_context_check(th_ctx()));
+        assert_int_equal(n, U);
+        double kl_max = 0;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(isfinite(st[i].kl) && isfinite(st[i].loss) && st[i].trust_nu > 0.0f);
+            kl_max = fmax(kl_max, st[i].kl);
+        }
+        print_message("%s: max step KL %.3g over %d updates\n",
+                      variant ? "adaptive step (Pendulum)" : "eigen damping + weight decay",
+                      kl_max, U);
+        if (!variant) assert_true(kl_max <= 2 * 0.001);
+        clkfac_agent_free(ag);
+        clkfac_vecenv_free(env);
+    }
+}
+
 static void test_bad_settings_rejected(void **state)
 {
     (void)state;
@@ -156,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_bad_settings_rejected),
         cmocka_unit_test(test_no_host_round_trip_inside_update),
         cmocka_unit_test(test_euclidean_critic_runs_on_device),
+        cmocka_unit_test(test_eigen_weight_decay_and_adaptive_step),
         cmocka_unit_test(test_step_kl_within_trust_region),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);

@@ -75,13 +75,21 @@ typedef struct clkfac_agent_options {
                                       with the actor (default); 1 = Euclidean critic: separate
                                       networks, the critic fitted by Adam at vf_lr on the value
                                       loss (the paper's critic comparison) */
+    int kfac_eigen;                /* ACKTR: 0 = factored Tikhonov damping (default); 1 = the
+                                      reference code's eigenvalue rule (host eigensolver every
+                                      T_inv updates: a blocking call there) */
+    float weight_decay;            /* ACKTR: L2 coefficient, added to the gradient and folded
+                                      into the damping (0) */
+    float kl_target;               /* ACKTR, continuous control: > 0 adapts the step size so the
+                                      measured mean KL stays near it (divide / multiply by 1.5
+                                      above 2x / below 0.5x; reference 0.002), on the device */
 } clkfac_agent_options;
 
 #define CLKFAC_AGENT_OPTIONS_VERSION 1
 #define CLKFAC_AGENT_OPTIONS_INIT                                                             \
     { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, NULL, NULL, 1,                           \
       7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0,       \
-      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0, 1u, 1u, 0 }
+      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0, 1u, 1u, 0, 0, 0.0f, 0.0f }
 
 typedef struct clkfac_agent clkfac_agent;
 

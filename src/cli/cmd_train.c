@@ -28,7 +28,8 @@ static void usage(void)
            "  ACKTR: --algo acktr [--lr 0.25 (step size eta)] [--kl-clip 0.001] [--damping 0.01]\n"
            "         [--stats-decay 0.99] [--stats-every 1] [--cold-steps 1] [--inv-every 10]\n"
            "         [--momentum 0.9] [--measure-kl] [--critic gauss-newton|euclidean]\n"
-           "         [--vf-lr 1e-3 (Adam rate of a Euclidean critic)]\n"
+           "         [--vf-lr 1e-3 (Adam rate of a Euclidean critic)] [--kfac-eigen]\n"
+           "         [--weight-decay 0] [--kl-target KL (adaptive step, continuous control)]\n"
            "  TRPO:  --algo trpo [--max-kl 0.01] [--cg-damping 0.1] [--gae-lambda 0.98]\n"
            "         (separate actor and critic always; the critic uses Adam at 1e-3)\n"
            "  trains on a vector of --envs copies of the environment; writes DIR/episodes.csv,\n"
@@ -49,6 +50,7 @@ static int parse_args(train_cfg *c, int argc, char **argv)
         if (!strcmp(argv[i], "--separate")) { c->ag.shared = 0; continue; }
         if (!strcmp(argv[i], "--quiet")) { c->quiet = 1; continue; }
         if (!strcmp(argv[i], "--measure-kl")) { c->ag.measure_kl = 1; continue; }
+        if (!strcmp(argv[i], "--kfac-eigen")) { c->ag.kfac_eigen = 1; continue; }
 #define OPT(name) ((r = cli_opt(argc, argv, &i, name, &v)) != 0 && (r > 0 || (exit_usage = 1)))
         int exit_usage = 0;
         if (OPT("--env")) c->env = v;
@@ -84,6 +86,8 @@ static int parse_args(train_cfg *c, int argc, char **argv)
             if (cli_parse_long("--inv-every", v, 1, 1000000, &k)) return CLI_USAGE;
             c->ag.inv_every = (unsigned)k;
         }
+        else if (OPT("--weight-decay")) { if (cli_parse_double("--weight-decay", v, 0, 1e3, &d)) return CLI_USAGE; c->ag.weight_decay = (float)d; }
+        else if (OPT("--kl-target")) { if (cli_parse_double("--kl-target", v, 0, 1e3, &d)) return CLI_USAGE; c->ag.kl_target = (float)d; }
         else if (OPT("--critic")) {
             if (!strcmp(v, "gauss-newton")) c->ag.critic_euclidean = 0;
             else if (!strcmp(v, "euclidean")) c->ag.critic_euclidean = 1;

@@ -9,6 +9,8 @@
 
 #include "clkfac/heads.h"
 #include "clkfac/kfac.h"
+#include "clkfac/linalg.h"
+#include "cl/ocl.h"
 #include "rl/agent_internal.h"
 
 typedef struct kfac_block {
@@ -17,7 +19,8 @@ typedef struct kfac_block {
     size_t offset;          /* of W_H in the flat parameter/gradient buffers */
     size_t da, dg;          /* A is (da, da) over the homogeneous input, G is (dg, dg) */
     size_t locations;       /* T: output locations per example (1 for dense) */
-    cl_mem a, g, a_inv, g_inv;
+    cl_mem a, g, a_inv, g_inv;  /* eigen damping: a_inv/g_inv hold Q_A/Q_G */
+    cl_mem a_eig, g_eig;        /* eigen damping: eigenvalues of A and G */
     clkfac_ema ea, eg;
 } kfac_block;
 
@@ -35,6 +38,7 @@ typedef struct acktr_state {
     cl_mem a_new, g_new;    /* this update's factors, before the running average */
     cl_mem trust;           /* per net: [dot -> q, nu] */
     cl_mem logits_before;   /* measure_kl: the policy outputs before the step (M, n_out) */
+    cl_mem step_scale;      /* kl_target: adaptive multiplier of the step size (device) */
     clkfac_optim *mom_logstd; /* Gaussian log-std: raw gradient, same momentum and nu */
     clkfac_optim *critic_adam; /* Euclidean critic: Adam on the value loss */
     uint64_t updates;
@@ -53,13 +57,16 @@ static clkfac_status add_blocks(acktr_state *s, clkfac_context *ctx, clkfac_nn *
         if (st) return st;
         kfac_block *k = &s->blocks[s->n_blocks];
         *k = (kfac_block){net, i, li.offset, li.d_in_h, li.d_out, li.locations, NULL, NULL,
-                          NULL, NULL, {o->stats_decay, o->cold_steps, 0},
+                          NULL, NULL, NULL, NULL, {o->stats_decay, o->cold_steps, 0},
                           {o->stats_decay, o->cold_steps, 0}};
         s->n_blocks++;
         if ((st = clkfac_buffer_create(&k->a, ctx, k->da * k->da)) ||
             (st = clkfac_buffer_create(&k->g, ctx, k->dg * k->dg)) ||
             (st = clkfac_buffer_create(&k->a_inv, ctx, k->da * k->da)) ||
             (st = clkfac_buffer_create(&k->g_inv, ctx, k->dg * k->dg)))
+            return st;
+        if (o->kfac_eigen && ((st = clkfac_buffer_create(&k->a_eig, ctx, k->da)) ||
+                              (st = clkfac_buffer_create(&k->g_eig, ctx, k->dg))))
             return st;
         if (k->da * k->da > *max_a) *max_a = k->da * k->da;
         if (k->dg * k->dg > *max_g) *max_g = k->dg * k->dg;
@@ -76,6 +83,8 @@ void acktr_free(clkfac_agent *ag)
         clkfac_buffer_free(s->blocks[i].g);
         clkfac_buffer_free(s->blocks[i].a_inv);
         clkfac_buffer_free(s->blocks[i].g_inv);
+        clkfac_buffer_free(s->blocks[i].a_eig);
+        clkfac_buffer_free(s->blocks[i].g_eig);
     }
     for (size_t i = 0; i < s->n_nets; i++) {
         clkfac_buffer_free(s->nets[i].v);
@@ -85,6 +94,7 @@ void acktr_free(clkfac_agent *ag)
     clkfac_buffer_free(s->g_new);
     clkfac_buffer_free(s->trust);
     clkfac_buffer_free(s->logits_before);
+    clkfac_buffer_free(s->step_scale);
     clkfac_optim_free(s->mom_logstd);
     clkfac_optim_free(s->critic_adam);
     free(s->blocks);
@@ -95,6 +105,10 @@ void acktr_free(clkfac_agent *ag)
 clkfac_status acktr_create(clkfac_agent *ag)
 {
     const clkfac_agent_options *o = &ag->o;
+    if (!(o->weight_decay >= 0) || !(o->kl_target >= 0))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "ACKTR weight_decay %g, kl_target %g; expected >= 0",
+                         (double)o->weight_decay, (double)o->kl_target);
+    if (o->kl_target > 0) ag->o.measure_kl = 1; /* the adaptive step size acts on the measured KL */
     if (!(o->kl_clip > 0) || !(o->kfac_damping > 0) || !(o->stats_decay >= 0 && o->stats_decay < 1) ||
         o->inv_every < 1 || o->stats_every < 1 || o->cold_steps < 1 ||
         !(o->momentum >= 0 && o->momentum < 1))
@@ -137,6 +151,9 @@ clkfac_status acktr_create(clkfac_agent *ag)
         if ((st = clkfac_optim_create(&s->critic_adam, ctx, clkfac_nn_param_count(ag->critic), &oo)))
             return st;
     }
+    if (o->kl_target > 0 && ((st = clkfac_buffer_create(&s->step_scale, ctx, 1)) ||
+                             (st = clkfac_buffer_fill(ctx, s->step_scale, 0, 1.0f, 1))))
+        return st;
     if (o->measure_kl &&
         (st = clkfac_buffer_create(&s->logits_before, ctx, ag->n_envs * ag->t_steps * ag->n_out)))
         return st;
@@ -215,12 +232,19 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
         if ((st = update_factors(ag, s, m))) return st;
     }
     clkfac_profile_phase(ctx, "inverse");
+    /* weight decay enters the damping (K-FAC sec. 6.3: lambda includes the L2 coefficient) */
+    float lambda = ag->o.kfac_damping + ag->o.weight_decay;
     if (s->updates % ag->o.inv_every == 0)
         for (size_t i = 0; i < s->n_blocks; i++) {
             kfac_block *k = &s->blocks[i];
-            if ((st = clkfac_kfac_inverse_tikhonov(ctx, k->da, k->a, 0, k->dg, k->g, 0,
-                                                   ag->o.kfac_damping, k->a_inv, 0, k->g_inv, 0)))
-                return st;
+            if (ag->o.kfac_eigen)
+                st = clkfac_kfac_eigen(ctx, k->da, k->a, 0, 1e-6f, k->a_inv, 0, k->a_eig, 0);
+            if (ag->o.kfac_eigen && !st)
+                st = clkfac_kfac_eigen(ctx, k->dg, k->g, 0, 1e-6f, k->g_inv, 0, k->g_eig, 0);
+            if (!ag->o.kfac_eigen)
+                st = clkfac_kfac_inverse_tikhonov(ctx, k->da, k->a, 0, k->dg, k->g, 0, lambda,
+                                                  k->a_inv, 0, k->g_inv, 0);
+            if (st) return st;
         }
     if (s->logits_before) {
         clkfac_nn_view p0;
@@ -255,14 +279,35 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     if ((st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
         (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
         return st;
-    /* 3. precondition block by block: V = G^-1 dW_H A^-1 */
+    /* 3. precondition block by block: V = G^-1 dW_H A^-1 (after the L2 term joins the gradient) */
     clkfac_profile_phase(ctx, "precondition");
+    for (size_t i = 0; ag->o.weight_decay > 0 && i < s->n_nets; i++)
+        if ((st = clkfac_linalg_axpy(ctx, clkfac_nn_param_count(s->nets[i].net), ag->o.weight_decay,
+                                     clkfac_nn_params(s->nets[i].net), 0,
+                                     clkfac_nn_grads(s->nets[i].net), 0)))
+            return st;
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *k = &s->blocks[i];
         cl_mem vbuf = k->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
-        if ((st = clkfac_kfac_precondition(ctx, k->dg, k->da, k->g_inv, 0, k->a_inv, 0,
-                                           clkfac_nn_grads(k->net), k->offset, vbuf, k->offset)))
-            return st;
+        if (ag->o.kfac_eigen)
+            st = clkfac_kfac_precondition_eigen(ctx, k->dg, k->da, k->g_inv, 0, k->g_eig, 0,
+                                                k->a_inv, 0, k->a_eig, 0, lambda,
+                                                clkfac_nn_grads(k->net), k->offset, vbuf, k->offset);
+        else
+            st = clkfac_kfac_precondition(ctx, k->dg, k->da, k->g_inv, 0, k->a_inv, 0,
+                                          clkfac_nn_grads(k->net), k->offset, vbuf, k->offset);
+        if (st) return st;
+        if (s->step_scale) {
+            cl_kernel kk;
+            cl_uint klo = REC_KL - REC_ALGO_FIRST;
+            float target = ag->o.kl_target;
+            size_t one = 1;
+            if ((st = ocl_kernel(ctx, "kfac", "kfac_adapt_scale", &kk)) ||
+                (st = OCL_ARG(kk, 0, s->step_scale)) || (st = OCL_ARG(kk, 1, ag->algo_stats)) ||
+                (st = OCL_ARG(kk, 2, klo)) || (st = OCL_ARG(kk, 3, target)) ||
+                (st = ocl_launch(ctx, kk, 1, &one, NULL)))
+                return st;
+        }
     }
     /* 4. trust region per network and the momentum step of nu * v (reference: momentum SGD
      * with learning rate eta * (1 - momentum)) */
@@ -274,7 +319,7 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                            ag->o.kl_clip, s->trust, 2 * i)) ||
             (st = clkfac_kfac_scale_by(ctx, np, an->v, 0, 1.0f, s->trust, 2 * i + 1)) ||
             (st = clkfac_optim_step(an->mom, clkfac_nn_params(an->net), 0, an->v, 0,
-                                    lr * (1.0f - ag->o.momentum), NULL, 0)))
+                                    lr * (1.0f - ag->o.momentum), s->step_scale, 0)))
             return st;
     }
     /* the Gaussian log-std is no layer: like the reference, its raw gradient takes the actor's
