@@ -25,6 +25,7 @@ static void usage(void)
            "                    [--gamma 0.99] [--ent-coef 0.01] [--vf-coef 0.5]\n"
            "                    [--max-grad-norm 0.5] [--rms-init 1] [--net 'dense:64 dense:64']\n"
            "                    [--activation tanh|relu|elu] [--separate] [--device SPEC] [--quiet]\n"
+           "                    [--sync-timing (wait for each update so the time split is exact)]\n"
            "  ACKTR: --algo acktr [--lr 0.25 (step size eta)] [--kl-clip 0.001] [--damping 0.01]\n"
            "         [--stats-decay 0.99] [--stats-every 1] [--cold-steps 1] [--inv-every 10]\n"
            "         [--momentum 0.9] [--measure-kl] [--critic gauss-newton|euclidean]\n"
@@ -51,6 +52,7 @@ static int parse_args(train_cfg *c, int argc, char **argv)
         if (!strcmp(argv[i], "--quiet")) { c->quiet = 1; continue; }
         if (!strcmp(argv[i], "--measure-kl")) { c->ag.measure_kl = 1; continue; }
         if (!strcmp(argv[i], "--kfac-eigen")) { c->ag.kfac_eigen = 1; continue; }
+        if (!strcmp(argv[i], "--sync-timing")) { c->ag.sync_timing = 1; continue; }
 #define OPT(name) ((r = cli_opt(argc, argv, &i, name, &v)) != 0 && (r > 0 || (exit_usage = 1)))
         int exit_usage = 0;
         if (OPT("--env")) c->env = v;
