@@ -175,6 +175,15 @@ static void test_profiler_sums_phases(void **state)
     assert_int_equal(e[1].commands, 2);
     assert_int_equal(e[2].commands, 1);
     assert_true(e[1].seconds >= 0.0);
+    /* more commands than the event list holds: folded into the sums, none lost */
+    clkfac_profile_begin(ctx);
+    clkfac_profile_phase(ctx, "many");
+    for (int i = 0; i < 5000; i++) TH_OK(clkfac_buffer_fill(ctx, a, 0, (float)i, 16));
+    TH_OK(clkfac_profile_collect(ctx, e, 8, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(e[1].phase, "many");
+    assert_int_equal(e[1].commands, 5000);
+    assert_true(e[1].seconds > 0.0);
     clkfac_buffer_free(a);
 }
 

@@ -461,6 +461,8 @@ static void profile_drop(clkfac_context *ctx)
 void clkfac_profile_begin(clkfac_context *ctx)
 {
     profile_drop(ctx);
+    memset(ctx->phase_seconds, 0, sizeof ctx->phase_seconds);
+    memset(ctx->phase_commands, 0, sizeof ctx->phase_commands);
     ctx->n_phases = 0;
     ctx->cur_phase = -1;
     ctx->recording = ctx->profiling;
@@ -482,9 +484,38 @@ void clkfac_profile_phase(clkfac_context *ctx, const char *label)
     ctx->cur_phase = ctx->n_phases++;
 }
 
+/* Adds the durations of the recorded events to the per-phase sums and releases them. */
+static void profile_fold(clkfac_context *ctx)
+{
+    for (size_t i = 0; i < ctx->n_events; i++) {
+        cl_ulong t0 = 0, t1 = 0;
+        /* a span runs from its start marker's completion to its end marker's completion */
+        cl_event from = ctx->span_start[i] ? ctx->span_start[i] : ctx->events[i];
+        cl_profiling_info from_what =
+            ctx->span_start[i] ? CL_PROFILING_COMMAND_END : CL_PROFILING_COMMAND_START;
+        if (clGetEventProfilingInfo(from, from_what, sizeof t0, &t0, NULL) != CL_SUCCESS ||
+            clGetEventProfilingInfo(ctx->events[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1,
+                                    NULL) != CL_SUCCESS || t1 < t0)
+            continue;
+        int p = ctx->event_phase[i];
+        if (p >= 0 && p < CLKFAC_PROFILE_MAX_PHASES) {
+            ctx->phase_seconds[p] += 1e-9 * (double)(t1 - t0);
+            ctx->phase_commands[p]++;
+        }
+    }
+    profile_drop(ctx);
+}
+
 cl_event *ocl_event_slot(clkfac_context *ctx)
 {
-    if (!ctx->recording || ctx->n_events >= OCL_MAX_EVENTS) return NULL;
+    if (!ctx->recording) return NULL;
+    if (ctx->n_events >= OCL_MAX_EVENTS) {
+        /* a long recording (a 25000-step rollout) outgrows the list: wait for what is queued
+         * and fold it into the sums. Only while profiling, which is a benchmark's choice. */
+        ctx->blocking_calls++;
+        if (clFinish(ctx->queue) != CL_SUCCESS) return NULL;
+        profile_fold(ctx);
+    }
     return &ctx->events[ctx->n_events];
 }
 
@@ -498,7 +529,7 @@ void ocl_track(clkfac_context *ctx, cl_event *slot)
 
 void ocl_span_begin(clkfac_context *ctx)
 {
-    if (!ctx->recording || ctx->n_events >= OCL_MAX_EVENTS) return;
+    if (!ctx->recording || !ocl_event_slot(ctx)) return;
     if (ctx->pending_start) clReleaseEvent(ctx->pending_start);
     ctx->pending_start = NULL;
     if (clEnqueueMarkerWithWaitList(ctx->queue, 0, NULL, &ctx->pending_start) != CL_SUCCESS)
@@ -524,27 +555,13 @@ clkfac_status clkfac_profile_collect(clkfac_context *ctx, clkfac_profile_entry *
     ctx->recording = 0;
     if (st) return st;
     size_t m = (size_t)ctx->n_phases < cap ? (size_t)ctx->n_phases : cap;
+    profile_fold(ctx);
     for (size_t i = 0; i < m; i++) {
         memset(&entries[i], 0, sizeof entries[i]);
         snprintf(entries[i].phase, sizeof entries[i].phase, "%s", ctx->phases[i]);
+        entries[i].seconds = ctx->phase_seconds[i];
+        entries[i].commands = ctx->phase_commands[i];
     }
-    for (size_t i = 0; i < ctx->n_events; i++) {
-        cl_ulong t0 = 0, t1 = 0;
-        /* a span runs from its start marker's completion to its end marker's completion */
-        cl_event from = ctx->span_start[i] ? ctx->span_start[i] : ctx->events[i];
-        cl_profiling_info from_what =
-            ctx->span_start[i] ? CL_PROFILING_COMMAND_END : CL_PROFILING_COMMAND_START;
-        if (clGetEventProfilingInfo(from, from_what, sizeof t0, &t0, NULL) != CL_SUCCESS ||
-            clGetEventProfilingInfo(ctx->events[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1,
-                                    NULL) != CL_SUCCESS || t1 < t0)
-            continue;
-        size_t p = (size_t)ctx->event_phase[i];
-        if (p < m) {
-            entries[p].seconds += 1e-9 * (double)(t1 - t0);
-            entries[p].commands++;
-        }
-    }
-    profile_drop(ctx);
     *n = m;
     return CLKFAC_OK;
 }

@@ -37,6 +37,8 @@ struct clkfac_context {
     cl_event span_start[OCL_MAX_EVENTS]; /* NULL: events[i] is a command timed start..end */
     cl_event pending_start;              /* marker opened by ocl_span_begin */
     int event_phase[OCL_MAX_EVENTS];
+    double phase_seconds[CLKFAC_PROFILE_MAX_PHASES]; /* folded in when the event list fills */
+    unsigned phase_commands[CLKFAC_PROFILE_MAX_PHASES];
     size_t n_events;
     /* scratch owned by the linalg module (CLBlast temp buffer etc.) */
     void *blas;
