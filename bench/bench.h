@@ -33,6 +33,11 @@ typedef struct bench_step_options {
 /* `clkfac bench step`; returns a process exit code. */
 int bench_step_run(const bench_step_options *o);
 
+/* Writes DIR/STEM.csv, DIR/STEM.md (title, table, notes, provenance) and DIR/STEM.json
+ * (provenance and rows), each atomically. Returns 0, or 1 with a message on stderr. */
+int bench_write_table(const char *dir, const char *stem, clkfac_table *t, const char *title,
+                      const char *notes, const char *prov);
+
 /* Median of n values (sorts a copy). */
 double bench_median(const double *v, int n);
 

@@ -123,40 +123,6 @@ static int selected(const char *list, const char *name)
     return 0;
 }
 
-static int write_text(const char *dir, const char *name, const char *text)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    clkfac_status st = clkfac_file_write_atomic(path, text, strlen(text));
-    if (st) fprintf(stderr, "clkfac: writing %s: %s\n", path, clkfac_last_error());
-    return st != CLKFAC_OK;
-}
-
-static int write_table(const char *dir, const char *stem, clkfac_table *t, const char *title,
-                       const char *notes, const char *prov)
-{
-    char *csv = NULL, *md = NULL, *json = NULL, name[256];
-    int rc = 1;
-    if (clkfac_table_csv(&csv, t) || clkfac_table_markdown(&md, t) || clkfac_table_json(&json, t))
-        goto out;
-    size_t n = strlen(md) + strlen(title) + strlen(notes) + strlen(prov) + 64;
-    char *doc = malloc(n);
-    if (!doc) goto out;
-    snprintf(doc, n, "# %s\n\n%s\n%s\n```\n%s```\n", title, md, notes, prov);
-    snprintf(name, sizeof name, "%s.csv", stem);
-    rc = write_text(dir, name, csv);
-    snprintf(name, sizeof name, "%s.md", stem);
-    rc = rc || write_text(dir, name, doc);
-    snprintf(name, sizeof name, "%s.json", stem);
-    rc = rc || write_text(dir, name, json);
-    free(doc);
-out:
-    free(csv);
-    free(md);
-    free(json);
-    return rc;
-}
-
 int bench_step_run(const bench_step_options *o)
 {
     clkfac_status st = clkfac_mkdir_p(o->out_dir);
@@ -262,8 +228,8 @@ int bench_step_run(const bench_step_options *o)
         char *md = NULL;
         if (!clkfac_table_markdown(&md, stab)) fputs(md, stdout);
         free(md);
-        rc = write_table(o->out_dir, "step_cost", lt, "Step cost per phase", notes, prov) ||
-             write_table(o->out_dir, "step_summary", stab, "Step cost per update", notes, prov);
+        rc = bench_write_table(o->out_dir, "step_cost", lt, "Step cost per phase", notes, prov) ||
+             bench_write_table(o->out_dir, "step_summary", stab, "Step cost per update", notes, prov);
         if (!rc && !isnan(paper_ours[CLKFAC_ALGO_A2C])) {
             /* laid out like the ACKTR paper's table (its Table 2: Atari CNN, batch 640) */
             static const double PAPER[3] = {1162, 852, 177}; /* A2C, ACKTR, TRPO on a GPU */
@@ -287,7 +253,7 @@ int bench_step_run(const bench_step_options *o)
                 clkfac_table_add_row(pt, row);
             }
             if (!rc)
-                rc = write_table(o->out_dir, "paper_tps", pt,
+                rc = bench_write_table(o->out_dir, "paper_tps", pt,
                                  "Timesteps per second, Atari CNN at batch 640 (paper layout)",
                                  "Ours: this device, Synthetic/Atari-v0 frames (no game), wall time "
                                  "per update including the rollout. Paper: Wu et al. 2017, Atari on "

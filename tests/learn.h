@@ -1,0 +1,11 @@
+/* Learning checks shared by the `learning` tests: train with the clkfac program for seeds 1..3
+ * and require that at least 2 of them reach a threshold with the mean of 100 consecutive
+ * episodes; each seed's best mean and crossing step are printed. */
+#ifndef CLKFAC_TEST_LEARN_H
+#define CLKFAC_TEST_LEARN_H
+
+/* opts: the train options besides --env/--steps/--seed/--out (e.g. "--algo acktr --envs 8").
+ * Skips with a printed reason without CLKFAC_BIN or a device; stops once 2 seeds reached. */
+void learn_check(const char *env, const char *opts, long steps, double threshold);
+
+#endif
