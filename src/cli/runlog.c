@@ -78,7 +78,8 @@ static int drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f, const clkfa
                               st[i].loss, st[i].policy_loss, st[i].value_loss, st[i].entropy,
                               st[i].grad_norm, st[i].lr) ||
                 (o->algo == CLKFAC_ALGO_ACKTR &&
-                 runlog_printf(&f->updates, ",%.7g,%.7g", st[i].trust_q, st[i].trust_nu)) ||
+                 runlog_printf(&f->updates, ",%.7g,%.7g,%.7g", st[i].trust_q, st[i].trust_nu,
+                               (double)(o->kfac_damping + o->weight_decay))) ||
                 (o->algo == CLKFAC_ALGO_ACKTR && o->measure_kl &&
                  runlog_printf(&f->updates, ",%.7g", st[i].kl)) ||
                 (o->algo == CLKFAC_ALGO_TRPO &&
@@ -208,8 +209,8 @@ int runlog_train(const runlog_spec *s, clkfac_context *ctx, clkfac_vecenv *env,
         runlog_printf(&f->updates, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr%s\n",
                       o->algo == CLKFAC_ALGO_TRPO    ? ",kl,cg_residual,ls_steps,accepted"
                       : o->algo != CLKFAC_ALGO_ACKTR ? ""
-                      : o->measure_kl                ? ",trust_q,trust_nu,kl"
-                                                     : ",trust_q,trust_nu")) {
+                      : o->measure_kl                ? ",trust_q,trust_nu,damping,kl"
+                                                     : ",trust_q,trust_nu,damping")) {
         if (f) {
             free(f->episodes.s);
             free(f->updates.s);
