@@ -38,6 +38,12 @@ int bench_step_run(const bench_step_options *o);
 int bench_write_table(const char *dir, const char *stem, clkfac_table *t, const char *title,
                       const char *notes, const char *prov);
 
+/* 1 when the comma-separated list names `name`. */
+int bench_list_has(const char *list, const char *name);
+/* Creates the results folder and opens the device: 0, or the exit code (2 for an unusable
+ * folder or a device spec that matches nothing, 1 for other failures) with a message printed. */
+int bench_open(clkfac_context **ctx, const char *suite, const char *out_dir, const char *device);
+
 /* Median of n values (sorts a copy). */
 double bench_median(const double *v, int n);
 

@@ -50,3 +50,32 @@ out:
     return 0;
 }
 
+
+int bench_list_has(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n)) return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+int bench_open(clkfac_context **ctx, const char *suite, const char *out_dir, const char *device)
+{
+    clkfac_status st = clkfac_mkdir_p(out_dir);
+    if (st) {
+        fprintf(stderr, "clkfac: bench %s --out %s: %s\n", suite, out_dir, clkfac_last_error());
+        return 2;
+    }
+    clkfac_context_options co = CLKFAC_CONTEXT_OPTIONS_INIT;
+    co.device = device;
+    if ((st = clkfac_context_create(ctx, &co))) {
+        fprintf(stderr, "clkfac: cannot open an OpenCL device: %s: %s\n", clkfac_status_str(st),
+                clkfac_last_error());
+        return st == CLKFAC_ERR_NO_DEVICE && device && *device ? 2 : 1;
+    }
+    return 0;
+}

@@ -219,33 +219,12 @@ done:
     return st;
 }
 
-static int net_selected(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n)) return 1;
-        p = e ? e + 1 : NULL;
-    }
-    return 0;
-}
-
 int bench_kfac_run(const bench_kfac_options *o)
 {
-    clkfac_status st = clkfac_mkdir_p(o->out_dir);
-    if (st) {
-        fprintf(stderr, "clkfac: bench kfac --out %s: %s\n", o->out_dir, clkfac_last_error());
-        return 2;
-    }
-    clkfac_context_options co = CLKFAC_CONTEXT_OPTIONS_INIT;
-    co.device = o->device;
     clkfac_context *ctx = NULL;
-    if ((st = clkfac_context_create(&ctx, &co))) {
-        fprintf(stderr, "clkfac: cannot open an OpenCL device: %s: %s\n", clkfac_status_str(st),
-                clkfac_last_error());
-        return 1;
-    }
+    int open_rc = bench_open(&ctx, "kfac", o->out_dir, o->device);
+    if (open_rc) return open_rc;
+    clkfac_status st = CLKFAC_OK;
     int tty = isatty(fileno(stderr));
     double sg = 0;
     const size_t sgemm_n = 1024;
@@ -268,7 +247,7 @@ int bench_kfac_run(const bench_kfac_options *o)
     int rc = 0;
     for (size_t ni = 0; ni < sizeof NETS / sizeof NETS[0] && !rc; ni++) {
         const net_spec *net = &NETS[ni];
-        if (!net_selected(o->nets, net->name)) continue;
+        if (!bench_list_has(o->nets, net->name)) continue;
         for (int bi = 0; bi < o->n_batches && !rc; bi++) {
             double tot[N_OPS] = {0};
             for (int li = 0; li < net->n_layers; li++) {

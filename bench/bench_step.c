@@ -111,33 +111,12 @@ done:
     return st;
 }
 
-static int selected(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n)) return 1;
-        p = e ? e + 1 : NULL;
-    }
-    return 0;
-}
-
 int bench_step_run(const bench_step_options *o)
 {
-    clkfac_status st = clkfac_mkdir_p(o->out_dir);
-    if (st) {
-        fprintf(stderr, "clkfac: bench step --out %s: %s\n", o->out_dir, clkfac_last_error());
-        return 2;
-    }
-    clkfac_context_options co = CLKFAC_CONTEXT_OPTIONS_INIT;
-    co.device = o->device;
     clkfac_context *ctx = NULL;
-    if ((st = clkfac_context_create(&ctx, &co))) {
-        fprintf(stderr, "clkfac: cannot open an OpenCL device: %s: %s\n", clkfac_status_str(st),
-                clkfac_last_error());
-        return 1;
-    }
+    int open_rc = bench_open(&ctx, "step", o->out_dir, o->device);
+    if (open_rc) return open_rc;
+    clkfac_status st = CLKFAC_OK;
     int tty = isatty(fileno(stderr));
     /* long form for the report (algo, net, batch, phase, median_ms, timesteps_per_second) */
     const char *lh[] = {"algo", "net", "env", "batch", "phase", "median_ms", "timesteps_per_second"};
@@ -154,14 +133,14 @@ int bench_step_run(const bench_step_options *o)
     int rc = 0;
     for (size_t ni = 0; ni < sizeof NETS / sizeof NETS[0] && !rc; ni++) {
         const step_net *net = &NETS[ni];
-        if (!selected(o->nets, net->name)) continue;
+        if (!bench_list_has(o->nets, net->name)) continue;
         for (int bi = 0; bi < 3 && !rc; bi++) {
             int batch = net->batches[bi];
             if (o->max_batch && batch > o->max_batch) continue;
             step_result base = {0};
             for (int a = CLKFAC_ALGO_A2C; a <= CLKFAC_ALGO_TRPO && !rc; a++) {
                 clkfac_algo algo = (clkfac_algo)a;
-                if (!selected(o->algos, clkfac_algo_name(algo))) continue;
+                if (!bench_list_has(o->algos, clkfac_algo_name(algo))) continue;
                 if (tty)
                     fprintf(stderr, "\r\033[K%s batch %d %s ...", net->name, batch,
                             clkfac_algo_name(algo));
