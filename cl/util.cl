@@ -38,15 +38,6 @@ __kernel void util_mirror_upper(const uint n, __global float *a, const uint a_of
     a[a_off + r * ld + c] = a[a_off + c * ld + r];
 }
 
-/* a[i][i] += alpha * s[s_off] for i < n. */
-__kernel void util_add_diag(const uint n, __global float *a, const uint a_off, const uint ld,
-                            const float alpha, __global const float *s, const uint s_off)
-{
-    uint i = get_global_id(0);
-    if (i >= n) return;
-    a[a_off + i * ld + i] += alpha * s[s_off];
-}
-
 /* x *= alpha * s[s_off] */
 __kernel void util_scale_by(const uint n, __global float *x, const uint x_off, const float alpha,
                             __global const float *s, const uint s_off)

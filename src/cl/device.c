@@ -417,6 +417,21 @@ clkfac_status clkfac_buffer_copy(clkfac_context *ctx, cl_mem src, size_t src_off
     return CLKFAC_OK;
 }
 
+clkfac_status ocl_check_buffer(const char *fn, const char *what, cl_mem m, size_t off, size_t n)
+{
+    if (!m) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: buffer %s is NULL", fn, what);
+    if (off > 0xffffffffu - n)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %s offset %zu + %zu floats exceeds the 2^32 "
+                         "element limit of the kernels", fn, what, off, n);
+    size_t bytes = 0;
+    cl_int e = clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
+    if (e != CL_SUCCESS) return OCL_FAIL(e, "clGetMemObjectInfo(CL_MEM_SIZE)");
+    if ((off + n) * sizeof(float) > bytes)
+        return CORE_FAIL(CLKFAC_ERR_SHAPE, "%s: %s needs %zu floats from offset %zu but the buffer "
+                         "holds %zu", fn, what, n, off, bytes / sizeof(float));
+    return CLKFAC_OK;
+}
+
 clkfac_status ocl_scratch(clkfac_context *ctx, int slot, size_t n, cl_mem *out)
 {
     if (slot < 0 || slot >= OCL_SCRATCH_SLOTS)

@@ -70,6 +70,11 @@ clkfac_status ocl_kernel(clkfac_context *ctx, const char *program, const char *n
 clkfac_status ocl_arg(cl_kernel k, cl_uint i, size_t size, const void *value);
 #define OCL_ARG(k, i, v) ocl_arg((k), (i), sizeof(v), &(v))
 
+/* Checks that buffer m exists and holds off + n floats, and that every index stays below 2^32
+ * (kernels index with 32-bit integers). fn and what name the caller and the argument in the
+ * message. A host-side size query: never waits on the queue. */
+clkfac_status ocl_check_buffer(const char *fn, const char *what, cl_mem m, size_t off, size_t n);
+
 /* Enqueues k over a global size rounded up to a multiple of lws (lws may be NULL) and hands
  * its event to the profiler. */
 clkfac_status ocl_launch(clkfac_context *ctx, cl_kernel k, cl_uint dims, const size_t *gws,

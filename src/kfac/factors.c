@@ -7,6 +7,7 @@
 #include "cl/ocl.h"
 #include "clkfac/kfac.h"
 #include "linalg/blas.h"
+#include "linalg/chol.h"
 
 #define U32(x) ((cl_uint)(x))
 #define GRAM_ROW_BLOCK 4096
@@ -143,15 +144,7 @@ static clkfac_status gram_ld(clkfac_context *ctx, const clkfac_factor_options *o
                          (int)algo);
     clkfac_status st = blas_syrk(ctx, BLAS_UPPER, BLAS_T, cols, used, a, x, x_off, ld * stride,
                                  0.0f, out, out_off, ldc);
-    if (st) return st;
-    cl_kernel k;
-    if ((st = ocl_kernel(ctx, "util", "util_mirror_upper", &k))) return st;
-    cl_uint nn = U32(cols), ao = U32(out_off), l = U32(ldc);
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, out)) || (st = OCL_ARG(k, 2, ao)) ||
-        (st = OCL_ARG(k, 3, l)))
-        return st;
-    size_t gws[2] = {cols, cols};
-    return ocl_launch(ctx, k, 2, gws, NULL);
+    return st ? st : linalg_mirror_upper(ctx, cols, out, out_off, ldc);
 }
 
 clkfac_status clkfac_kfac_gram(clkfac_context *ctx, const clkfac_factor_options *opts,

@@ -115,14 +115,15 @@ static clkfac_status launch_copy_block(clkfac_context *ctx, size_t rows, size_t 
     return ocl_launch(ctx, k, 2, gws, lws);
 }
 
-static clkfac_status launch_mirror(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off)
+clkfac_status linalg_mirror_upper(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
+                                  size_t ld)
 {
     cl_kernel k;
     clkfac_status st = ocl_kernel(ctx, "util", "util_mirror_upper", &k);
     if (st) return st;
-    cl_uint un = (cl_uint)n, uo = (cl_uint)x_off;
+    cl_uint un = (cl_uint)n, uo = (cl_uint)x_off, ul = (cl_uint)ld;
     if ((st = OCL_ARG(k, 0, un)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, uo)) ||
-        (st = OCL_ARG(k, 3, un)))
+        (st = OCL_ARG(k, 3, ul)))
         return st;
     size_t gws[2] = {n, n}, lws[2] = {16, 4};
     return ocl_launch(ctx, k, 2, gws, lws);
@@ -209,7 +210,7 @@ clkfac_status chol_inverse_into(clkfac_context *ctx, size_t n, cl_mem s, size_t 
     if ((st = clkfac_buffer_fill(ctx, dst, dst_off, 0.0f, n * n)) ||
         (st = tri_gram(ctx, n, nb, y, dst, dst_off, 0, n)))
         return st;
-    return launch_mirror(ctx, n, dst, dst_off);
+    return linalg_mirror_upper(ctx, n, dst, dst_off, n);
 }
 
 clkfac_status clkfac_linalg_spd_inverse(clkfac_context *ctx, size_t n, cl_mem s, size_t s_off,

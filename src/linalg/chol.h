@@ -16,6 +16,10 @@ clkfac_status chol_inverse_into(clkfac_context *ctx, size_t n, cl_mem s, size_t 
                                 cl_mem gamma_buf, size_t gamma_off, float gamma_scale,
                                 cl_mem dst, size_t dst_off);
 
+/* Copies the upper triangle of the (n, n) matrix at x_off (leading dimension ld) to the lower. */
+clkfac_status linalg_mirror_upper(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
+                                  size_t ld);
+
 /* dst[dst_off .. +n) = src[src_off .. +n) unless the guard is set (util_guarded_copy). */
 clkfac_status chol_guarded_copy(clkfac_context *ctx, size_t n, cl_mem src, size_t src_off,
                                 cl_mem dst, size_t dst_off);

@@ -47,23 +47,6 @@ static clkfac_status check_dims(const char *fn, clkfac_context *ctx, size_t n, s
     return CLKFAC_OK;
 }
 
-/* A buffer must exist, hold off + len floats, and keep every index below 2^32 (the kernels
- * index with 32-bit integers). The size query is a host-side call; it never waits on the queue. */
-static clkfac_status check_buf(const char *fn, const char *what, cl_mem m, size_t off, size_t len)
-{
-    if (!m) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: buffer %s is NULL", fn, what);
-    if (off > 0xffffffffu - len)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %s offset %zu + %zu floats exceeds the 2^32 "
-                         "element limit of the kernels", fn, what, off, len);
-    size_t bytes = 0;
-    cl_int e = clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
-    if (e != CL_SUCCESS) return OCL_FAIL(e, "clGetMemObjectInfo(CL_MEM_SIZE)");
-    if ((off + len) * sizeof(float) > bytes)
-        return CORE_FAIL(CLKFAC_ERR_SHAPE, "%s: %s needs %zu floats from offset %zu but the buffer "
-                         "holds %zu", fn, what, len, off, bytes / sizeof(float));
-    return CLKFAC_OK;
-}
-
 static clkfac_status check_opts(const char *fn, const clkfac_a2c_loss_options *o)
 {
     if (o->version != CLKFAC_A2C_LOSS_OPTIONS_VERSION)
@@ -90,8 +73,8 @@ static clkfac_status check_rows_mean(const char *fn, size_t n, cl_mem rows, size
     clkfac_status st;
     if (!rows && !mean)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: both outputs (rows and mean) are NULL", fn);
-    if (rows && (st = check_buf(fn, "rows", rows, rows_off, n))) return st;
-    if (mean && (st = check_buf(fn, "mean", mean, mean_off, 1))) return st;
+    if (rows && (st = ocl_check_buffer(fn, "rows", rows, rows_off, n))) return st;
+    if (mean && (st = ocl_check_buffer(fn, "mean", mean, mean_off, 1))) return st;
     return CLKFAC_OK;
 }
 
@@ -103,8 +86,9 @@ clkfac_status clkfac_heads_cat_log_softmax(clkfac_context *ctx, size_t n, size_t
 {
     static const char fn[] = "clkfac_heads_cat_log_softmax";
     clkfac_status st;
-    if ((st = check_dims(fn, ctx, n, a)) || (st = check_buf(fn, "logits", logits, logits_off, n * a)) ||
-        (st = check_buf(fn, "out", out, out_off, n * a)))
+    if ((st = check_dims(fn, ctx, n, a)) ||
+        (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "out", out, out_off, n * a)))
         return st;
     LAUNCH(ctx, "heads_cat_log_softmax", n, 0, A_U(n), A_U(a), A_M(logits), A_U(logits_off),
            A_M(out), A_U(out_off));
@@ -117,8 +101,9 @@ clkfac_status clkfac_heads_cat_sample(clkfac_context *ctx, size_t n, size_t a, c
 {
     static const char fn[] = "clkfac_heads_cat_sample";
     clkfac_status st;
-    if ((st = check_dims(fn, ctx, n, a)) || (st = check_buf(fn, "logits", logits, logits_off, n * a)) ||
-        (st = check_buf(fn, "actions", actions, actions_off, n)))
+    if ((st = check_dims(fn, ctx, n, a)) ||
+        (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "actions", actions, actions_off, n)))
         return st;
     LAUNCH(ctx, "heads_cat_sample", n, 0, A_U(n), A_U(a), A_M(logits), A_U(logits_off),
            A_U(seed & 0xffffffffu), A_U(seed >> 32), A_U(step & 0xffffffffu), A_U(step >> 32),
@@ -131,11 +116,12 @@ static clkfac_status cat_rowstat(const char *fn, clkfac_context *ctx, int kind, 
                                  cl_mem rows, size_t rows_off, cl_mem mean, size_t mean_off)
 {
     clkfac_status st;
-    if ((st = check_dims(fn, ctx, n, a)) || (st = check_buf(fn, "logits", z, z_off, n * a)) ||
+    if ((st = check_dims(fn, ctx, n, a)) ||
+        (st = ocl_check_buffer(fn, "logits", z, z_off, n * a)) ||
         (st = check_rows_mean(fn, n, rows, rows_off, mean, mean_off)))
         return st;
-    if (kind == STAT_LOGP && (st = check_buf(fn, "actions", x, x_off, n))) return st;
-    if (kind == STAT_KL && (st = check_buf(fn, "logits_new", x, x_off, n * a))) return st;
+    if (kind == STAT_LOGP && (st = ocl_check_buffer(fn, "actions", x, x_off, n))) return st;
+    if (kind == STAT_KL && (st = ocl_check_buffer(fn, "logits_new", x, x_off, n * a))) return st;
     LAUNCH(ctx, "heads_cat_rowstat", HEADS_WG, HEADS_WG, A_I(kind), A_U(n), A_U(a), A_M(z),
            A_U(z_off), A_M(x ? x : z), A_U(x_off), A_M(rows ? rows : z), A_U(rows_off),
            A_I(rows != NULL), A_M(mean ? mean : z), A_U(mean_off), A_I(mean != NULL));
@@ -173,11 +159,11 @@ static clkfac_status check_a2c_inputs(const char *fn, size_t n, cl_mem adv, size
                                       cl_mem dv, size_t dv_off, cl_mem stats, size_t s_off)
 {
     clkfac_status st;
-    if ((st = check_buf(fn, "adv", adv, adv_off, n)) ||
-        (st = check_buf(fn, "returns", ret, ret_off, n)) ||
-        (st = check_buf(fn, "values", val, val_off, n)) ||
-        (st = check_buf(fn, "dvalues", dv, dv_off, n)) ||
-        (st = check_buf(fn, "stats", stats, s_off, CLKFAC_A2C_STATS)))
+    if ((st = ocl_check_buffer(fn, "adv", adv, adv_off, n)) ||
+        (st = ocl_check_buffer(fn, "returns", ret, ret_off, n)) ||
+        (st = ocl_check_buffer(fn, "values", val, val_off, n)) ||
+        (st = ocl_check_buffer(fn, "dvalues", dv, dv_off, n)) ||
+        (st = ocl_check_buffer(fn, "stats", stats, s_off, CLKFAC_A2C_STATS)))
         return st;
     return CLKFAC_OK;
 }
@@ -195,9 +181,9 @@ clkfac_status clkfac_heads_cat_a2c_loss(clkfac_context *ctx, const clkfac_a2c_lo
     if (!opts) opts = &defaults;
     clkfac_status st;
     if ((st = check_dims(fn, ctx, n, a)) || (st = check_opts(fn, opts)) ||
-        (st = check_buf(fn, "logits", logits, logits_off, n * a)) ||
-        (st = check_buf(fn, "actions", actions, actions_off, n)) ||
-        (st = check_buf(fn, "dlogits", dlogits, dlogits_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "actions", actions, actions_off, n)) ||
+        (st = ocl_check_buffer(fn, "dlogits", dlogits, dlogits_off, n * a)) ||
         (st = check_a2c_inputs(fn, n, adv, adv_off, returns, returns_off, values, values_off,
                                dvalues, dvalues_off, stats, stats_off)))
         return st;
@@ -216,9 +202,9 @@ clkfac_status clkfac_heads_cat_nll_grad(clkfac_context *ctx, size_t n, size_t a,
     static const char fn[] = "clkfac_heads_cat_nll_grad";
     clkfac_status st;
     if ((st = check_dims(fn, ctx, n, a)) || (st = check_scale(fn, scale)) ||
-        (st = check_buf(fn, "logits", logits, logits_off, n * a)) ||
-        (st = check_buf(fn, "actions", actions, actions_off, n)) ||
-        (st = check_buf(fn, "dlogits", dlogits, dlogits_off, n * a)))
+        (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "actions", actions, actions_off, n)) ||
+        (st = ocl_check_buffer(fn, "dlogits", dlogits, dlogits_off, n * a)))
         return st;
     LAUNCH(ctx, "heads_cat_nll_grad", n, 0, A_U(n), A_U(a), A_M(logits), A_U(logits_off),
            A_M(actions), A_U(actions_off), A_F(scale), A_M(dlogits), A_U(dlogits_off));
@@ -232,9 +218,9 @@ clkfac_status clkfac_heads_cat_fvp(clkfac_context *ctx, size_t n, size_t a, cl_m
     static const char fn[] = "clkfac_heads_cat_fvp";
     clkfac_status st;
     if ((st = check_dims(fn, ctx, n, a)) || (st = check_scale(fn, scale)) ||
-        (st = check_buf(fn, "logits", logits, logits_off, n * a)) ||
-        (st = check_buf(fn, "v", v, v_off, n * a)) ||
-        (st = check_buf(fn, "out", out, out_off, n * a)))
+        (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "v", v, v_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "out", out, out_off, n * a)))
         return st;
     if (out == v && out_off < v_off + n * a && v_off < out_off + n * a)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: out overlaps v", fn);
@@ -252,12 +238,12 @@ clkfac_status clkfac_heads_cat_surrogate(clkfac_context *ctx, size_t n, size_t a
     static const char fn[] = "clkfac_heads_cat_surrogate";
     clkfac_status st;
     if ((st = check_dims(fn, ctx, n, a)) ||
-        (st = check_buf(fn, "logits", logits, logits_off, n * a)) ||
-        (st = check_buf(fn, "actions", actions, actions_off, n)) ||
-        (st = check_buf(fn, "logp_old", logp_old, logp_old_off, n)) ||
-        (st = check_buf(fn, "adv", adv, adv_off, n)) ||
-        (dlogits && (st = check_buf(fn, "dlogits", dlogits, dlogits_off, n * a))) ||
-        (st = check_buf(fn, "stats", stats, stats_off, 1)))
+        (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "actions", actions, actions_off, n)) ||
+        (st = ocl_check_buffer(fn, "logp_old", logp_old, logp_old_off, n)) ||
+        (st = ocl_check_buffer(fn, "adv", adv, adv_off, n)) ||
+        (dlogits && (st = ocl_check_buffer(fn, "dlogits", dlogits, dlogits_off, n * a))) ||
+        (st = ocl_check_buffer(fn, "stats", stats, stats_off, 1)))
         return st;
     LAUNCH(ctx, "heads_cat_surrogate", HEADS_WG, HEADS_WG, A_U(n), A_U(a), A_M(logits),
            A_U(logits_off), A_M(actions), A_U(actions_off), A_M(logp_old), A_U(logp_old_off),
@@ -275,9 +261,10 @@ clkfac_status clkfac_heads_gauss_sample(clkfac_context *ctx, size_t n, size_t a,
 {
     static const char fn[] = "clkfac_heads_gauss_sample";
     clkfac_status st;
-    if ((st = check_dims(fn, ctx, n, a)) || (st = check_buf(fn, "mean", mean, mean_off, n * a)) ||
-        (st = check_buf(fn, "logstd", logstd, logstd_off, a)) ||
-        (st = check_buf(fn, "actions", actions, actions_off, n * a)))
+    if ((st = check_dims(fn, ctx, n, a)) ||
+        (st = ocl_check_buffer(fn, "mean", mean, mean_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "logstd", logstd, logstd_off, a)) ||
+        (st = ocl_check_buffer(fn, "actions", actions, actions_off, n * a)))
         return st;
     LAUNCH(ctx, "heads_gauss_sample", n * a, 0, A_U(n), A_U(a), A_M(mean), A_U(mean_off),
            A_M(logstd), A_U(logstd_off), A_U(seed & 0xffffffffu), A_U(seed >> 32),
@@ -293,13 +280,13 @@ static clkfac_status gauss_rowstat(const char *fn, clkfac_context *ctx, int kind
                                    size_t mean_off)
 {
     clkfac_status st;
-    if ((st = check_dims(fn, ctx, n, a)) || (st = check_buf(fn, "logstd", ls, ls_off, a)) ||
+    if ((st = check_dims(fn, ctx, n, a)) || (st = ocl_check_buffer(fn, "logstd", ls, ls_off, a)) ||
         (st = check_rows_mean(fn, n, rows, rows_off, mean, mean_off)))
         return st;
-    if (kind != STAT_ENTROPY && (st = check_buf(fn, "mean", mu, mu_off, n * a))) return st;
-    if (kind == STAT_LOGP && (st = check_buf(fn, "actions", x, x_off, n * a))) return st;
-    if (kind == STAT_KL && ((st = check_buf(fn, "mean_new", mu2, mu2_off, n * a)) ||
-                            (st = check_buf(fn, "logstd_new", ls2, ls2_off, a))))
+    if (kind != STAT_ENTROPY && (st = ocl_check_buffer(fn, "mean", mu, mu_off, n * a))) return st;
+    if (kind == STAT_LOGP && (st = ocl_check_buffer(fn, "actions", x, x_off, n * a))) return st;
+    if (kind == STAT_KL && ((st = ocl_check_buffer(fn, "mean_new", mu2, mu2_off, n * a)) ||
+                            (st = ocl_check_buffer(fn, "logstd_new", ls2, ls2_off, a))))
         return st;
     LAUNCH(ctx, "heads_gauss_rowstat", HEADS_WG, HEADS_WG, A_I(kind), A_U(n), A_U(a),
            A_M(mu ? mu : ls), A_U(mu_off), A_M(ls), A_U(ls_off), A_M(x ? x : ls), A_U(x_off),
@@ -369,9 +356,10 @@ static clkfac_status check_gauss_inputs(const char *fn, clkfac_context *ctx, siz
                                         cl_mem act, size_t act_off)
 {
     clkfac_status st;
-    if ((st = check_dims(fn, ctx, n, a)) || (st = check_buf(fn, "mean", mu, mu_off, n * a)) ||
-        (st = check_buf(fn, "logstd", ls, ls_off, a)) ||
-        (st = check_buf(fn, "actions", act, act_off, n * a)))
+    if ((st = check_dims(fn, ctx, n, a)) ||
+        (st = ocl_check_buffer(fn, "mean", mu, mu_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "logstd", ls, ls_off, a)) ||
+        (st = ocl_check_buffer(fn, "actions", act, act_off, n * a)))
         return st;
     return CLKFAC_OK;
 }
@@ -392,8 +380,9 @@ clkfac_status clkfac_heads_gauss_a2c_loss(clkfac_context *ctx,
     clkfac_status st;
     if ((st = check_gauss_inputs(fn, ctx, n, a, mean, mean_off, logstd, logstd_off, actions,
                                  actions_off)) ||
-        (st = check_opts(fn, opts)) || (st = check_buf(fn, "dmean", dmean, dmean_off, n * a)) ||
-        (st = check_buf(fn, "dlogstd", dlogstd, dlogstd_off, a)) ||
+        (st = check_opts(fn, opts)) ||
+        (st = ocl_check_buffer(fn, "dmean", dmean, dmean_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "dlogstd", dlogstd, dlogstd_off, a)) ||
         (st = check_a2c_inputs(fn, n, adv, adv_off, returns, returns_off, values, values_off,
                                dvalues, dvalues_off, stats, stats_off)))
         return st;
@@ -419,8 +408,9 @@ clkfac_status clkfac_heads_gauss_nll_grad(clkfac_context *ctx, size_t n, size_t 
     clkfac_status st;
     if ((st = check_gauss_inputs(fn, ctx, n, a, mean, mean_off, logstd, logstd_off, actions,
                                  actions_off)) ||
-        (st = check_scale(fn, scale)) || (st = check_buf(fn, "dmean", dmean, dmean_off, n * a)) ||
-        (dlogstd && (st = check_buf(fn, "dlogstd", dlogstd, dlogstd_off, a))))
+        (st = check_scale(fn, scale)) ||
+        (st = ocl_check_buffer(fn, "dmean", dmean, dmean_off, n * a)) ||
+        (dlogstd && (st = ocl_check_buffer(fn, "dlogstd", dlogstd, dlogstd_off, a))))
         return st;
     return gauss_grads(ctx, GRAD_NLL, n, a, mean, mean_off, logstd, logstd_off, actions,
                        actions_off, NULL, 0, NULL, 0, scale, 0.0f, dmean, dmean_off, dlogstd,
@@ -436,15 +426,15 @@ clkfac_status clkfac_heads_gauss_fvp(clkfac_context *ctx, size_t n, size_t a, cl
     static const char fn[] = "clkfac_heads_gauss_fvp";
     clkfac_status st;
     if ((st = check_dims(fn, ctx, n, a)) || (st = check_scale(fn, scale)) ||
-        (st = check_buf(fn, "logstd", logstd, logstd_off, a)) ||
-        (st = check_buf(fn, "v_mean", v_mean, v_mean_off, n * a)) ||
-        (st = check_buf(fn, "out_mean", out_mean, out_mean_off, n * a)))
+        (st = ocl_check_buffer(fn, "logstd", logstd, logstd_off, a)) ||
+        (st = ocl_check_buffer(fn, "v_mean", v_mean, v_mean_off, n * a)) ||
+        (st = ocl_check_buffer(fn, "out_mean", out_mean, out_mean_off, n * a)))
         return st;
     if (!v_logstd != !out_logstd)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: v_logstd and out_logstd must both be given "
                          "or both be NULL", fn);
-    if (v_logstd && ((st = check_buf(fn, "v_logstd", v_logstd, v_logstd_off, a)) ||
-                     (st = check_buf(fn, "out_logstd", out_logstd, out_logstd_off, a))))
+    if (v_logstd && ((st = ocl_check_buffer(fn, "v_logstd", v_logstd, v_logstd_off, a)) ||
+                     (st = ocl_check_buffer(fn, "out_logstd", out_logstd, out_logstd_off, a))))
         return st;
     size_t items = n * a + (v_logstd ? a : 0);
     LAUNCH(ctx, "heads_gauss_fvp", items, 0, A_U(n), A_U(a), A_M(logstd), A_U(logstd_off),
@@ -465,11 +455,11 @@ clkfac_status clkfac_heads_gauss_surrogate(clkfac_context *ctx, size_t n, size_t
     clkfac_status st;
     if ((st = check_gauss_inputs(fn, ctx, n, a, mean, mean_off, logstd, logstd_off, actions,
                                  actions_off)) ||
-        (st = check_buf(fn, "logp_old", logp_old, logp_old_off, n)) ||
-        (st = check_buf(fn, "adv", adv, adv_off, n)) ||
-        (dmean && (st = check_buf(fn, "dmean", dmean, dmean_off, n * a))) ||
-        (dlogstd && (st = check_buf(fn, "dlogstd", dlogstd, dlogstd_off, a))) ||
-        (st = check_buf(fn, "stats", stats, stats_off, 1)))
+        (st = ocl_check_buffer(fn, "logp_old", logp_old, logp_old_off, n)) ||
+        (st = ocl_check_buffer(fn, "adv", adv, adv_off, n)) ||
+        (dmean && (st = ocl_check_buffer(fn, "dmean", dmean, dmean_off, n * a))) ||
+        (dlogstd && (st = ocl_check_buffer(fn, "dlogstd", dlogstd, dlogstd_off, a))) ||
+        (st = ocl_check_buffer(fn, "stats", stats, stats_off, 1)))
         return st;
     LAUNCH(ctx, "heads_gauss_surrogate", HEADS_WG, HEADS_WG, A_U(n), A_U(a), A_M(mean),
            A_U(mean_off), A_M(logstd), A_U(logstd_off), A_M(actions), A_U(actions_off),
@@ -491,10 +481,10 @@ clkfac_status clkfac_heads_value_mse(clkfac_context *ctx, size_t n, cl_mem value
     static const char fn[] = "clkfac_heads_value_mse";
     clkfac_status st;
     if ((st = check_dims(fn, ctx, n, 1)) ||
-        (st = check_buf(fn, "values", values, values_off, n)) ||
-        (st = check_buf(fn, "returns", returns, returns_off, n)) ||
-        (st = check_buf(fn, "dvalues", dvalues, dvalues_off, n)) ||
-        (st = check_buf(fn, "stats", stats, stats_off, 1)))
+        (st = ocl_check_buffer(fn, "values", values, values_off, n)) ||
+        (st = ocl_check_buffer(fn, "returns", returns, returns_off, n)) ||
+        (st = ocl_check_buffer(fn, "dvalues", dvalues, dvalues_off, n)) ||
+        (st = ocl_check_buffer(fn, "stats", stats, stats_off, 1)))
         return st;
     LAUNCH(ctx, "heads_value_mse", HEADS_WG, HEADS_WG, A_U(n), A_M(values), A_U(values_off),
            A_M(returns), A_U(returns_off), A_M(dvalues), A_U(dvalues_off), A_M(stats),
@@ -509,7 +499,7 @@ clkfac_status clkfac_heads_value_fisher_grad(clkfac_context *ctx, size_t n, uint
     static const char fn[] = "clkfac_heads_value_fisher_grad";
     clkfac_status st;
     if ((st = check_dims(fn, ctx, n, 1)) || (st = check_scale(fn, scale)) ||
-        (st = check_buf(fn, "dvalues", dvalues, dvalues_off, n)))
+        (st = ocl_check_buffer(fn, "dvalues", dvalues, dvalues_off, n)))
         return st;
     LAUNCH(ctx, "heads_value_fisher_grad", n, 0, A_U(n), A_U(seed & 0xffffffffu),
            A_U(seed >> 32), A_U(step & 0xffffffffu), A_U(step >> 32), A_F(scale), A_M(dvalues),

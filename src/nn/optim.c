@@ -57,21 +57,6 @@ static clkfac_status check_options(const clkfac_optim_options *o)
     return CLKFAC_OK;
 }
 
-static clkfac_status check_vec(const char *fn, const char *what, cl_mem m, size_t off, size_t n)
-{
-    if (!m) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: buffer %s is NULL", fn, what);
-    if (off > 0xffffffffu - n)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %s offset %zu + %zu floats exceeds the 2^32 "
-                         "element limit of the kernels", fn, what, off, n);
-    size_t bytes = 0;
-    cl_int e = clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
-    if (e != CL_SUCCESS) return OCL_FAIL(e, "clGetMemObjectInfo(CL_MEM_SIZE)");
-    if ((off + n) * sizeof(float) > bytes)
-        return CORE_FAIL(CLKFAC_ERR_SHAPE, "%s: %s needs %zu floats from offset %zu but the buffer "
-                         "holds %zu", fn, what, n, off, bytes / sizeof(float));
-    return CLKFAC_OK;
-}
-
 static size_t state_floats(const clkfac_optim *opt)
 {
     return opt->o.kind == CLKFAC_OPTIM_ADAM ? 2 * opt->n : opt->n;
@@ -197,9 +182,9 @@ clkfac_status clkfac_optim_step(clkfac_optim *opt, cl_mem params, size_t p_off, 
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: learning rate %g; expected a finite value "
                          ">= 0", fn, (double)lr);
     clkfac_status st;
-    if ((st = check_vec(fn, "params", params, p_off, opt->n)) ||
-        (st = check_vec(fn, "grads", grads, g_off, opt->n)) ||
-        (lr_scale && (st = check_vec(fn, "lr_scale", lr_scale, lr_scale_off, 1))))
+    if ((st = ocl_check_buffer(fn, "params", params, p_off, opt->n)) ||
+        (st = ocl_check_buffer(fn, "grads", grads, g_off, opt->n)) ||
+        (lr_scale && (st = ocl_check_buffer(fn, "lr_scale", lr_scale, lr_scale_off, 1))))
         return st;
     if (params == grads && p_off < g_off + opt->n && g_off < p_off + opt->n)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: params overlap grads", fn);
@@ -221,8 +206,8 @@ clkfac_status clkfac_optim_clip_grad_norm(clkfac_context *ctx, size_t n, cl_mem 
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: n = %zu, max_norm = %g; expected n >= 1 and "
                          "a finite max_norm > 0", fn, n, (double)max_norm);
     clkfac_status st;
-    if ((st = check_vec(fn, "grads", grads, g_off, n)) ||
-        (st = check_vec(fn, "stats", stats, s_off, 2)))
+    if ((st = ocl_check_buffer(fn, "grads", grads, g_off, n)) ||
+        (st = ocl_check_buffer(fn, "stats", stats, s_off, 2)))
         return st;
     if (stats == grads && s_off < g_off + n && g_off < s_off + 2)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: stats overlap grads", fn);
