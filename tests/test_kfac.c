@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl/ocl.h"
 #include "harness.h"
 #include "ref/ref_kfac.h"
 
@@ -283,6 +284,40 @@ static void test_factors_overwrite_nan_outputs(void **state)
     }
 }
 
+/* The adaptive step size (ACKTR, continuous control) against its rule written out: /1.5 above
+ * 2 target, *1.5 below target/2, unchanged between or for a non-finite KL, kept in [1e-4, 1e4]. */
+static void test_adapt_scale_rule(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    const float target = 0.002f;
+    const struct {
+        float scale, kl, want;
+    } c[] = {
+        {1.0f, 0.005f, 1.0f / 1.5f}, {1.0f, 0.0005f, 1.5f},   {1.0f, 0.003f, 1.0f},
+        {2.0f, NAN, 2.0f},           {1.2e-4f, 1.0f, 1e-4f},  {9000.0f, 0.0f, 1e4f},
+    };
+    cl_kernel k;
+    TH_OK(ocl_kernel(ctx, "kfac", "kfac_adapt_scale", &k));
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        float kl[3] = {7.0f, 7.0f, c[i].kl}, sc = c[i].scale, got;
+        cl_mem ds = th_upload(&sc, 1), dk = th_upload(kl, 3);
+        cl_uint off = 2;
+        size_t one = 1;
+        TH_OK(OCL_ARG(k, 0, ds));
+        TH_OK(OCL_ARG(k, 1, dk));
+        TH_OK(OCL_ARG(k, 2, off));
+        TH_OK(OCL_ARG(k, 3, target));
+        TH_OK(ocl_launch(ctx, k, 1, &one, NULL));
+        th_download(ds, 0, &got, 1);
+        double want = c[i].want;
+        th_assert_close(&got, &want, 1, 0, 1e-6, "adapted step scale");
+        clkfac_buffer_free(ds);
+        clkfac_buffer_free(dk);
+    }
+}
+
 static void test_nchw_to_rows(void **state)
 {
     (void)state;
@@ -425,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_dense_factors_and_subsampling),
         cmocka_unit_test(test_kronecker_exact_for_one_example),
         cmocka_unit_test(test_nchw_to_rows),
+        cmocka_unit_test(test_adapt_scale_rule),
         cmocka_unit_test(test_nan_input_raises_flag),
         cmocka_unit_test(test_factors_overwrite_nan_outputs),
         cmocka_unit_test(test_ema_first_cold_decay_and_nan_guard),
