@@ -10,6 +10,16 @@ const char *cs_bin(void);
 /* Runs "$CLKFAC_BIN args" through the shell with stdout+stderr captured into out (may be
  * NULL); returns the exit code (or -1). */
 int cs_run(const char *args, char *out, size_t cap);
+/* In a cmocka test: skips with a printed reason when CLKFAC_BIN is unset. */
+#define CS_NEED_BIN()                                                                    \
+    do {                                                                                 \
+        if (!cs_bin()) {                                                                 \
+            print_message("SKIP %s: CLKFAC_BIN is not set (run under ctest)\n", __func__); \
+            skip();                                                                      \
+        }                                                                                \
+    } while (0)
+/* Fails the test unless "clkfac args" exits 2 with needle in its output. */
+void cs_expect_usage(const char *args, const char *needle);
 /* mkdtemp under /tmp; returns a malloc'd path. */
 char *cs_tempdir(const char *tag);
 void cs_rmtree(const char *dir);

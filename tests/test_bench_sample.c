@@ -12,14 +12,6 @@
 #include "cli_support.h"
 #include "harness.h"
 
-#define NEED_BIN()                                                                   \
-    do {                                                                             \
-        if (!cs_bin()) {                                                             \
-            print_message("SKIP %s: CLKFAC_BIN is not set (run under ctest)\n", __func__); \
-            skip();                                                                  \
-        }                                                                            \
-    } while (0)
-
 #define TINY "bench sample --algos a2c --envs CartPole-v1 --seeds 2 --steps 3000 --quiet"
 
 static const char *const RUNS[] = {"a2c__CartPole-v1__seed1", "a2c__CartPole-v1__seed2"};
@@ -74,7 +66,7 @@ static void run_suite(const char *out, const char *extra, char *log, size_t cap)
 static void test_suite_writes_runs_and_resumes(void **state)
 {
     (void)state;
-    NEED_BIN();
+    CS_NEED_BIN();
     TH_REQUIRE_DEVICE();
     char *d = cs_tempdir("sample"), *keep = cs_tempdir("samplekeep");
     char p[1024], q[1024], log[16384];
@@ -180,18 +172,10 @@ static void test_suite_writes_runs_and_resumes(void **state)
     free(keep);
 }
 
-static void expect_usage(const char *args, const char *needle)
-{
-    char out[8192];
-    int rc = cs_run(args, out, sizeof out);
-    if (rc != 2) fail_msg("'clkfac %s' exited %d, expected 2; output:\n%s", args, rc, out);
-    if (!strstr(out, needle)) fail_msg("'clkfac %s': message lacks '%s':\n%s", args, needle, out);
-}
-
 static void test_bad_specs_exit_2(void **state)
 {
     (void)state;
-    NEED_BIN();
+    CS_NEED_BIN();
     char *d = cs_tempdir("samplebad");
     char args[1024], p[1024];
     const char *bad[][2] = {
@@ -209,7 +193,7 @@ static void test_bad_specs_exit_2(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(args, sizeof args, "bench sample %s --out %s/out", bad[i][0], d);
-        expect_usage(args, bad[i][1]);
+        cs_expect_usage(args, bad[i][1]);
     }
     snprintf(p, sizeof p, "%s/out", d);
     if (exists(p)) fail_msg("a bad spec created %s", p);
@@ -220,8 +204,8 @@ static void test_bad_specs_exit_2(void **state)
     fclose(f);
     snprintf(args, sizeof args, "bench sample --steps 1000 --seeds 1 --out %s/file/out", d);
     snprintf(p, sizeof p, "%s/file/out", d);
-    expect_usage(args, p);
-    expect_usage("bench nosuchsuite", "sample");
+    cs_expect_usage(args, p);
+    cs_expect_usage("bench nosuchsuite", "sample");
     cs_rmtree(d);
     free(d);
 }

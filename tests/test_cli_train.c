@@ -8,14 +8,6 @@
 #include "cli_support.h"
 #include "harness.h"
 
-#define NEED_BIN()                                                                   \
-    do {                                                                             \
-        if (!cs_bin()) {                                                             \
-            print_message("SKIP %s: CLKFAC_BIN is not set (run under ctest)\n", __func__); \
-            skip();                                                                  \
-        }                                                                            \
-    } while (0)
-
 static void path(char *buf, size_t cap, const char *dir, const char *name)
 {
     snprintf(buf, cap, "%s/%s", dir, name);
@@ -24,7 +16,7 @@ static void path(char *buf, size_t cap, const char *dir, const char *name)
 static void test_same_seed_identical_files(void **state)
 {
     (void)state;
-    NEED_BIN();
+    CS_NEED_BIN();
     TH_REQUIRE_DEVICE();
     char *d1 = cs_tempdir("train1"), *d2 = cs_tempdir("train2"), *d3 = cs_tempdir("train3");
     char args[512], out[4096], a[600], b[600];
@@ -73,34 +65,26 @@ static void test_same_seed_identical_files(void **state)
     free(d1); free(d2); free(d3);
 }
 
-static void expect_usage(const char *args, const char *needle)
-{
-    char out[8192];
-    int rc = cs_run(args, out, sizeof out);
-    if (rc != 2) fail_msg("'clkfac %s' exited %d, expected 2; output:\n%s", args, rc, out);
-    if (!strstr(out, needle)) fail_msg("'clkfac %s': message lacks '%s':\n%s", args, needle, out);
-}
-
 static void test_bad_options_exit_2(void **state)
 {
     (void)state;
-    NEED_BIN();
-    expect_usage("train --env NoSuchEnv-v0 --out /tmp/x", "NoSuchEnv-v0");
-    expect_usage("train --env NoSuchEnv-v0 --out /tmp/x", "CartPole-v1"); /* lists choices */
-    expect_usage("train --env CartPole-v1 --algo ppo --out /tmp/x", "ppo");
-    expect_usage("train --env CartPole-v1 --algo ppo --out /tmp/x", "a2c, acktr or trpo");
-    expect_usage("train --env CartPole-v1 --steps -5 --out /tmp/x", "-5");
-    expect_usage("train --env CartPole-v1 --envs 0 --out /tmp/x", "--envs 0");
-    expect_usage("train --env CartPole-v1 --steps 1x --out /tmp/x", "1x");
-    expect_usage("train --env CartPole-v1", "--out");
-    expect_usage("train --env CartPole-v1 --out /tmp/x --bogus", "--bogus");
-    expect_usage("train --env CartPole-v1 --out /tmp/x --activation sigmoid", "sigmoid");
+    CS_NEED_BIN();
+    cs_expect_usage("train --env NoSuchEnv-v0 --out /tmp/x", "NoSuchEnv-v0");
+    cs_expect_usage("train --env NoSuchEnv-v0 --out /tmp/x", "CartPole-v1"); /* lists choices */
+    cs_expect_usage("train --env CartPole-v1 --algo ppo --out /tmp/x", "ppo");
+    cs_expect_usage("train --env CartPole-v1 --algo ppo --out /tmp/x", "a2c, acktr or trpo");
+    cs_expect_usage("train --env CartPole-v1 --steps -5 --out /tmp/x", "-5");
+    cs_expect_usage("train --env CartPole-v1 --envs 0 --out /tmp/x", "--envs 0");
+    cs_expect_usage("train --env CartPole-v1 --steps 1x --out /tmp/x", "1x");
+    cs_expect_usage("train --env CartPole-v1", "--out");
+    cs_expect_usage("train --env CartPole-v1 --out /tmp/x --bogus", "--bogus");
+    cs_expect_usage("train --env CartPole-v1 --out /tmp/x --activation sigmoid", "sigmoid");
 }
 
 static void test_unknown_device_fails_with_list(void **state)
 {
     (void)state;
-    NEED_BIN();
+    CS_NEED_BIN();
     char *d = cs_tempdir("traindev");
     char args[512], out[8192];
     snprintf(args, sizeof args,

@@ -1,5 +1,6 @@
 /* Helpers for tests that drive the clkfac program; see cli_support.h. */
 #include "cli_support.h"
+#include "harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,14 @@ int cs_run(const char *args, char *out, size_t cap)
     if (out && cap) out[len] = '\0';
     int status = pclose(p);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void cs_expect_usage(const char *args, const char *needle)
+{
+    char out[8192];
+    int rc = cs_run(args, out, sizeof out);
+    if (rc != 2) fail_msg("'clkfac %s' exited %d, expected 2; output:\n%s", args, rc, out);
+    if (!strstr(out, needle)) fail_msg("'clkfac %s': message lacks '%s':\n%s", args, needle, out);
 }
 
 char *cs_tempdir(const char *tag)
