@@ -130,6 +130,12 @@ clkfac_status clkfac_agent_read_stats(clkfac_agent *agent, clkfac_update_stats *
                                       size_t *n);
 uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
 
+/* Copies every trained parameter to the host (waits for the queued updates: one blocking call
+ * per network): the actor's flat buffer (clkfac_nn_params layout), then the critic's when the
+ * networks are separate, then the Gaussian log-stds. With out == NULL only *n is set (the
+ * count); otherwise cap must be at least the count (CLKFAC_ERR_INVALID_ARG names both). */
+clkfac_status clkfac_agent_read_params(clkfac_agent *agent, float *out, size_t cap, size_t *n);
+
 uint64_t clkfac_agent_timestep(const clkfac_agent *agent);
 /* The trunk spec and activation in use (after the NULL defaults were resolved). Borrowed. */
 const char *clkfac_agent_net(const clkfac_agent *agent);

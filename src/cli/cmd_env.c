@@ -1,6 +1,9 @@
 /* `clkfac env list`: every environment id with its observation and action spaces.
  * `clkfac env show`: plays a pixel game with a random (or no-op) policy and writes every frame
- * and a contact sheet as PNG, printing each episode's return. */
+ * and a contact sheet as PNG, printing each episode's return.
+ * `clkfac env random`: the uniform-random policy's mean return over many episodes, the baseline
+ * every learning curve is read against. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +18,8 @@ static void usage(FILE *f)
             "       clkfac env show --env ID --out DIR [--seed 0] [--steps 200] [--episodes 1]\n"
             "                       [--policy random|noop] [--sticky P] [--minimal]\n"
             "                       [--no-ramping] [--scale 24] [--no-grid]\n"
+            "       clkfac env random --env ID[,ID..]|all [--episodes 1000] [--seed 0]\n"
+            "                       [--sticky P] [--minimal] [--no-ramping]\n"
             "  list  prints every environment id with its observation and action spaces and\n"
             "        time limit (the pixel games also answer to Breakout, Freeway, Asterix,\n"
             "        Seaquest, SpaceInvaders)\n"
@@ -25,7 +30,14 @@ static void usage(FILE *f)
             "        --sticky P     probability the previous action repeats (default 0.1)\n"
             "        --minimal      the game's minimal action set instead of all 6 actions\n"
             "        --no-ramping   keep the difficulty of the first frames\n"
-            "        --scale N      pixels per cell in the frames (1..256; the sheet: a third)\n",
+            "        --scale N      pixels per cell in the frames (1..256; the sheet: a third)\n"
+            "  random plays --episodes episodes of each environment (one instance seeded with\n"
+            "        --seed, reset between episodes) with uniformly random actions (uniform\n"
+            "        over a Box's bounds) and prints a\n"
+            "        Markdown table: mean return with a 95%% bootstrap interval, standard\n"
+            "        deviation, max, mean length and how many episodes were truncated (all: every\n"
+            "        id but the reward-free Synthetic/Atari-v0). --sticky,\n"
+            "        --minimal and --no-ramping apply to the pixel games only.\n",
             SHOW_MAX_SHEET);
 }
 
@@ -94,8 +106,10 @@ typedef struct show_cfg {
     int minimal, ramping, grid;
 } show_cfg;
 
-static int show_parse(show_cfg *c, int argc, char **argv)
+/* Options of `env show` and `env random` (sub names which); the frame options belong to show. */
+static int show_parse(show_cfg *c, int argc, char **argv, const char *sub)
 {
+    const int show = !strcmp(sub, "show");
     for (int i = 2; i < argc; i++) {
         const char *v = NULL;
         int r = 0;
@@ -105,35 +119,39 @@ static int show_parse(show_cfg *c, int argc, char **argv)
         }
         if (!strcmp(argv[i], "--minimal")) { c->minimal = 1; continue; }
         if (!strcmp(argv[i], "--no-ramping")) { c->ramping = 0; continue; }
-        if (!strcmp(argv[i], "--no-grid")) { c->grid = 0; continue; }
-        const char *const valued[] = {"--env",   "--out",    "--seed",   "--steps",
-                                      "--episodes", "--policy", "--sticky", "--scale"};
+        if (show && !strcmp(argv[i], "--no-grid")) { c->grid = 0; continue; }
+        const char *const valued[] = {"--env",      "--seed",   "--sticky", "--out",
+                                      "--episodes", "--policy", "--steps",  "--scale"};
+        /* random takes --env --seed --sticky --episodes */
+        const int n_valued = 8;
         int k = 0;
-        for (; k < 8; k++)
-            if ((r = cli_opt(argc, argv, &i, valued[k], &v)) != 0) break;
+        for (; k < n_valued; k++)
+            if ((show || k < 3 || k == 4) && (r = cli_opt(argc, argv, &i, valued[k], &v)) != 0)
+                break;
         if (r < 0) return CLI_USAGE;
-        if (k == 8)
-            return cli_usage_error("env show: unknown option '%s' (see clkfac env --help)",
+        if (k == n_valued)
+            return cli_usage_error("env %s: unknown option '%s' (see clkfac env --help)", sub,
                                    argv[i]);
         switch (k) {
         case 0: c->env = v; break;
-        case 1: c->out = v; break;
-        case 2: if (cli_parse_long("--seed", v, 0, 2147483647L, &c->seed)) return CLI_USAGE; break;
-        case 3: if (cli_parse_long("--steps", v, 1, 100000, &c->steps)) return CLI_USAGE; break;
+        case 1: if (cli_parse_long("--seed", v, 0, 2147483647L, &c->seed)) return CLI_USAGE; break;
+        case 2: if (cli_parse_double("--sticky", v, 0, 1, &c->sticky)) return CLI_USAGE; break;
+        case 3: c->out = v; break;
         case 4:
-            if (cli_parse_long("--episodes", v, 1, 10000, &c->episodes)) return CLI_USAGE;
+            if (cli_parse_long("--episodes", v, 1, show ? 10000 : 1000000, &c->episodes))
+                return CLI_USAGE;
             break;
         case 5:
             if (strcmp(v, "random") && strcmp(v, "noop"))
                 return cli_usage_error("--policy '%s': expected random or noop", v);
             c->policy = v;
             break;
-        case 6: if (cli_parse_double("--sticky", v, 0, 1, &c->sticky)) return CLI_USAGE; break;
+        case 6: if (cli_parse_long("--steps", v, 1, 100000, &c->steps)) return CLI_USAGE; break;
         default: if (cli_parse_long("--scale", v, 1, 256, &c->scale)) return CLI_USAGE; break;
         }
     }
-    if (!c->env) return cli_usage_error("env show: missing --env ID (see clkfac env list)");
-    if (!c->out) return cli_usage_error("env show: missing --out DIR");
+    if (!c->env) return cli_usage_error("env %s: missing --env ID (see clkfac env list)", sub);
+    if (show && !c->out) return cli_usage_error("env show: missing --out DIR");
     return 0;
 }
 
@@ -275,7 +293,7 @@ done:
 static int env_show(int argc, char **argv)
 {
     show_cfg c = {NULL, NULL, "random", 0, 200, 1, 24, -1.0, 0, 1, 1};
-    int r = show_parse(&c, argc, argv);
+    int r = show_parse(&c, argc, argv, "show");
     if (r) return r < 0 ? CLI_OK : r;
     clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
     o.sticky_prob = c.sticky;
@@ -310,6 +328,120 @@ static int env_show(int argc, char **argv)
     return rc;
 }
 
+/* ---- random ------------------------------------------------------------------------------- */
+
+typedef struct random_result {
+    double mean, lo, hi, sd, max, mean_len;
+    long truncated;
+} random_result;
+
+/* Plays c->episodes episodes of env with uniformly random actions. */
+static clkfac_status random_play(random_result *res, const show_cfg *c, clkfac_env *env)
+{
+    const clkfac_space *os = clkfac_env_observation_space(env), *as = clkfac_env_action_space(env);
+    size_t n = (size_t)c->episodes;
+    float *obs = malloc(os->size * sizeof *obs), *act = malloc(as->size * sizeof *act);
+    double *ret = malloc(n * sizeof *ret);
+    uint64_t policy_state = (uint64_t)c->seed ^ 0x706f6c696379ULL; /* "policy" */
+    double len = 0;
+    clkfac_status st = CLKFAC_OK;
+    res->truncated = 0;
+    if (!obs || !act || !ret) { st = CLKFAC_ERR_NO_MEMORY; goto done; }
+    for (size_t k = 0; k < n; k++) {
+        if ((st = clkfac_env_reset(env, obs))) goto done;
+        clkfac_step_result r;
+        ret[k] = 0;
+        do {
+            if (as->kind == CLKFAC_SPACE_DISCRETE) {
+                act[0] = (float)(policy_next(&policy_state) % (uint64_t)as->n);
+            } else {
+                for (size_t j = 0; j < as->size; j++) {
+                    double u = (double)(policy_next(&policy_state) >> 11) * 0x1.0p-53;
+                    act[j] = (float)(as->low[j] + u * ((double)as->high[j] - as->low[j]));
+                }
+            }
+            if ((st = clkfac_env_step(&r, env, act, obs))) goto done;
+            ret[k] += r.reward;
+        } while (!r.terminated && !r.truncated);
+        len += (double)r.steps;
+        res->truncated += r.truncated && !r.terminated;
+    }
+    res->mean = clkfac_stats_mean(ret, n);
+    res->sd = clkfac_stats_std(ret, n);
+    res->max = ret[0];
+    for (size_t k = 1; k < n; k++) res->max = ret[k] > res->max ? ret[k] : res->max;
+    res->mean_len = len / (double)n;
+    st = clkfac_stats_bootstrap_ci(&res->lo, &res->hi, ret, n, 0.95, 2000,
+                                   CLKFAC_STATS_BOOTSTRAP_SEED);
+done:
+    free(obs);
+    free(act);
+    free(ret);
+    return st;
+}
+
+static int env_random(int argc, char **argv)
+{
+    show_cfg c = {NULL, NULL, "random", 0, 0, 1000, 0, -1.0, 0, 1, 0};
+    int r = show_parse(&c, argc, argv, "random");
+    if (r) return r < 0 ? CLI_OK : r;
+    size_t n_ids = 0;
+    const char *const *all = clkfac_env_ids(&n_ids);
+    char *list = strdup(c.env);
+    if (!list) return (fprintf(stderr, "clkfac: env random: out of host memory\n"), CLI_RUNTIME);
+    /* Check every id before playing any, so a typo fails at once. */
+    const char *ids[64];
+    size_t n = 0;
+    if (!strcmp(list, "all")) {
+        for (size_t i = 0; i < n_ids && n < 64; i++) /* the synthetic frames pay nothing */
+            if (strncmp(all[i], "Synthetic/", 10)) ids[n++] = all[i];
+    } else {
+        for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            clkfac_env *probe = NULL;
+            clkfac_status st = clkfac_env_create(&probe, t, 0);
+            if (st) {
+                free(list);
+                return cli_fail("--env", st);
+            }
+            clkfac_env_free(probe);
+            if (n == 64) {
+                free(list);
+                return cli_usage_error("--env: more than 64 environments listed");
+            }
+            ids[n++] = t;
+        }
+    }
+    printf("Uniform-random policy, %ld episodes each, seed %ld%s\n\n", c.episodes, c.seed,
+           c.sticky >= 0 || c.minimal || !c.ramping ? " (pixel-game options as given)" : "");
+    printf("| env | episodes | mean return | 95%% CI | sd | max | mean length | truncated |\n");
+    printf("|---|---|---|---|---|---|---|---|\n");
+    int rc = CLI_OK;
+    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+        clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
+        clkfac_env *env = NULL;
+        clkfac_status st = clkfac_env_create(&env, ids[i], (uint64_t)c.seed);
+        if (!st && clkfac_env_observation_space(env)->ndim == 3) { /* a pixel game */
+            clkfac_env_free(env);
+            o.sticky_prob = c.sticky;
+            o.minimal_actions = c.minimal;
+            o.ramping = c.ramping;
+            st = clkfac_env_create_ext(&env, ids[i], (uint64_t)c.seed, &o);
+        }
+        random_result res;
+        if (!st) st = random_play(&res, &c, env);
+        if (st)
+            rc = cli_fail(ids[i], st);
+        else
+            printf("| %s | %ld | %.3f | [%.3f, %.3f] | %.3f | %g | %.1f | %ld |\n",
+                   clkfac_env_id(env), c.episodes, res.mean, res.lo, res.hi, res.sd, res.max,
+                   res.mean_len, res.truncated);
+        fflush(stdout);
+        clkfac_env_free(env);
+    }
+    free(list);
+    return rc;
+}
+
 int cmd_env(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -322,5 +454,7 @@ int cmd_env(int argc, char **argv)
         return env_list();
     }
     if (!strcmp(argv[1], "show")) return env_show(argc, argv);
-    return cli_usage_error("env: unknown subcommand '%s'; expected list or show", argv[1]);
+    if (!strcmp(argv[1], "random")) return env_random(argc, argv);
+    return cli_usage_error("env: unknown subcommand '%s'; expected list, show or random",
+                           argv[1]);
 }

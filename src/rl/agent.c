@@ -419,6 +419,28 @@ clkfac_status clkfac_agent_read_stats(clkfac_agent *ag, clkfac_update_stats *out
     return CLKFAC_OK;
 }
 
+clkfac_status clkfac_agent_read_params(clkfac_agent *ag, float *out, size_t cap, size_t *n)
+{
+    const clkfac_nn *nets[2] = {ag->actor, ag->critic != ag->actor ? ag->critic : NULL};
+    size_t count = ag->discrete ? 0 : ag->n_out;
+    for (int k = 0; k < 2; k++) count += nets[k] ? clkfac_nn_param_count(nets[k]) : 0;
+    *n = count;
+    if (!out) return CLKFAC_OK;
+    if (cap < count)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                         "clkfac_agent_read_params: room for %zu floats, the agent has %zu", cap,
+                         count);
+    size_t at = 0;
+    for (int k = 0; k < 2; k++) {
+        if (!nets[k]) continue;
+        size_t m = clkfac_nn_param_count(nets[k]);
+        clkfac_status st = clkfac_buffer_read(ag->ctx, clkfac_nn_params(nets[k]), 0, out + at, m);
+        if (st) return st;
+        at += m;
+    }
+    return ag->discrete ? CLKFAC_OK : clkfac_buffer_read(ag->ctx, ag->logstd, 0, out + at, ag->n_out);
+}
+
 uint64_t clkfac_agent_stats_dropped(const clkfac_agent *ag) { return ag->dropped; }
 uint64_t clkfac_agent_timestep(const clkfac_agent *ag) { return ag->timestep; }
 const char *clkfac_agent_net(const clkfac_agent *ag) { return ag->net_spec; }
