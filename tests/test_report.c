@@ -1,6 +1,7 @@
 /* `clkfac report` end to end on a synthetic suite (2 algorithms x 2 seeds on CartPole-v1 plus
  * step-cost rows): table values against hand-computed ones, every plot decodes, a re-written
- * (resumed) run folder gives byte-identical results, and bad input exits 2 naming the file. */
+ * (resumed) run folder gives byte-identical results, folders are merged, and bad input exits 2
+ * naming the file. */
 /* ctest-labels: unit */
 #include <math.h>
 #include <png.h>
@@ -402,10 +403,71 @@ static void test_errors_exit_2_naming_the_problem(void **state)
     free(err);
 }
 
+/* Suites run in parallel (or on other machines) reported together: the runs of two folders
+ * give the same table as one folder holding all of them; a run found in both is taken from the
+ * first folder (with a warning); step data and bench step's paper_tps.md come from the folder
+ * that has them. */
+static void test_folders_merged(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    write_suite(NULL);
+    char args[2048], cmd[2048], *err = NULL, path[600];
+    snprintf(args, sizeof args, "'%s' --out '%s/one'", g_dir, g_dir);
+    assert_int_equal(run_report(args, NULL), 0);
+    /* X: the alpha runs; Y: the beta runs, the step data, and a changed copy of alpha seed 0 */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && rm -rf X Y && mkdir -p X/runs Y/runs && cp -r runs/alpha__* X/runs/ && "
+             "cp -r runs/beta__* Y/runs/ && cp -r step Y/ && "
+             "cp -r runs/alpha__CartPole-v1__seed0 Y/runs/ && "
+             "sed -i 's/,100,20$/,5,20/' Y/runs/alpha__CartPole-v1__seed0/episodes.csv && "
+             "printf '| paper layout |\n' > Y/step/paper_tps.md",
+             g_dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(args, sizeof args, "'%s/X' '%s/Y' --out '%s/two'", g_dir, g_dir, g_dir);
+    if (run_report(args, &err) != 0) fail_msg("report %s failed:\n%s", args, err);
+    if (!strstr(err, "already read from another folder"))
+        fail_msg("the duplicate run was not reported:\n%s", err);
+    free(err);
+    /* (the .md, .json and .png files carry the provenance, which names the folders) */
+    static const char *const same[] = {"results.csv", "step_cost.csv"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        size_t n1, n2;
+        snprintf(path, sizeof path, "%s/one/%s", g_dir, same[i]);
+        char *a = slurp(path, &n1);
+        snprintf(path, sizeof path, "%s/two/%s", g_dir, same[i]);
+        char *b = slurp(path, &n2);
+        assert_non_null(a);
+        assert_non_null(b);
+        if (n1 != n2 || memcmp(a, b, n1))
+            fail_msg("%s differs between one folder and two merged ones", same[i]);
+        free(a);
+        free(b);
+    }
+    snprintf(path, sizeof path, "%s/two/index.md", g_dir);
+    char *index = slurp(path, NULL);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "X/runs, "));
+    assert_non_null(strstr(index, "Y/runs"));
+    assert_non_null(strstr(index, "(paper_tps.md)"));
+    free(index);
+    snprintf(path, sizeof path, "%s/two/paper_tps.md", g_dir);
+    char *tps = slurp(path, NULL);
+    assert_non_null(tps);
+    assert_string_equal(tps, "| paper layout |\n");
+    free(tps);
+    /* a second folder that is not one */
+    snprintf(args, sizeof args, "'%s/X' '%s/nope'", g_dir, g_dir);
+    assert_int_equal(run_report(args, &err), 2);
+    assert_non_null(strstr(err, "nope"));
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_and_plots),
+        cmocka_unit_test(test_folders_merged),
         cmocka_unit_test(test_resumed_run_gives_identical_tables),
         cmocka_unit_test(test_errors_exit_2_naming_the_problem),
     };

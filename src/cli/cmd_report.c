@@ -625,8 +625,14 @@ typedef struct step_row {
     double ms, tps;
 } step_row;
 
+#define REPORT_MAX_DIRS 32
+
 typedef struct report {
-    const char *dir, *data_opt;
+    const char *dir, *data_opt;  /* dir: the first folder (default --out, step data) */
+    const char *dirs[REPORT_MAX_DIRS];
+    size_t ndirs;
+    char dirs_text[4200];        /* "A/runs, B/runs" for the index and provenance */
+    char steps_path[4200];       /* the step_cost.csv read */
     char out[4096];
     size_t window;
     run *runs;
@@ -864,15 +870,17 @@ done:
 
 /* ---- collecting runs ------------------------------------------------------------------------ */
 
-static int load_runs(report *R)
+/* Appends the runs of dir/runs; a (algo, env, seed) already read from an earlier folder is
+ * skipped with a warning. */
+static int load_runs_from(report *R, const char *dir)
 {
     char rdir[4200];
-    snprintf(rdir, sizeof rdir, "%s/runs", R->dir);
+    snprintf(rdir, sizeof rdir, "%s/runs", dir);
     DIR *d = opendir(rdir);
     if (!d)
         return report_error(CLI_USAGE, "no runs: cannot open %s (%s); expected "
                                        "%s/runs/<algo>__<env>__seed<k>/episodes.csv",
-                            rdir, strerror(errno), R->dir);
+                            rdir, strerror(errno), dir);
     char **names = NULL;
     size_t nn = 0;
     int rc = CLI_OK;
@@ -892,8 +900,9 @@ static int load_runs(report *R)
         nn++;
     }
     qsort(names, nn, sizeof *names, cmp_str); /* listing order must not matter */
-    R->runs = calloc(nn ? nn : 1, sizeof *R->runs);
-    if (!R->runs) { rc = report_error(CLI_RUNTIME, "out of memory"); goto done; }
+    run *grown = realloc(R->runs, (R->nruns + nn + 1) * sizeof *R->runs);
+    if (!grown) { rc = report_error(CLI_RUNTIME, "out of memory"); goto done; }
+    R->runs = grown;
     for (size_t i = 0; i < nn; i++) {
         run *ru = &R->runs[R->nruns];
         memset(ru, 0, sizeof *ru);
@@ -944,16 +953,25 @@ static int load_runs(report *R)
         }
         R->nruns++;
     }
-    if (!R->nruns)
-        rc = report_error(CLI_USAGE, "no runs with episodes under %s (expected "
-                                     "<algo>__<env>__seed<k>/episodes.csv folders)", rdir);
-    else
-        qsort(R->runs, R->nruns, sizeof *R->runs, cmp_run);
 done:
     if (d) closedir(d);
     for (size_t i = 0; i < nn; i++) free(names[i]);
     free(names);
     return rc;
+}
+
+static int load_runs(report *R)
+{
+    for (size_t i = 0; i < R->ndirs; i++) {
+        int rc = load_runs_from(R, R->dirs[i]);
+        if (rc) return rc;
+    }
+    if (!R->nruns)
+        return report_error(CLI_USAGE, "no runs with episodes under %s (expected "
+                                       "<algo>__<env>__seed<k>/episodes.csv folders)",
+                            R->dirs_text);
+    qsort(R->runs, R->nruns, sizeof *R->runs, cmp_run);
+    return CLI_OK;
 }
 
 /* ---- writing -------------------------------------------------------------------------------- */
@@ -1460,10 +1478,25 @@ static int step_report(report *R)
     /* phases in first-seen order, "total" left out of the stacks */
     for (size_t i = 0; i < nph_all; i++)
         if (!is_total(phases[i])) phases[nph++] = phases[i];
-    tx(&R->index, "## Step cost\n\nFrom %s/step/step_cost.csv: median milliseconds per update "
+    tx(&R->index, "## Step cost\n\nFrom %s: median milliseconds per update "
                   "by phase, and timesteps per second by batch size (batch = timesteps per "
                   "update).\n\n[step_cost.md](step_cost.md) | [step_cost.csv](step_cost.csv)\n\n",
-       R->dir);
+       R->steps_path);
+    { /* bench step's paper-layout table (Atari CNN at 640), when it was measured: copied over */
+        char tps[4300], *buf = NULL;
+        size_t len = 0;
+        snprintf(tps, sizeof tps, "%s", R->steps_path);
+        char *slash = strrchr(tps, '/');
+        snprintf(slash ? slash + 1 : tps, sizeof tps - (size_t)(slash ? slash + 1 - tps : 0),
+                 "paper_tps.md");
+        if (is_file(tps) && !slurp(tps, &buf, &len)) {
+            rc = write_text(R, "paper_tps.md", buf, len);
+            free(buf);
+            if (rc) goto done;
+            tx(&R->index, "Timesteps per second in the ACKTR paper's layout, beside its GPU "
+                          "numbers: [paper_tps.md](paper_tps.md)\n\n");
+        }
+    }
 
     /* table: one row per (algo, net, batch) with every phase */
     ncol = 3 + nph + 2;
@@ -1617,8 +1650,8 @@ done:
 static int make_provenance(report *R)
 {
     text t = {0};
-    tx(&t, "clkfac: %s (git %s)\nruns: %s/runs (%zu runs)\n", clkfac_version(),
-       clkfac_git_commit(), R->dir, R->nruns);
+    tx(&t, "clkfac: %s (git %s)\nruns: %s (%zu runs)\n", clkfac_version(),
+       clkfac_git_commit(), R->dirs_text, R->nruns);
     tx(&t, "devices:");
     int any = 0;
     for (size_t i = 0; i < R->nruns; i++) {
@@ -1644,7 +1677,8 @@ static int make_provenance(report *R)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: clkfac report DIR [--out DIR/report] [--data DATA_DIR] [--window 100]\n"
+            "usage: clkfac report DIR [DIR2 ..] [--out DIR/report] [--data DATA_DIR]\n"
+            "                     [--window 100]\n"
             "\n"
             "Reads the runs of a benchmark suite and writes tables and plots:\n"
             "  DIR/runs/<algo>__<env>__seed<k>/episodes.csv  timestep,episode,return,length\n"
@@ -1654,7 +1688,10 @@ static void usage(FILE *f)
             "into DIR/report/: results.{md,csv,json} (final return with a 95%% bootstrap\n"
             "interval over seeds, episodes and timesteps to the solved threshold, AUC, wall\n"
             "time), curves_<env>.png, step-cost plots, published numbers beside ours, and\n"
-            "index.md linking all of them.\n"
+            "index.md linking all of them. Several folders (suites run in parallel or on\n"
+            "other machines) are reported together: their runs are merged, a run (algorithm,\n"
+            "environment, seed) found twice is taken from the first folder, the step data\n"
+            "and the default --out come from the first folder that has them.\n"
             "  --data DIR   where thresholds.csv and published.csv are (default: the source\n"
             "               tree's data/ found from $CLKFAC_DATA_DIR, $CLKFAC_SOURCE_DIR or the\n"
             "               program's location; built-in thresholds otherwise)\n"
@@ -1699,28 +1736,39 @@ int cmd_report(int argc, char **argv)
             R.window = (size_t)n;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("report: unknown option '%s' (see --help)", argv[i]);
-        } else if (R.dir) {
-            return cli_usage_error("report: one folder expected, got '%s' and '%s'", R.dir,
+        } else if (R.ndirs == REPORT_MAX_DIRS) {
+            return cli_usage_error("report: more than %d folders ('%s')", REPORT_MAX_DIRS,
                                    argv[i]);
         } else {
-            R.dir = argv[i];
+            if (!is_dir(argv[i]))
+                return report_error(CLI_USAGE, "'%s' is not a folder (expected the folder a "
+                                               "suite wrote, holding runs/)", argv[i]);
+            R.dirs[R.ndirs++] = argv[i];
+            size_t len = strlen(R.dirs_text);
+            snprintf(R.dirs_text + len, sizeof R.dirs_text - len, "%s%s/runs", len ? ", " : "",
+                     argv[i]);
         }
     }
-    if (!R.dir) {
+    if (!R.ndirs) {
         usage(stderr);
         return CLI_USAGE;
     }
-    if (!is_dir(R.dir))
-        return report_error(CLI_USAGE, "'%s' is not a folder (expected the folder a suite wrote, "
-                                       "holding runs/)", R.dir);
+    R.dir = R.dirs[0];
     if (out) snprintf(R.out, sizeof R.out, "%s", out);
     else snprintf(R.out, sizeof R.out, "%s/report", R.dir);
 
     int rc;
-    char steps_path[4200];
-    snprintf(steps_path, sizeof steps_path, "%s/step/step_cost.csv", R.dir);
+    snprintf(R.steps_path, sizeof R.steps_path, "%s/step/step_cost.csv", R.dir);
+    for (size_t i = 0; i < R.ndirs; i++) { /* the first folder with step data */
+        char p[4200];
+        snprintf(p, sizeof p, "%s/step/step_cost.csv", R.dirs[i]);
+        if (is_file(p)) {
+            snprintf(R.steps_path, sizeof R.steps_path, "%s", p);
+            break;
+        }
+    }
     if ((rc = load_runs(&R)) || (rc = load_thresholds(&R)) || (rc = load_published(&R)) ||
-        (rc = load_steps(&R, steps_path)) || (rc = make_provenance(&R)))
+        (rc = load_steps(&R, R.steps_path)) || (rc = make_provenance(&R)))
         goto done;
     clkfac_status st = clkfac_mkdir_p(R.out);
     if (st) { rc = cli_fail("report: output folder", st); goto done; }
@@ -1733,8 +1781,8 @@ int cmd_report(int argc, char **argv)
         nalgo += !seen;
     }
     tx(&R.index, "# Benchmark report\n\n%zu runs of %zu algorithm%s on %zu environment%s, read "
-                 "from `%s/runs`.\n\n",
-       R.nruns, nalgo, nalgo == 1 ? "" : "s", nenv, nenv == 1 ? "" : "s", R.dir);
+                 "from `%s`.\n\n",
+       R.nruns, nalgo, nalgo == 1 ? "" : "s", nenv, nenv == 1 ? "" : "s", R.dirs_text);
     if ((rc = results(&R))) goto done;
     tx(&R.index, "## Learning curves\n\n");
     for (size_t a = 0; a < R.nruns;) {

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core.h"
+#include "git_commit.h" /* CLKFAC_GIT_COMMIT, generated at build time from HEAD */
 
 static _Thread_local char *err_buf;
 static _Thread_local size_t err_cap;
@@ -79,9 +80,6 @@ const char *clkfac_status_str(clkfac_status st)
     return "CLKFAC_ERR_UNKNOWN";
 }
 
-#ifndef CLKFAC_GIT_COMMIT
-#define CLKFAC_GIT_COMMIT "unknown"
-#endif
 
 const char *clkfac_version(void) { return CLKFAC_VERSION_STRING; }
 const char *clkfac_git_commit(void) { return CLKFAC_GIT_COMMIT; }
