@@ -1,7 +1,8 @@
 /* `clkfac env` through the program: list names every id, show writes the frames and the sheet
- * of a pixel game, random measures the uniform-random baseline (reproducibly, within the
- * ranges the environments' rules give) and bad input exits 2 naming the value. */
-/* ctest-labels: unit */
+ * of a pixel game, eval measures the uniform-random baseline (reproducibly, within the ranges
+ * the environments' rules give) and a trained agent saved by `clkfac train`, and bad input
+ * (options, corrupt or mismatched policy files) exits 2 naming the value. */
+/* ctest-labels: unit device */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static void test_list_names_every_id(void **state)
     assert_non_null(strstr(out, "Discrete(6), minimal 3")); /* Breakout's two action sets */
 }
 
-/* Reads "| id | episodes | mean | [lo, hi] | sd | max | len | truncated |" rows of env random. */
+/* Reads "| id | episodes | mean | [lo, hi] | sd | max | len | truncated |" rows of env eval. */
 static int random_row(const char *out, const char *id, double *mean, double *lo, double *hi,
                       double *len)
 {
@@ -42,7 +43,7 @@ static void test_random_baseline(void **state)
     (void)state;
     CS_NEED_BIN();
     static char a[8192], b[8192];
-    const char *args = "env random --env CartPole-v1,Pendulum-v1,Breakout --episodes 300 --seed 4";
+    const char *args = "env eval --env CartPole-v1,Pendulum-v1,Breakout --episodes 300 --seed 4";
     assert_int_equal(cs_run(args, a, sizeof a), 0);
     assert_int_equal(cs_run(args, b, sizeof b), 0);
     assert_string_equal(a, b); /* seeded: the same table every time */
@@ -59,7 +60,7 @@ static void test_random_baseline(void **state)
         fail_msg("no Breakout row:\n%s", a);
     assert_true(mean > 0.3 && mean < 0.8 && lo <= mean && mean <= hi);
     /* Another seed plays other episodes. */
-    assert_int_equal(cs_run("env random --env CartPole-v1 --episodes 300 --seed 5", b, sizeof b), 0);
+    assert_int_equal(cs_run("env eval --env CartPole-v1 --episodes 300 --seed 5", b, sizeof b), 0);
     double mean5;
     assert_true(random_row(b, "CartPole-v1", &mean5, &lo, &hi, &len));
     assert_true(random_row(a, "CartPole-v1", &mean, &lo, &hi, &len));
@@ -93,17 +94,88 @@ static void test_bad_input_exits_2(void **state)
     (void)state;
     CS_NEED_BIN();
     cs_expect_usage("env", "usage");
-    cs_expect_usage("env play", "expected list, show or random");
+    cs_expect_usage("env play", "expected list, show or eval");
     cs_expect_usage("env list extra", "'extra'");
-    cs_expect_usage("env random", "missing --env");
-    cs_expect_usage("env random --env Nope", "'Nope'");
-    cs_expect_usage("env random --env CartPole-v1,Nope", "'Nope'");
-    cs_expect_usage("env random --env CartPole-v1 --episodes 0", "--episodes");
-    cs_expect_usage("env random --env CartPole-v1 --sticky 1.5", "--sticky");
-    cs_expect_usage("env random --env CartPole-v1 --scale 3", "'--scale'");
+    cs_expect_usage("env eval", "missing --env");
+    cs_expect_usage("env eval --env Nope", "'Nope'");
+    cs_expect_usage("env eval --env CartPole-v1,Nope", "'Nope'");
+    cs_expect_usage("env eval --env CartPole-v1 --episodes 0", "--episodes");
+    cs_expect_usage("env eval --env CartPole-v1 --sticky 1.5", "--sticky");
+    cs_expect_usage("env eval --env CartPole-v1 --scale 3", "'--scale'");
+    cs_expect_usage("env eval --env CartPole-v1 --greedy", "--greedy");
+    cs_expect_usage("env eval --policy /nonexistent/run", "/nonexistent/run/policy.txt");
     cs_expect_usage("env show --env Breakout", "missing --out");
     cs_expect_usage("env show --env CartPole-v1 --out /tmp/x", "pixel games");
     cs_expect_usage("env show --env Breakout --out /tmp/x --policy smart", "'smart'");
+}
+
+/* A finished training run saves its policy; eval and show play it; corrupt or mismatched
+ * files are refused naming the problem. */
+static void test_trained_policy(void **state)
+{
+    (void)state;
+    CS_NEED_BIN();
+    TH_REQUIRE_DEVICE();
+    char *d = cs_tempdir("policy");
+    char args[1024], cmd[1400], p[600];
+    static char out[16384], again[16384];
+    snprintf(args, sizeof args,
+             "train --env Breakout --algo acktr --envs 4 --steps 400 --seed 3 --quiet --out %s", d);
+    if (cs_run(args, out, sizeof out)) fail_msg("clkfac %s:\n%s", args, out);
+    snprintf(p, sizeof p, "%s/policy.txt", d);
+    char *txt = NULL;
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    txt = calloc(1, 4096);
+    assert_true(fread(txt, 1, 4095, f) > 0);
+    fclose(f);
+    assert_non_null(strstr(txt, "env=MinAtar/Breakout-v1\n")); /* the short name resolved */
+    assert_non_null(strstr(txt, "net=conv:16,3,1 dense:128\n"));
+    free(txt);
+    /* eval: the run's environment by default; greedy play is reproducible */
+    snprintf(args, sizeof args, "env eval --policy %s --episodes 20 --greedy", d);
+    assert_int_equal(cs_run(args, out, sizeof out), 0);
+    assert_int_equal(cs_run(args, again, sizeof again), 0);
+    assert_string_equal(out, again);
+    double mean, lo, hi, len;
+    if (!random_row(out, "MinAtar/Breakout-v1", &mean, &lo, &hi, &len))
+        fail_msg("no Breakout row:\n%s", out);
+    assert_true(mean >= 0 && lo <= mean && mean <= hi && len >= 1);
+    snprintf(args, sizeof args, "env eval --policy %s --env Breakout --episodes 5 --seed 2", d);
+    assert_int_equal(cs_run(args, out, sizeof out), 0);
+    /* show: frames of the agent playing */
+    char *frames = cs_tempdir("policyframes");
+    snprintf(args, sizeof args, "env show --policy %s --steps 5 --scale 2 --out %s", d, frames);
+    assert_int_equal(cs_run(args, out, sizeof out), 0);
+    snprintf(p, sizeof p, "%s/sheet.png", frames);
+    f = fopen(p, "rb");
+    assert_non_null(f);
+    fclose(f);
+    cs_rmtree(frames);
+    free(frames);
+    /* another environment than the run's */
+    snprintf(args, sizeof args, "env eval --policy %s --env Freeway", d);
+    cs_expect_usage(args, "trained on MinAtar/Breakout-v1");
+    /* a policy.npy cut short */
+    snprintf(cmd, sizeof cmd, "cp %s/policy.npy %s/policy.bak && head -c 1000 %s/policy.bak > "
+                              "%s/policy.npy", d, d, d, d);
+    assert_int_equal(system(cmd), 0);
+    snprintf(args, sizeof args, "env eval --policy %s", d);
+    assert_int_equal(cs_run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "policy.npy"));
+    /* a count that does not match the networks */
+    snprintf(cmd, sizeof cmd, "cp %s/policy.bak %s/policy.npy && sed -i 's/^n_params=/n_params=1/' "
+                              "%s/policy.txt", d, d, d);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cs_run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "policy.npy"));
+    /* a field missing */
+    snprintf(cmd, sizeof cmd, "sed -i '/^net=/d' %s/policy.txt", d);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cs_run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "field net"));
+    cs_rmtree(d);
+    free(d);
 }
 
 int main(void)
@@ -113,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_random_baseline),
         cmocka_unit_test(test_show_writes_frames_and_sheet),
         cmocka_unit_test(test_bad_input_exits_2),
+        cmocka_unit_test(test_trained_policy),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

@@ -2,7 +2,8 @@
  * 128, ReLU; ACKTR with KFC factors on the conv layer, dense factors on the rest): a few updates
  * through the library give finite statistics of the expected form and move the policy. Whether
  * the agents learn is the `learning` tests' and the benchmark's business; this one catches a game
- * or an algorithm that cannot take a 4x10x10-style observation or its action set. */
+ * or an algorithm that cannot take a 4x10x10-style observation or its action set. Also the
+ * parameter copy and acting calls that evaluation and `env show --policy` use. */
 /* ctest-labels: unit device */
 #include <math.h>
 #include <stdio.h>
@@ -112,11 +113,83 @@ static void test_minimal_action_sets(void **state)
     for (size_t g = 0; g < N_GAMES; g++) train_game(GAMES[g], CLKFAC_ALGO_ACKTR, 1);
 }
 
+/* clkfac_agent_write_params / read_params / act: parameters copied from one agent into another
+ * (created with another seed) come back bit for bit and give the same greedy actions; bad
+ * counts and NaN are refused with nothing written. Categorical (Breakout, TRPO's separate
+ * networks) and Gaussian (Pendulum: the log-stds travel too, greedy = the mean). */
+static void test_params_roundtrip_and_act(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    const char *envs[] = {"MinAtar/Breakout-v1", "Pendulum-v1"};
+    for (int k = 0; k < 2; k++) {
+        clkfac_vecenv *ve = NULL;
+        TH_OK(clkfac_vecenv_create(&ve, envs[k], 4, 1, NULL));
+        const clkfac_space *os = clkfac_vecenv_observation_space(ve);
+        const clkfac_space *as = clkfac_vecenv_action_space(ve);
+        clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+        o.algo = k ? CLKFAC_ALGO_A2C : CLKFAC_ALGO_TRPO;
+        o.n_steps = 8;
+        clkfac_agent *a = NULL, *b = NULL;
+        o.seed = 1;
+        TH_OK(clkfac_agent_create(&a, th_ctx(), ve, &o));
+        for (int u = 0; u < 3; u++) TH_OK(clkfac_agent_update(a));
+        o.seed = 2;
+        TH_OK(clkfac_agent_create(&b, th_ctx(), ve, &o));
+        size_t n = 0, got = 0;
+        TH_OK(clkfac_agent_read_params(a, NULL, 0, &n));
+        float *pa = malloc(n * sizeof *pa), *pb = malloc(n * sizeof *pb);
+        assert_non_null(pa);
+        assert_non_null(pb);
+        TH_OK(clkfac_agent_read_params(a, pa, n, &got));
+        TH_OK(clkfac_agent_read_params(b, pb, n, &got));
+        assert_true(memcmp(pa, pb, n * sizeof *pa) != 0); /* other seed, other init */
+        /* refused: a wrong count, a NaN; b keeps its parameters */
+        assert_int_equal(clkfac_agent_write_params(b, pa, n - 1), CLKFAC_ERR_INVALID_ARG);
+        float keep = pa[n / 2];
+        pa[n / 2] = NAN;
+        assert_int_equal(clkfac_agent_write_params(b, pa, n), CLKFAC_ERR_NONFINITE);
+        pa[n / 2] = keep;
+        float *check = malloc(n * sizeof *check);
+        assert_non_null(check);
+        TH_OK(clkfac_agent_read_params(b, check, n, &got));
+        assert_memory_equal(check, pb, n * sizeof *pb);
+        /* copied: bit for bit, and the same greedy actions on the same observations */
+        TH_OK(clkfac_agent_write_params(b, pa, n));
+        TH_OK(clkfac_agent_read_params(b, check, n, &got));
+        assert_memory_equal(check, pa, n * sizeof *pa);
+        float obs[4 * 400], act_a[4 * 4], act_b[4 * 4], act_s[4 * 4];
+        assert_true(os->size <= 400 && as->size <= 4);
+        th_rng rng = {5};
+        for (size_t i = 0; i < 4 * os->size; i++)
+            obs[i] = k ? (float)(2 * th_uniform(&rng) - 1) : (float)(th_next(&rng) % 2);
+        TH_OK(clkfac_agent_act(a, obs, 4, 1, act_a));
+        TH_OK(clkfac_agent_act(b, obs, 4, 1, act_b));
+        assert_memory_equal(act_a, act_b, 4 * as->size * sizeof *act_a);
+        /* sampled actions lie in the action space */
+        TH_OK(clkfac_agent_act(b, obs, 4, 0, act_s));
+        for (size_t i = 0; i < 4 * as->size; i++) {
+            assert_true(isfinite(act_s[i]));
+            if (!k) assert_true(act_s[i] >= 0 && act_s[i] < (float)as->n &&
+                                act_s[i] == floorf(act_s[i]));
+        }
+        assert_int_equal(clkfac_agent_act(b, obs, 5, 1, act_b), CLKFAC_ERR_INVALID_ARG);
+        TH_OK(clkfac_context_check(th_ctx()));
+        free(pa);
+        free(pb);
+        free(check);
+        clkfac_agent_free(a);
+        clkfac_agent_free(b);
+        clkfac_vecenv_free(ve);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_algorithm_on_every_game),
         cmocka_unit_test(test_minimal_action_sets),
+        cmocka_unit_test(test_params_roundtrip_and_act),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

@@ -135,6 +135,20 @@ uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
  * networks are separate, then the Gaussian log-stds. With out == NULL only *n is set (the
  * count); otherwise cap must be at least the count (CLKFAC_ERR_INVALID_ARG names both). */
 clkfac_status clkfac_agent_read_params(clkfac_agent *agent, float *out, size_t cap, size_t *n);
+/* Sets every trained parameter from host memory laid out as clkfac_agent_read_params writes it;
+ * n must equal that count (CLKFAC_ERR_INVALID_ARG names both). A non-finite value is refused
+ * (CLKFAC_ERR_NONFINITE, naming its index) and nothing is written. Optimizer state and K-FAC
+ * statistics are kept as they are. */
+clkfac_status clkfac_agent_write_params(clkfac_agent *agent, const float *in, size_t n);
+
+/* The current policy's actions for n observations (n <= the agent's number of environments;
+ * obs row-major, the observation space's size per row): one draw each from the policy, or with
+ * greedy = 1 the most likely action (a categorical policy's argmax, a Gaussian's mean).
+ * actions gets n values (discrete, as floats) or n x action dims. Draws use the agent's seed
+ * and their own counter, apart from the training rollouts' draws. One blocking call; meant for
+ * evaluation and display between updates, not inside training. */
+clkfac_status clkfac_agent_act(clkfac_agent *agent, const float *obs, size_t n, int greedy,
+                               float *actions);
 
 uint64_t clkfac_agent_timestep(const clkfac_agent *agent);
 /* The trunk spec and activation in use (after the NULL defaults were resolved). Borrowed. */

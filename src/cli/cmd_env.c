@@ -1,13 +1,15 @@
 /* `clkfac env list`: every environment id with its observation and action spaces.
- * `clkfac env show`: plays a pixel game with a random (or no-op) policy and writes every frame
- * and a contact sheet as PNG, printing each episode's return.
- * `clkfac env random`: the uniform-random policy's mean return over many episodes, the baseline
- * every learning curve is read against. */
+ * `clkfac env show`: plays a pixel game with a policy (random, no-op, or a trained agent saved by
+ * `clkfac train`) and writes every frame and a contact sheet as PNG, printing each episode's
+ * return.
+ * `clkfac env eval`: a policy's mean return over many episodes: the uniform-random baseline every
+ * learning curve is read against, or a trained agent's (sampled or greedy) return. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/runlog.h"
 
 #define SHOW_MAX_SHEET 400 /* frames on the contact sheet; longer runs show every k-th */
 
@@ -15,11 +17,13 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: clkfac env list\n"
-            "       clkfac env show --env ID --out DIR [--seed 0] [--steps 200] [--episodes 1]\n"
-            "                       [--policy random|noop] [--sticky P] [--minimal]\n"
-            "                       [--no-ramping] [--scale 24] [--no-grid]\n"
-            "       clkfac env random --env ID[,ID..]|all [--episodes 1000] [--seed 0]\n"
-            "                       [--sticky P] [--minimal] [--no-ramping]\n"
+            "       clkfac env show --env ID --out DIR [--policy random|noop|RUN_DIR] [--greedy]\n"
+            "                       [--seed 0] [--steps 200] [--episodes 1] [--sticky P]\n"
+            "                       [--minimal] [--no-ramping] [--scale 24] [--no-grid]\n"
+            "                       [--device SPEC]\n"
+            "       clkfac env eval --env ID[,ID..]|all [--policy random|noop|RUN_DIR] [--greedy]\n"
+            "                       [--episodes 1000] [--seed 0] [--sticky P] [--minimal]\n"
+            "                       [--no-ramping] [--device SPEC]\n"
             "  list  prints every environment id with its observation and action spaces and\n"
             "        time limit (the pixel games also answer to Breakout, Freeway, Asterix,\n"
             "        Seaquest, SpaceInvaders)\n"
@@ -27,17 +31,20 @@ static void usage(FILE *f)
             "        episodes, writes DIR/frame_0000.png (the reset observation), frame_0001.png\n"
             "        (after step 1), ... and DIR/sheet.png (all frames, or every k-th beyond %d),\n"
             "        and prints each episode's return.\n"
-            "        --sticky P     probability the previous action repeats (default 0.1)\n"
-            "        --minimal      the game's minimal action set instead of all 6 actions\n"
-            "        --no-ramping   keep the difficulty of the first frames\n"
             "        --scale N      pixels per cell in the frames (1..256; the sheet: a third)\n"
-            "  random plays --episodes episodes of each environment (one instance seeded with\n"
-            "        --seed, reset between episodes) with uniformly random actions (uniform\n"
-            "        over a Box's bounds) and prints a\n"
-            "        Markdown table: mean return with a 95%% bootstrap interval, standard\n"
-            "        deviation, max, mean length and how many episodes were truncated (all: every\n"
-            "        id but the reward-free Synthetic/Atari-v0). --sticky,\n"
-            "        --minimal and --no-ramping apply to the pixel games only.\n",
+            "  eval  plays --episodes episodes of each environment (one instance seeded with\n"
+            "        --seed, reset between episodes) and prints a Markdown table: mean return\n"
+            "        with a 95%% bootstrap interval, standard deviation, max, mean length and how\n"
+            "        many episodes were truncated (all: every id but the reward-free\n"
+            "        Synthetic/Atari-v0).\n"
+            "  --policy     random: uniform actions (uniform over a Box's bounds; the default);\n"
+            "               noop: action 0; RUN_DIR: the agent a finished `clkfac train --out\n"
+            "               RUN_DIR` (or bench sample run) saved in policy.npy/policy.txt, one\n"
+            "               draw from its policy per step, or its most likely action with\n"
+            "               --greedy. --env may then be left out (the run's environment).\n"
+            "  --sticky P   probability the previous action repeats (default 0.1), --minimal the\n"
+            "               game's minimal action set, --no-ramping the first frames' difficulty:\n"
+            "               pixel games only\n",
             SHOW_MAX_SHEET);
 }
 
@@ -97,16 +104,16 @@ static int env_list(void)
     return CLI_OK;
 }
 
-/* ---- show ---------------------------------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------------------------- */
 
 typedef struct show_cfg {
-    const char *env, *out, *policy;
+    const char *env, *out, *policy, *device;
     long seed, steps, episodes, scale;
     double sticky; /* < 0: the default */
-    int minimal, ramping, grid;
+    int minimal, ramping, grid, greedy;
 } show_cfg;
 
-/* Options of `env show` and `env random` (sub names which); the frame options belong to show. */
+/* Options of `env show` and `env eval` (sub names which); the frame options belong to show. */
 static int show_parse(show_cfg *c, int argc, char **argv, const char *sub)
 {
     const int show = !strcmp(sub, "show");
@@ -119,14 +126,15 @@ static int show_parse(show_cfg *c, int argc, char **argv, const char *sub)
         }
         if (!strcmp(argv[i], "--minimal")) { c->minimal = 1; continue; }
         if (!strcmp(argv[i], "--no-ramping")) { c->ramping = 0; continue; }
+        if (!strcmp(argv[i], "--greedy")) { c->greedy = 1; continue; }
         if (show && !strcmp(argv[i], "--no-grid")) { c->grid = 0; continue; }
-        const char *const valued[] = {"--env",      "--seed",   "--sticky", "--out",
-                                      "--episodes", "--policy", "--steps",  "--scale"};
-        /* random takes --env --seed --sticky --episodes */
-        const int n_valued = 8;
+        /* the first six are both subcommands', the rest show's */
+        const char *const valued[] = {"--env",    "--seed", "--sticky", "--episodes",
+                                      "--policy", "--device", "--out",  "--steps", "--scale"};
+        const int n_valued = 9, n_common = 6;
         int k = 0;
         for (; k < n_valued; k++)
-            if ((show || k < 3 || k == 4) && (r = cli_opt(argc, argv, &i, valued[k], &v)) != 0)
+            if ((show || k < n_common) && (r = cli_opt(argc, argv, &i, valued[k], &v)) != 0)
                 break;
         if (r < 0) return CLI_USAGE;
         if (k == n_valued)
@@ -136,24 +144,28 @@ static int show_parse(show_cfg *c, int argc, char **argv, const char *sub)
         case 0: c->env = v; break;
         case 1: if (cli_parse_long("--seed", v, 0, 2147483647L, &c->seed)) return CLI_USAGE; break;
         case 2: if (cli_parse_double("--sticky", v, 0, 1, &c->sticky)) return CLI_USAGE; break;
-        case 3: c->out = v; break;
-        case 4:
+        case 3:
             if (cli_parse_long("--episodes", v, 1, show ? 10000 : 1000000, &c->episodes))
                 return CLI_USAGE;
             break;
-        case 5:
-            if (strcmp(v, "random") && strcmp(v, "noop"))
-                return cli_usage_error("--policy '%s': expected random or noop", v);
-            c->policy = v;
-            break;
-        case 6: if (cli_parse_long("--steps", v, 1, 100000, &c->steps)) return CLI_USAGE; break;
+        case 4: c->policy = v; break; /* random, noop or a folder: checked when opened */
+        case 5: c->device = v; break;
+        case 6: c->out = v; break;
+        case 7: if (cli_parse_long("--steps", v, 1, 100000, &c->steps)) return CLI_USAGE; break;
         default: if (cli_parse_long("--scale", v, 1, 256, &c->scale)) return CLI_USAGE; break;
         }
     }
-    if (!c->env) return cli_usage_error("env %s: missing --env ID (see clkfac env list)", sub);
+    int builtin = !strcmp(c->policy, "random") || !strcmp(c->policy, "noop");
+    if (!c->env && builtin)
+        return cli_usage_error("env %s: missing --env ID (see clkfac env list)", sub);
     if (show && !c->out) return cli_usage_error("env show: missing --out DIR");
+    if (c->greedy && builtin)
+        return cli_usage_error("--greedy: only for a trained policy (--policy RUN_DIR), not "
+                               "--policy %s", c->policy);
     return 0;
 }
+
+/* ---- policies ------------------------------------------------------------------------------ */
 
 /* splitmix64: the policy's own stream, so the game's RNG sees only the game. */
 static uint64_t policy_next(uint64_t *x)
@@ -163,6 +175,123 @@ static uint64_t policy_next(uint64_t *x)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+
+/* Who chooses the actions: uniform random, always action 0, or a trained agent. */
+typedef struct policy {
+    enum { POLICY_RANDOM, POLICY_NOOP, POLICY_AGENT } kind;
+    uint64_t rng;
+    int greedy;
+    runlog_policy saved;
+    clkfac_context *ctx;
+    clkfac_vecenv *venv; /* the agent's own (never stepped): clkfac_agent_create needs one */
+    clkfac_agent *agent;
+} policy;
+
+static void policy_close(policy *p)
+{
+    clkfac_agent_free(p->agent);
+    clkfac_vecenv_free(p->venv);
+    clkfac_context_free(p->ctx);
+    free(p->saved.params);
+    memset(p, 0, sizeof *p);
+}
+
+/* Reads a saved policy's description only (its environment), for --env to default to. */
+static int policy_peek(const show_cfg *c, runlog_policy *saved)
+{
+    memset(saved, 0, sizeof *saved);
+    if (!strcmp(c->policy, "random") || !strcmp(c->policy, "noop")) return CLI_OK;
+    return runlog_policy_load(saved, c->policy);
+}
+
+/* Opens the policy for env_id; a CLI exit code. A saved agent is rebuilt with its networks
+ * (from policy.txt) on the device and given its parameters. */
+static int policy_open(policy *p, const show_cfg *c, const char *env_id)
+{
+    memset(p, 0, sizeof *p);
+    p->rng = (uint64_t)c->seed ^ 0x706f6c696379ULL; /* "policy" */
+    p->greedy = c->greedy;
+    if (!strcmp(c->policy, "random")) { p->kind = POLICY_RANDOM; return CLI_OK; }
+    if (!strcmp(c->policy, "noop")) { p->kind = POLICY_NOOP; return CLI_OK; }
+    p->kind = POLICY_AGENT;
+    int rc = runlog_policy_load(&p->saved, c->policy);
+    if (rc) return rc;
+    clkfac_env *probe = NULL;
+    clkfac_status st = clkfac_env_create(&probe, env_id, 0);
+    if (st) {
+        policy_close(p);
+        return cli_fail("--env", st);
+    }
+    int same = !strcmp(clkfac_env_id(probe), p->saved.env);
+    clkfac_env_free(probe);
+    if (!same) {
+        rc = cli_usage_error("--env %s: the policy in %s was trained on %s", env_id, c->policy,
+                             p->saved.env);
+        policy_close(p);
+        return rc;
+    }
+    clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+    if ((st = clkfac_algo_parse(&o.algo, p->saved.algo))) {
+        policy_close(p);
+        return cli_fail(c->policy, st);
+    }
+    o.net = p->saved.net;
+    o.activation = p->saved.activation;
+    o.shared = p->saved.shared;
+    o.critic_euclidean = p->saved.critic_euclidean;
+    o.seed = (uint64_t)c->seed;
+    o.n_steps = 1;
+    int ctx_rc = CLI_RUNTIME;
+    if (!(p->ctx = cli_context(c->device, &ctx_rc))) {
+        policy_close(p);
+        return ctx_rc;
+    }
+    if ((st = clkfac_vecenv_create(&p->venv, env_id, 1, 0, NULL)) ||
+        (st = clkfac_agent_create(&p->agent, p->ctx, p->venv, &o)) ||
+        (st = clkfac_agent_write_params(p->agent, p->saved.params, p->saved.n_params))) {
+        rc = cli_fail(c->policy, st);
+        policy_close(p);
+        return rc;
+    }
+    return CLI_OK;
+}
+
+/* The action for obs into act (the action space's size floats). */
+static clkfac_status policy_act(policy *p, const clkfac_space *as, const float *obs, float *act)
+{
+    switch (p->kind) {
+    case POLICY_AGENT: return clkfac_agent_act(p->agent, obs, 1, p->greedy, act);
+    case POLICY_NOOP:
+        for (size_t j = 0; j < as->size; j++) act[j] = 0.0f;
+        return CLKFAC_OK;
+    case POLICY_RANDOM: break;
+    }
+    if (as->kind == CLKFAC_SPACE_DISCRETE) {
+        act[0] = (float)(policy_next(&p->rng) % (uint64_t)as->n);
+        return CLKFAC_OK;
+    }
+    for (size_t j = 0; j < as->size; j++) {
+        double u = (double)(policy_next(&p->rng) >> 11) * 0x1.0p-53;
+        act[j] = (float)(as->low[j] + u * ((double)as->high[j] - as->low[j]));
+    }
+    return CLKFAC_OK;
+}
+
+/* The environment with the pixel-game options applied to games. */
+static clkfac_status env_open(clkfac_env **env, const char *id, const show_cfg *c)
+{
+    clkfac_status st = clkfac_env_create(env, id, (uint64_t)c->seed);
+    if (st || clkfac_env_observation_space(*env)->ndim != 3) return st;
+    clkfac_env_free(*env);
+    *env = NULL;
+    clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
+    o.sticky_prob = c->sticky;
+    o.minimal_actions = c->minimal;
+    o.ramping = c->ramping;
+    return clkfac_env_create_ext(env, id, (uint64_t)c->seed, &o);
+}
+
+/* ---- show ---------------------------------------------------------------------------------- */
 
 /* Frames kept for the sheet: (count, frame floats), grown by doubling. */
 typedef struct frame_log {
@@ -227,16 +356,15 @@ static clkfac_status write_sheet(const show_cfg *c, const clkfac_env *env, const
 }
 
 /* Plays and writes; returns a CLI exit code. */
-static int show_play(const show_cfg *c, clkfac_env *env, const char *source)
+static int show_play(const show_cfg *c, clkfac_env *env, policy *pol, const char *source)
 {
     const clkfac_space *os = clkfac_env_observation_space(env);
-    int n_actions = clkfac_env_action_space(env)->n;
+    const clkfac_space *as = clkfac_env_action_space(env);
     clkfac_frame_options fo = CLKFAC_FRAME_OPTIONS_INIT;
     fo.scale = (int)c->scale;
     fo.grid = c->grid;
     frame_log log = {NULL, 0, 0, os->size};
-    float *obs = malloc(os->size * sizeof *obs);
-    uint64_t policy_state = (uint64_t)c->seed ^ 0x706f6c696379ULL; /* "policy" */
+    float *obs = malloc(os->size * sizeof *obs), act = 0;
     int rc = CLI_OK;
     clkfac_status st = CLKFAC_OK;
     long episode = 1, steps = 0;
@@ -253,15 +381,13 @@ static int show_play(const show_cfg *c, clkfac_env *env, const char *source)
                    episode, ret, (unsigned long long)clkfac_env_elapsed_steps(env), c->steps);
             break;
         }
-        int a = 0;
-        if (!strcmp(c->policy, "random"))
-            a = (int)(policy_next(&policy_state) % (uint64_t)n_actions);
+        if ((st = policy_act(pol, as, obs, &act))) goto fail;
         clkfac_step_result r;
-        if ((st = clkfac_env_step_discrete(&r, env, a, obs))) goto fail;
+        if ((st = clkfac_env_step(&r, env, &act, obs))) goto fail;
         steps++;
         ret += r.reward;
         snprintf(where, sizeof where, "episode %ld, step %llu, action %d, reward %g, return %g",
-                 episode, (unsigned long long)r.steps, a, r.reward, ret);
+                 episode, (unsigned long long)r.steps, (int)act, r.reward, ret);
         if (r.terminated || r.truncated) {
             if (log_push(&log, obs)) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
             if ((st = write_frame(c, env, obs, log.count - 1, where, source, &fo))) goto fail;
@@ -292,15 +418,16 @@ done:
 
 static int env_show(int argc, char **argv)
 {
-    show_cfg c = {NULL, NULL, "random", 0, 200, 1, 24, -1.0, 0, 1, 1};
+    show_cfg c = {NULL, NULL, "random", NULL, 0, 200, 1, 24, -1.0, 0, 1, 1, 0};
     int r = show_parse(&c, argc, argv, "show");
     if (r) return r < 0 ? CLI_OK : r;
-    clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
-    o.sticky_prob = c.sticky;
-    o.minimal_actions = c.minimal;
-    o.ramping = c.ramping;
+    runlog_policy saved;
+    if ((r = policy_peek(&c, &saved))) return r;
+    char env_id[128];
+    snprintf(env_id, sizeof env_id, "%s", c.env ? c.env : saved.env);
+    free(saved.params);
     clkfac_env *env = NULL;
-    clkfac_status st = clkfac_env_create_ext(&env, c.env, (uint64_t)c.seed, &o);
+    clkfac_status st = env_open(&env, env_id, &c);
     if (st) return cli_fail("--env", st);
     const clkfac_space *os = clkfac_env_observation_space(env);
     if (os->ndim != 3) {
@@ -309,40 +436,46 @@ static int env_show(int argc, char **argv)
         clkfac_env_free(env);
         return cli_usage_error("--env %s: observes %s; env show draws the pixel games "
                                "(Breakout, Freeway, Asterix, Seaquest, SpaceInvaders)",
-                               c.env, sp);
+                               env_id, sp);
+    }
+    policy pol;
+    if ((r = policy_open(&pol, &c, env_id))) {
+        clkfac_env_free(env);
+        return r;
     }
     if ((st = clkfac_mkdir_p(c.out))) {
+        policy_close(&pol);
         clkfac_env_free(env);
         return cli_fail("--out", st);
     }
     char *prov = NULL, source[2048];
-    if (clkfac_provenance(&prov, NULL)) prov = NULL;
+    if (clkfac_provenance(&prov, pol.ctx)) prov = NULL;
     snprintf(source, sizeof source,
-             "clkfac env show --env %s --seed %ld --policy %s --sticky %g%s%s\n%s",
-             clkfac_env_id(env), c.seed, c.policy,
+             "clkfac env show --env %s --seed %ld --policy %s%s --sticky %g%s%s\n%s",
+             clkfac_env_id(env), c.seed, c.policy, c.greedy ? " --greedy" : "",
              c.sticky < 0 ? CLKFAC_ENV_STICKY_DEFAULT : c.sticky, c.minimal ? " --minimal" : "",
              c.ramping ? "" : " --no-ramping", prov ? prov : "");
     free(prov);
-    int rc = show_play(&c, env, source);
+    int rc = show_play(&c, env, &pol, source);
+    policy_close(&pol);
     clkfac_env_free(env);
     return rc;
 }
 
-/* ---- random ------------------------------------------------------------------------------- */
+/* ---- eval ---------------------------------------------------------------------------------- */
 
-typedef struct random_result {
+typedef struct eval_result {
     double mean, lo, hi, sd, max, mean_len;
     long truncated;
-} random_result;
+} eval_result;
 
-/* Plays c->episodes episodes of env with uniformly random actions. */
-static clkfac_status random_play(random_result *res, const show_cfg *c, clkfac_env *env)
+/* Plays c->episodes episodes of env with the policy. */
+static clkfac_status eval_play(eval_result *res, const show_cfg *c, clkfac_env *env, policy *pol)
 {
     const clkfac_space *os = clkfac_env_observation_space(env), *as = clkfac_env_action_space(env);
     size_t n = (size_t)c->episodes;
     float *obs = malloc(os->size * sizeof *obs), *act = malloc(as->size * sizeof *act);
     double *ret = malloc(n * sizeof *ret);
-    uint64_t policy_state = (uint64_t)c->seed ^ 0x706f6c696379ULL; /* "policy" */
     double len = 0;
     clkfac_status st = CLKFAC_OK;
     res->truncated = 0;
@@ -352,15 +485,9 @@ static clkfac_status random_play(random_result *res, const show_cfg *c, clkfac_e
         clkfac_step_result r;
         ret[k] = 0;
         do {
-            if (as->kind == CLKFAC_SPACE_DISCRETE) {
-                act[0] = (float)(policy_next(&policy_state) % (uint64_t)as->n);
-            } else {
-                for (size_t j = 0; j < as->size; j++) {
-                    double u = (double)(policy_next(&policy_state) >> 11) * 0x1.0p-53;
-                    act[j] = (float)(as->low[j] + u * ((double)as->high[j] - as->low[j]));
-                }
-            }
-            if ((st = clkfac_env_step(&r, env, act, obs))) goto done;
+            if ((st = policy_act(pol, as, obs, act)) ||
+                (st = clkfac_env_step(&r, env, act, obs)))
+                goto done;
             ret[k] += r.reward;
         } while (!r.terminated && !r.truncated);
         len += (double)r.steps;
@@ -380,15 +507,18 @@ done:
     return st;
 }
 
-static int env_random(int argc, char **argv)
+static int env_eval(int argc, char **argv)
 {
-    show_cfg c = {NULL, NULL, "random", 0, 0, 1000, 0, -1.0, 0, 1, 0};
-    int r = show_parse(&c, argc, argv, "random");
+    show_cfg c = {NULL, NULL, "random", NULL, 0, 0, 1000, 0, -1.0, 0, 1, 0, 0};
+    int r = show_parse(&c, argc, argv, "eval");
     if (r) return r < 0 ? CLI_OK : r;
+    runlog_policy saved;
+    if ((r = policy_peek(&c, &saved))) return r;
+    free(saved.params);
     size_t n_ids = 0;
     const char *const *all = clkfac_env_ids(&n_ids);
-    char *list = strdup(c.env);
-    if (!list) return (fprintf(stderr, "clkfac: env random: out of host memory\n"), CLI_RUNTIME);
+    char *list = strdup(c.env ? c.env : saved.env);
+    if (!list) return (fprintf(stderr, "clkfac: env eval: out of host memory\n"), CLI_RUNTIME);
     /* Check every id before playing any, so a typo fails at once. */
     const char *ids[64];
     size_t n = 0;
@@ -411,31 +541,39 @@ static int env_random(int argc, char **argv)
             ids[n++] = t;
         }
     }
-    printf("Uniform-random policy, %ld episodes each, seed %ld%s\n\n", c.episodes, c.seed,
+    if (saved.env[0] && n > 1) {
+        free(list);
+        return cli_usage_error("--env: one environment for a trained policy (%s was trained "
+                               "on %s)", c.policy, saved.env);
+    }
+    printf("Policy %s%s, %ld episodes each, seed %ld%s\n\n",
+           !strcmp(c.policy, "random") ? "uniform random" : c.policy,
+           c.greedy ? " (greedy)" : "", c.episodes, c.seed,
            c.sticky >= 0 || c.minimal || !c.ramping ? " (pixel-game options as given)" : "");
     printf("| env | episodes | mean return | 95%% CI | sd | max | mean length | truncated |\n");
     printf("|---|---|---|---|---|---|---|---|\n");
     int rc = CLI_OK;
     for (size_t i = 0; i < n && rc == CLI_OK; i++) {
-        clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
         clkfac_env *env = NULL;
-        clkfac_status st = clkfac_env_create(&env, ids[i], (uint64_t)c.seed);
-        if (!st && clkfac_env_observation_space(env)->ndim == 3) { /* a pixel game */
-            clkfac_env_free(env);
-            o.sticky_prob = c.sticky;
-            o.minimal_actions = c.minimal;
-            o.ramping = c.ramping;
-            st = clkfac_env_create_ext(&env, ids[i], (uint64_t)c.seed, &o);
+        policy pol;
+        clkfac_status st = env_open(&env, ids[i], &c);
+        if (st) {
+            rc = cli_fail(ids[i], st);
+            break;
         }
-        random_result res;
-        if (!st) st = random_play(&res, &c, env);
-        if (st)
+        if ((rc = policy_open(&pol, &c, ids[i]))) {
+            clkfac_env_free(env);
+            break;
+        }
+        eval_result res;
+        if ((st = eval_play(&res, &c, env, &pol)))
             rc = cli_fail(ids[i], st);
         else
             printf("| %s | %ld | %.3f | [%.3f, %.3f] | %.3f | %g | %.1f | %ld |\n",
                    clkfac_env_id(env), c.episodes, res.mean, res.lo, res.hi, res.sd, res.max,
                    res.mean_len, res.truncated);
         fflush(stdout);
+        policy_close(&pol);
         clkfac_env_free(env);
     }
     free(list);
@@ -454,7 +592,6 @@ int cmd_env(int argc, char **argv)
         return env_list();
     }
     if (!strcmp(argv[1], "show")) return env_show(argc, argv);
-    if (!strcmp(argv[1], "random")) return env_random(argc, argv);
-    return cli_usage_error("env: unknown subcommand '%s'; expected list, show or random",
-                           argv[1]);
+    if (!strcmp(argv[1], "eval")) return env_eval(argc, argv);
+    return cli_usage_error("env: unknown subcommand '%s'; expected list, show or eval", argv[1]);
 }

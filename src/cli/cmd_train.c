@@ -34,11 +34,13 @@ static void usage(void)
            "  TRPO:  --algo trpo [--max-kl 0.01] [--cg-damping 0.1] [--gae-lambda 0.98]\n"
            "         (separate actor and critic always; the critic uses Adam at 1e-3)\n"
            "  trains on a vector of --envs copies of the environment; writes DIR/episodes.csv,\n"
-           "  DIR/updates.csv and DIR/summary.json. Environments:");
+           "  DIR/updates.csv and DIR/summary.json, and once finished the trained parameters\n"
+           "  DIR/policy.npy with DIR/policy.txt (see clkfac env eval/show --policy DIR).\n"
+           "  Environments:");
     size_t n = 0;
     const char *const *ids = clkfac_env_ids(&n);
     for (size_t i = 0; i < n; i++) printf(" %s", ids[i]);
-    printf("\n");
+    printf(" (and the games' short names: Breakout, Freeway, Asterix, Seaquest, SpaceInvaders)\n");
 }
 
 static int parse_args(train_cfg *c, int argc, char **argv)
@@ -118,16 +120,12 @@ static int parse_args(train_cfg *c, int argc, char **argv)
     }
     if (!c->env) return cli_usage_error("train: missing --env ID (see clkfac train --help)");
     if (!c->out) return cli_usage_error("train: missing --out DIR");
-    size_t n = 0;
-    const char *const *ids = clkfac_env_ids(&n);
-    int known = 0;
-    for (size_t i = 0; i < n; i++) known |= !strcmp(ids[i], c->env);
-    if (!known) {
-        fprintf(stderr, "clkfac: --env '%s': unknown environment; expected one of:", c->env);
-        for (size_t i = 0; i < n; i++) fprintf(stderr, " %s", ids[i]);
-        fprintf(stderr, "\n");
-        return CLI_USAGE;
-    }
+    /* a known id or a game's short name ("Breakout"), recorded by its full id */
+    clkfac_env *probe = NULL;
+    clkfac_status st = clkfac_env_create(&probe, c->env, 0);
+    if (st) return cli_fail("--env", st);
+    c->env = clkfac_env_id(probe); /* static: outlives the probe */
+    clkfac_env_free(probe);
     if (c->ag.algo == CLKFAC_ALGO_TRPO) c->ag.shared = 0; /* the agent forces it too */
     /* ACKTR's lr is the trust-region step size eta (reference 0.25), not an RMSProp rate */
     if (c->ag.algo == CLKFAC_ALGO_ACKTR && !c->lr_given) c->ag.lr = 0.25f;

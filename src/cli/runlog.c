@@ -2,8 +2,10 @@
  * drained from the vector env and update statistics from the device in blocks, appended to
  * in-memory CSVs, and the whole files rewritten atomically now and then, so an interrupted run
  * always leaves valid files. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -200,6 +202,107 @@ static void progress(const runlog_spec *s, clkfac_agent *ag, const run_files *f,
     fflush(stderr);
 }
 
+/* policy.npy (the trained parameters, clkfac_agent_read_params order) and policy.txt (what
+ * rebuilds the networks: `clkfac env eval/show --policy DIR` read it). */
+static int write_policy(const runlog_spec *s, clkfac_agent *ag)
+{
+    const clkfac_agent_options *o = s->ag;
+    size_t n = 0;
+    clkfac_status st = clkfac_agent_read_params(ag, NULL, 0, &n);
+    float *p = st ? NULL : malloc(n * sizeof *p);
+    if (!st && !p) st = CLKFAC_ERR_NO_MEMORY;
+    if (!st) st = clkfac_agent_read_params(ag, p, n, &n);
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/policy.npy", s->dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!st) st = clkfac_npy_write(tmp, p, 1, &n);
+    free(p);
+    if (!st && rename(tmp, path)) st = CLKFAC_ERR_IO;
+    if (st) return cli_fail("writing policy.npy", st);
+    runlog_text t = {0};
+    runlog_printf(&t, "# clkfac policy: policy.npy holds the parameters of these networks\n"
+                      "format=%d\nenv=%s\nalgo=%s\nnet=%s\nactivation=%s\nshared=%d\n"
+                      "critic_euclidean=%d\nn_params=%zu\nseed=%llu\ntimesteps=%llu\n",
+                  RUNLOG_POLICY_FORMAT, s->env, clkfac_algo_name(o->algo), clkfac_agent_net(ag),
+                  clkfac_agent_activation(ag), o->shared, o->critic_euclidean, n,
+                  (unsigned long long)o->seed, (unsigned long long)clkfac_agent_timestep(ag));
+    int rc = t.s ? write_file(s->dir, "policy.txt", t.s, t.n)
+                 : cli_fail("policy.txt", CLKFAC_ERR_NO_MEMORY);
+    free(t.s);
+    return rc;
+}
+
+/* One "key=value" field of policy.txt into out (cap bytes); 0, or -1 when absent or too long. */
+static int policy_field(const char *text, const char *key, char *out, size_t cap)
+{
+    size_t kl = strlen(key);
+    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        if (strncmp(line, key, kl) || line[kl] != '=') continue;
+        const char *v = line + kl + 1, *end = strchr(v, '\n');
+        size_t n = end ? (size_t)(end - v) : strlen(v);
+        if (n >= cap) return -1;
+        memcpy(out, v, n);
+        out[n] = '\0';
+        return 0;
+    }
+    return -1;
+}
+
+int runlog_policy_load(runlog_policy *p, const char *dir)
+{
+    memset(p, 0, sizeof *p);
+    char path[4096], *text = NULL, num[64], fmt[16];
+    snprintf(path, sizeof path, "%s/policy.txt", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cli_usage_error("--policy '%s': expected random, noop or the folder of a "
+                               "finished `clkfac train` run (cannot open %s: %s)", dir, path,
+                               strerror(errno));
+    text = calloc(1, 8193);
+    size_t len = text ? fread(text, 1, 8192, f) : 0;
+    fclose(f);
+    if (!text) return cli_fail("policy.txt", CLKFAC_ERR_NO_MEMORY);
+    text[len] = '\0';
+    const char *bad = NULL;
+    long format = 0;
+    if (policy_field(text, "format", fmt, sizeof fmt) || sscanf(fmt, "%ld", &format) != 1)
+        bad = "format";
+    else if (format != RUNLOG_POLICY_FORMAT) bad = "format (another version of clkfac wrote it)";
+    else if (policy_field(text, "env", p->env, sizeof p->env)) bad = "env";
+    else if (policy_field(text, "algo", p->algo, sizeof p->algo)) bad = "algo";
+    else if (policy_field(text, "net", p->net, sizeof p->net)) bad = "net";
+    else if (policy_field(text, "activation", p->activation, sizeof p->activation))
+        bad = "activation";
+    else if (policy_field(text, "shared", num, sizeof num) || sscanf(num, "%d", &p->shared) != 1)
+        bad = "shared";
+    else if (policy_field(text, "critic_euclidean", num, sizeof num) ||
+             sscanf(num, "%d", &p->critic_euclidean) != 1)
+        bad = "critic_euclidean";
+    else if (policy_field(text, "n_params", num, sizeof num) ||
+             sscanf(num, "%zu", &p->n_params) != 1 || p->n_params == 0)
+        bad = "n_params";
+    free(text);
+    if (bad) return cli_usage_error("%s: missing or malformed field %s", path, bad);
+    snprintf(path, sizeof path, "%s/policy.npy", dir);
+    clkfac_array a;
+    clkfac_status st = clkfac_npy_read(&a, path);
+    if (st) return cli_fail(path, st);
+    size_t n = clkfac_array_size(&a);
+    if (a.ndim != 1 || n != p->n_params) {
+        clkfac_array_free(&a);
+        return cli_usage_error("%s: %zu values in %d dimension(s); policy.txt says %zu in one",
+                               path, n, a.ndim, p->n_params);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(a.data[i])) {
+            double v = (double)a.data[i];
+            clkfac_array_free(&a);
+            return cli_usage_error("%s: parameter %zu is %g", path, i, v);
+        }
+    p->params = a.data; /* owned now */
+    return CLI_OK;
+}
+
 int runlog_train(const runlog_spec *s, clkfac_context *ctx, clkfac_vecenv *env,
                  clkfac_agent *ag, runlog_result *res)
 {
@@ -250,6 +353,7 @@ int runlog_train(const runlog_spec *s, clkfac_context *ctx, clkfac_vecenv *env,
     }
     /* whatever happened, what was measured so far is written */
     if (flush_files(s, f) || write_summary(s, ctx, ag, f, wall, rc == CLI_OK)) rc = CLI_RUNTIME;
+    if (rc == CLI_OK && write_policy(s, ag)) rc = CLI_RUNTIME; /* only a finished run's */
     if (res) {
         res->timesteps = clkfac_agent_timestep(ag);
         res->episodes = f->n_episodes;

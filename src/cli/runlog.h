@@ -50,8 +50,25 @@ typedef struct runlog_result {
 
 /* Trains ag (acting in env) until spec->steps timesteps, writing the three files atomically as
  * it goes and once more at the end whatever happened; summary.json says "finished": true only
- * when the whole budget ran without error. Returns a process exit code (message printed). */
+ * when the whole budget ran without error, and only then are the trained parameters written
+ * (policy.npy, with policy.txt describing the networks; runlog_policy_load reads them back).
+ * Returns a process exit code (message printed). */
 int runlog_train(const runlog_spec *spec, clkfac_context *ctx, clkfac_vecenv *env,
                  clkfac_agent *ag, runlog_result *res);
+
+#define RUNLOG_POLICY_FORMAT 1
+
+/* A saved policy: policy.txt's fields and policy.npy's parameters (free params). */
+typedef struct runlog_policy {
+    char env[128], algo[32], net[256], activation[32];
+    int shared, critic_euclidean;
+    size_t n_params;
+    float *params;
+} runlog_policy;
+
+/* Reads DIR/policy.txt and DIR/policy.npy; a process exit code (message printed: a missing
+ * or corrupt file, a wrong count or a non-finite parameter is a usage error naming it). */
+int runlog_policy_load(runlog_policy *p, const char *dir);
+
 
 #endif

@@ -441,6 +441,74 @@ clkfac_status clkfac_agent_read_params(clkfac_agent *ag, float *out, size_t cap,
     return ag->discrete ? CLKFAC_OK : clkfac_buffer_read(ag->ctx, ag->logstd, 0, out + at, ag->n_out);
 }
 
+clkfac_status clkfac_agent_write_params(clkfac_agent *ag, const float *in, size_t n)
+{
+    size_t count = 0;
+    clkfac_agent_read_params(ag, NULL, 0, &count);
+    if (n != count)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                         "clkfac_agent_write_params: %zu floats given, the agent has %zu "
+                         "(network '%s', %s)", n, count, ag->net_spec,
+                         ag->critic != ag->actor ? "separate actor and critic" : "shared trunk");
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(in[i]))
+            return CORE_FAIL(CLKFAC_ERR_NONFINITE,
+                             "clkfac_agent_write_params: parameter %zu is %g; nothing written", i,
+                             (double)in[i]);
+    const clkfac_nn *nets[2] = {ag->actor, ag->critic != ag->actor ? ag->critic : NULL};
+    size_t at = 0;
+    for (int k = 0; k < 2; k++) {
+        if (!nets[k]) continue;
+        size_t m = clkfac_nn_param_count(nets[k]);
+        clkfac_status st = clkfac_buffer_write(ag->ctx, clkfac_nn_params(nets[k]), 0, in + at, m);
+        if (st) return st;
+        at += m;
+    }
+    return ag->discrete ? CLKFAC_OK : clkfac_buffer_write(ag->ctx, ag->logstd, 0, in + at, ag->n_out);
+}
+
+clkfac_status clkfac_agent_act(clkfac_agent *ag, const float *obs, size_t n, int greedy,
+                               float *actions)
+{
+    if (n == 0 || n > ag->n_envs)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                         "clkfac_agent_act: %zu observations; expected 1 to %zu (the agent's "
+                         "environments)", n, ag->n_envs);
+    clkfac_context *ctx = ag->ctx;
+    clkfac_status st;
+    if ((st = clkfac_buffer_write_async(ctx, ag->obs, 0, obs, n * ag->obs_size)) ||
+        (st = clkfac_nn_forward(ag->actor, n, ag->obs, 0)))
+        return st;
+    clkfac_nn_view pi;
+    if ((st = agent_head_view(&pi, ag->actor, ag->pi_head, 0))) return st;
+    if (greedy && !ag->discrete) /* the Gaussian's mean is the head output */
+        return clkfac_buffer_read(ctx, pi.buf, pi.off, actions, n * ag->n_out);
+    if (greedy) {
+        float *logits = malloc(n * ag->n_out * sizeof *logits);
+        if (!logits) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "clkfac_agent_act: host logits");
+        st = clkfac_buffer_read(ctx, pi.buf, pi.off, logits, n * ag->n_out);
+        for (size_t i = 0; i < n && !st; i++) {
+            const float *l = logits + i * ag->n_out;
+            size_t best = 0;
+            for (size_t j = 1; j < ag->n_out; j++) best = l[j] > l[best] ? j : best;
+            if (!isfinite(l[best]))
+                st = CORE_FAIL(CLKFAC_ERR_NONFINITE, "clkfac_agent_act: logit row %zu is not finite",
+                               i);
+            actions[i] = (float)best;
+        }
+        free(logits);
+        return st;
+    }
+    /* Draw counters from 2^62 on: the training rollouts use the timestep. */
+    uint64_t step = (UINT64_C(1) << 62) + ag->act_draws++;
+    st = ag->discrete
+             ? clkfac_heads_cat_sample(ctx, n, ag->n_out, pi.buf, pi.off, ag->o.seed, step,
+                                       ag->actions, 0)
+             : clkfac_heads_gauss_sample(ctx, n, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
+                                         ag->o.seed, step, ag->actions, 0);
+    return st ? st : clkfac_buffer_read(ctx, ag->actions, 0, actions, n * ag->act_size);
+}
+
 uint64_t clkfac_agent_stats_dropped(const clkfac_agent *ag) { return ag->dropped; }
 uint64_t clkfac_agent_timestep(const clkfac_agent *ag) { return ag->timestep; }
 const char *clkfac_agent_net(const clkfac_agent *ag) { return ag->net_spec; }

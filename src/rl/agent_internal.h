@@ -43,6 +43,7 @@ struct clkfac_agent {
     size_t *boot_idx, n_boot;
     /* bookkeeping */
     uint64_t timestep, updates, dropped;
+    uint64_t act_draws; /* clkfac_agent_act's sampling counter */
     size_t ring_first, ring_count;
     uint64_t ring_update[RING], ring_timestep[RING];
     double t_env, t_infer, t_update;
