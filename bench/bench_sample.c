@@ -50,6 +50,11 @@ static const preset PRESETS[] = {
     {"paper", "a2c,acktr,trpo", "CartPole-v1,Acrobot-v1,Pendulum-v1,MinAtar/Breakout-v1", "3", 0,
      "A2C vs ACKTR vs TRPO, seeds 1-3, at the reference budgets (CartPole-v1 and Acrobot-v1 "
      "500k, Pendulum-v1 1M, MinAtar/Breakout-v1 5M steps)"},
+    {"pixels", "a2c,acktr,trpo", "MinAtar/Breakout-v1,MinAtar/Freeway-v1", "3", 1000000,
+     "A2C vs ACKTR vs TRPO from pixels (conv 16 3x3 + dense 128) on MinAtar Breakout and "
+     "Freeway, seeds 1-3, 1M frames each (about 3 h on 2 cores; --envs MinAtar/Breakout-v1 and "
+     "--envs MinAtar/Freeway-v1 in two folders run in parallel, and `clkfac report A B` reports "
+     "them together)"},
     {"critic", "acktr,acktr-separate,acktr-euclidean", "CartPole-v1,Pendulum-v1", "3", 0,
      "the ACKTR paper's critic study: ACKTR with the Gauss-Newton critic (shared trunk, and "
      "separate networks each preconditioned by K-FAC) vs ACKTR with a Euclidean critic (separate "
@@ -109,7 +114,7 @@ static void print_wrapped(const char *text, int indent, int width)
 
 static void usage(void)
 {
-    printf("usage: clkfac bench sample [--preset quick|paper|critic] [--algos a2c,acktr,trpo]\n"
+    printf("usage: clkfac bench sample [--preset quick|paper|pixels|critic] [--algos a2c,acktr,trpo]\n"
            "                           [--envs CartPole-v1,...] [--seeds 3 | 1,2,3] [--steps 500k]\n"
            "                           [--out results/bench-sample] [--device SPEC] [--quiet]\n"
            "                           [--report]\n"
@@ -126,7 +131,10 @@ static void usage(void)
     for (size_t i = 0; i < N_PRESETS; i++) {
         printf("    %-7s --algos %s --envs %s --seeds %s", PRESETS[i].name, PRESETS[i].algos,
                PRESETS[i].envs, PRESETS[i].seeds);
-        if (PRESETS[i].steps) printf(" --steps %ldk", PRESETS[i].steps / 1000);
+        if (PRESETS[i].steps % 1000000 == 0 && PRESETS[i].steps)
+            printf(" --steps %ldM", PRESETS[i].steps / 1000000);
+        else if (PRESETS[i].steps)
+            printf(" --steps %ldk", PRESETS[i].steps / 1000);
         print_wrapped(PRESETS[i].about, 12, 92);
     }
     printf("  without --preset, given options complete --algos a2c,acktr --envs CartPole-v1\n"
@@ -248,8 +256,8 @@ static int parse_args(suite *s, int argc, char **argv)
             for (size_t k = 0; k < N_PRESETS; k++)
                 if (!strcmp(PRESETS[k].name, v)) s->base = &PRESETS[k];
             if (!s->base)
-                return cli_usage_error("--preset '%s': unknown preset; expected quick, paper or "
-                                       "critic", v);
+                return cli_usage_error("--preset '%s': unknown preset; expected quick, paper, "
+                                       "pixels or critic", v);
         } else if (OPT("--algos")) { if (r < 0) return CLI_USAGE; s->algos_opt = v; }
         else if (OPT("--envs")) { if (r < 0) return CLI_USAGE; s->envs_opt = v; }
         else if (OPT("--seeds")) { if (r < 0) return CLI_USAGE; s->seeds_opt = v; }
