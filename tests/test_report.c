@@ -238,6 +238,8 @@ static void test_tables_and_plots(void **state)
      * with probabilities 1/4, 1/2, 1/4, so the 95% interval is [100, 200] */
     ASSERT_NEAR(num(csv, "alpha", "seeds"), 2, 0);
     ASSERT_NEAR(num(csv, "alpha", "threshold"), 475, 0);
+    /* the random-policy baseline from data/random.csv */
+    ASSERT_NEAR(num(csv, "alpha", "random_return"), 22.476, 1e-9);
     ASSERT_NEAR(num(csv, "alpha", "final_mean"), 150, 1e-9);
     ASSERT_NEAR(num(csv, "alpha", "final_ci_lo"), 100, 1e-9);
     ASSERT_NEAR(num(csv, "alpha", "final_ci_hi"), 200, 1e-9);
@@ -269,8 +271,8 @@ static void test_tables_and_plots(void **state)
     snprintf(path, sizeof path, "%s/report/results.md", g_dir);
     char *md = slurp(path, NULL);
     assert_non_null(md);
-    assert_non_null(strstr(md, "| CartPole-v1 | beta | 2 | 555.5 [550.5, 560.5] | 475 | 2/2 seeds | 520 | 5200 |"));
-    assert_non_null(strstr(md, "| CartPole-v1 | alpha | 2 | 150.0 [100.0, 200.0] | 475 | 0/2 seeds | n/a | n/a | 150.0 | 15.0 |"));
+    assert_non_null(strstr(md, "| CartPole-v1 | beta | 2 | 555.5 [550.5, 560.5] | 22.5 | 475 | 2/2 seeds | 520 | 5200 |"));
+    assert_non_null(strstr(md, "| CartPole-v1 | alpha | 2 | 150.0 [100.0, 200.0] | 22.5 | 475 | 0/2 seeds | n/a | n/a | 150.0 | 15.0 |"));
     assert_non_null(strstr(md, "devices: Test \"CPU\""));
     free(md);
 

@@ -640,6 +640,9 @@ typedef struct report {
     threshold *thr;
     size_t nthr;
     char thr_source[4200];
+    threshold *rnd; /* the uniform-random policy's mean return */
+    size_t nrnd;
+    char rnd_source[4200];
     published *pub;
     size_t npub;
     char pub_source[4200];
@@ -692,20 +695,14 @@ static void show_path(char *dst, size_t cap, const char *path)
     free(real);
 }
 
-static int load_thresholds(report *R)
+/* Reads data/<file> (header with "environment" and value_col) into *out; -1 when no such file
+ * is found (nothing set), else a CLI exit code. source gets the path read. */
+static int load_env_values(report *R, const char *file, const char *value_col, threshold **out,
+                           size_t *n_out, char *source, size_t cap)
 {
     char path[4096];
-    if (find_data(R, "thresholds.csv", path, sizeof path)) {
-        if (R->data_opt)
-            return report_error(CLI_USAGE, "--data %s: no thresholds.csv there", R->data_opt);
-        R->nthr = sizeof BUILTIN_THRESHOLDS / sizeof BUILTIN_THRESHOLDS[0];
-        R->thr = malloc(sizeof BUILTIN_THRESHOLDS);
-        if (!R->thr) return report_error(CLI_RUNTIME, "out of memory");
-        memcpy(R->thr, BUILTIN_THRESHOLDS, sizeof BUILTIN_THRESHOLDS);
-        snprintf(R->thr_source, sizeof R->thr_source, "built-in (no data/thresholds.csv found)");
-        return CLI_OK;
-    }
-    show_path(R->thr_source, sizeof R->thr_source, path);
+    if (find_data(R, file, path, sizeof path)) return -1;
+    show_path(source, cap, path);
     char *buf = NULL;
     size_t len = 0;
     int err = slurp(path, &buf, &len);
@@ -713,36 +710,72 @@ static int load_thresholds(report *R)
     lines L = {buf, buf + len, 0, 0, 0};
     char *f[MAX_FIELDS], *line = next_line(&L);
     int rc = CLI_OK, nf = line ? csv_split(line, f, MAX_FIELDS) : 0;
-    int ce = nf > 0 ? col_of(f, nf, "environment") : -1, cv = nf > 0 ? col_of(f, nf, "threshold") : -1;
+    int ce = nf > 0 ? col_of(f, nf, "environment") : -1, cv = nf > 0 ? col_of(f, nf, value_col) : -1;
     if (ce < 0 || cv < 0) {
-        rc = report_error(CLI_USAGE, "%s:%zu: expected the header environment,threshold,source",
-                          path, L.lineno ? L.lineno : 1);
+        rc = report_error(CLI_USAGE, "%s:%zu: expected a header with environment,%s", path,
+                          L.lineno ? L.lineno : 1, value_col);
         goto done;
     }
     while ((line = next_line(&L))) {
         nf = csv_split(line, f, MAX_FIELDS);
         double v;
         if (nf <= (ce > cv ? ce : cv) || parse_num(f[cv], &v)) {
-            rc = report_error(CLI_USAGE, "%s:%zu: expected environment,threshold with a number",
-                              path, L.lineno);
+            rc = report_error(CLI_USAGE, "%s:%zu: expected environment,%s with a number", path,
+                              L.lineno, value_col);
             goto done;
         }
-        threshold *g = realloc(R->thr, (R->nthr + 1) * sizeof *g);
+        threshold *g = realloc(*out, (*n_out + 1) * sizeof *g);
         if (!g) { rc = report_error(CLI_RUNTIME, "out of memory"); goto done; }
-        R->thr = g;
-        copy_name(g[R->nthr].env, f[ce]);
-        g[R->nthr++].value = v;
+        *out = g;
+        copy_name(g[*n_out].env, f[ce]);
+        g[(*n_out)++].value = v;
     }
 done:
     free(buf);
     return rc;
 }
 
+static int load_thresholds(report *R)
+{
+    int rc = load_env_values(R, "thresholds.csv", "threshold", &R->thr, &R->nthr, R->thr_source,
+                             sizeof R->thr_source);
+    if (rc >= 0) return rc;
+    if (R->data_opt)
+        return report_error(CLI_USAGE, "--data %s: no thresholds.csv there", R->data_opt);
+    R->nthr = sizeof BUILTIN_THRESHOLDS / sizeof BUILTIN_THRESHOLDS[0];
+    R->thr = malloc(sizeof BUILTIN_THRESHOLDS);
+    if (!R->thr) return report_error(CLI_RUNTIME, "out of memory");
+    memcpy(R->thr, BUILTIN_THRESHOLDS, sizeof BUILTIN_THRESHOLDS);
+    snprintf(R->thr_source, sizeof R->thr_source, "built-in (no data/thresholds.csv found)");
+    return CLI_OK;
+}
+
+/* The uniform-random policy's mean return per environment (data/random.csv, written from
+ * `clkfac env eval --env all`): optional. */
+static int load_random(report *R)
+{
+    int rc = load_env_values(R, "random.csv", "random_return", &R->rnd, &R->nrnd,
+                             R->rnd_source, sizeof R->rnd_source);
+    if (rc >= 0) return rc;
+    snprintf(R->rnd_source, sizeof R->rnd_source, "none (no data/random.csv found)");
+    return CLI_OK;
+}
+
+static double value_of(const threshold *t, size_t n, const char *env)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(t[i].env, env)) return t[i].value;
+    return NAN;
+}
+
 static double threshold_of(const report *R, const char *env)
 {
-    for (size_t i = 0; i < R->nthr; i++)
-        if (!strcmp(R->thr[i].env, env)) return R->thr[i].value;
-    return NAN;
+    return value_of(R->thr, R->nthr, env);
+}
+
+static double random_of(const report *R, const char *env)
+{
+    return value_of(R->rnd, R->nrnd, env);
 }
 
 static int load_published(report *R)
@@ -1152,6 +1185,9 @@ static int curve_plot(report *R, size_t a, size_t b)
     char label[64];
     snprintf(label, sizeof label, "threshold %g", thr);
     if (isfinite(thr) && (st = clkfac_plot_add_hline(p, thr, label))) goto fail;
+    double rnd = random_of(R, env);
+    snprintf(label, sizeof label, "random policy %.3g", rnd);
+    if (isfinite(rnd) && (st = clkfac_plot_add_hline(p, rnd, label))) goto fail;
     snprintf(sub, sizeof sub, "line: mean over seeds; band: min to max over seeds; "
                               "rolling mean of the last %zu episode returns", R->window);
     if ((st = clkfac_plot_set_subtitle(p, sub))) goto fail;
@@ -1176,11 +1212,13 @@ done:
 static int results(report *R)
 {
     static const char *const hd[] = {
-        "env", "algo", "seeds", "threshold", "final_mean", "final_ci_lo", "final_ci_hi",
+        "env", "algo", "seeds", "threshold", "random_return", "final_mean", "final_ci_lo",
+        "final_ci_hi",
         "final_std", "final_median", "reached", "episodes_to_threshold",
         "timesteps_to_threshold", "auc", "auc_from", "auc_to", "wall_seconds"};
     static const char *const hm[] = {"Environment", "Algorithm", "Seeds",
-                                     "Final return, mean [95% CI]", "Threshold", "Reached",
+                                     "Final return, mean [95% CI]", "Random policy", "Threshold",
+                                     "Reached",
                                      "Episodes to threshold", "Timesteps to threshold", "AUC",
                                      "Wall time (s)"};
     enum { ND = sizeof hd / sizeof hd[0], NM = sizeof hm / sizeof hm[0] };
@@ -1200,7 +1238,7 @@ static int results(report *R)
         while (b < R->nruns && !strcmp(R->runs[b].env, R->runs[a].env)) b++;
         double auc_from, auc_to;
         if ((rc = run_stats(R, a, b, &auc_from, &auc_to))) goto free_arrays;
-        double thr = threshold_of(R, R->runs[a].env);
+        double thr = threshold_of(R, R->runs[a].env), rnd = random_of(R, R->runs[a].env);
         for (size_t c = a; c < b;) {
             size_t e = c, n = 0, reached = 0;
             while (e < b && !strcmp(R->runs[e].algo, R->runs[c].algo)) e++;
@@ -1230,18 +1268,19 @@ static int results(report *R)
             scopy(d[1], NAME_LEN, R->runs[c].algo);
             snprintf(d[2], NAME_LEN, "%zu", n);
             num_csv(d[3], NAME_LEN, thr);
-            num_csv(d[4], NAME_LEN, mean);
-            num_csv(d[5], NAME_LEN, lo);
-            num_csv(d[6], NAME_LEN, hi);
-            num_csv(d[7], NAME_LEN, sd);
-            num_csv(d[8], NAME_LEN, med);
-            snprintf(d[9], NAME_LEN, "%zu", reached);
-            num_csv(d[10], NAME_LEN, epm);
-            num_csv(d[11], NAME_LEN, tsm);
-            num_csv(d[12], NAME_LEN, aucm);
-            num_csv(d[13], NAME_LEN, auc_from);
-            num_csv(d[14], NAME_LEN, auc_to);
-            num_csv(d[15], NAME_LEN, wallm);
+            num_csv(d[4], NAME_LEN, rnd);
+            num_csv(d[5], NAME_LEN, mean);
+            num_csv(d[6], NAME_LEN, lo);
+            num_csv(d[7], NAME_LEN, hi);
+            num_csv(d[8], NAME_LEN, sd);
+            num_csv(d[9], NAME_LEN, med);
+            snprintf(d[10], NAME_LEN, "%zu", reached);
+            num_csv(d[11], NAME_LEN, epm);
+            num_csv(d[12], NAME_LEN, tsm);
+            num_csv(d[13], NAME_LEN, aucm);
+            num_csv(d[14], NAME_LEN, auc_from);
+            num_csv(d[15], NAME_LEN, auc_to);
+            num_csv(d[16], NAME_LEN, wallm);
             scopy(m[0], NAME_LEN, R->runs[c].env);
             scopy(m[1], NAME_LEN, R->runs[c].algo);
             snprintf(m[2], NAME_LEN, "%zu", n);
@@ -1254,14 +1293,16 @@ static int results(report *R)
             } else {
                 snprintf(m[3], NAME_LEN, "n/a");
             }
-            if (isfinite(thr)) snprintf(m[4], NAME_LEN, "%g", thr);
-            else snprintf(m[4], NAME_LEN, "none");
-            if (isfinite(thr)) snprintf(m[5], NAME_LEN, "%zu/%zu seeds", reached, n);
-            else snprintf(m[5], NAME_LEN, "n/a");
-            num_md(m[6], NAME_LEN, epm, 0);
-            num_md(m[7], NAME_LEN, tsm, 0);
-            ret_md(m[8], NAME_LEN, aucm);
-            num_md(m[9], NAME_LEN, wallm, 1);
+            if (isfinite(rnd)) ret_md(m[4], NAME_LEN, rnd);
+            else snprintf(m[4], NAME_LEN, "n/a");
+            if (isfinite(thr)) snprintf(m[5], NAME_LEN, "%g", thr);
+            else snprintf(m[5], NAME_LEN, "none");
+            if (isfinite(thr)) snprintf(m[6], NAME_LEN, "%zu/%zu seeds", reached, n);
+            else snprintf(m[6], NAME_LEN, "n/a");
+            num_md(m[7], NAME_LEN, epm, 0);
+            num_md(m[8], NAME_LEN, tsm, 0);
+            ret_md(m[9], NAME_LEN, aucm);
+            num_md(m[10], NAME_LEN, wallm, 1);
             const char *dc[ND], *mc[NM];
             for (int k = 0; k < ND; k++) dc[k] = d[k];
             for (int k = 0; k < NM; k++) mc[k] = m[k];
@@ -1273,13 +1314,15 @@ static int results(report *R)
     tx(&nt,
              "Final return: the mean of the last %zu episode returns of each run; the table gives "
              "the mean over seeds and a 95%% percentile-bootstrap interval over seeds (%d "
-             "resamples, fixed seed). Threshold: the environment's \"solved\" return (%s). "
+             "resamples, fixed seed). Random policy: the uniform-random policy's mean return "
+             "over 1000 episodes (%s). Threshold: the environment's \"solved\" return (%s). "
              "Episodes and timesteps to threshold: the first point at which the mean of the last "
              "%zu returns reaches it, averaged over the seeds that reached it (Reached counts "
              "them). AUC: the mean of the rolling-mean return curve over the timesteps every run "
              "of the environment covers (auc_from to auc_to in results.csv). Wall time: mean over "
              "seeds of wall_seconds in summary.json.",
-             R->window, CLKFAC_STATS_BOOTSTRAP_RESAMPLES, R->thr_source, R->window);
+             R->window, CLKFAC_STATS_BOOTSTRAP_RESAMPLES, R->rnd_source, R->thr_source,
+             R->window);
     if (nt.oom) { rc = report_error(CLI_RUNTIME, "out of memory"); goto free_arrays; }
     const char *notes = nt.s;
     rc = write_tables(R, "results", td, tm, "Results: final return, sample efficiency, wall time",
@@ -1662,7 +1705,8 @@ static int make_provenance(report *R)
         any = 1;
     }
     tx(&t, "%s\n", any ? "" : " not recorded");
-    tx(&t, "thresholds: %s\npublished: %s\n", R->thr_source, R->pub_source);
+    tx(&t, "thresholds: %s\nrandom policy: %s\npublished: %s\n", R->thr_source, R->rnd_source,
+       R->pub_source);
     tx(&t, "statistics: rolling window %zu episodes; bootstrap %d resamples, seed 0x%llx, 95%% "
            "percentile interval\n",
        R->window, CLKFAC_STATS_BOOTSTRAP_RESAMPLES, (unsigned long long)CLKFAC_STATS_BOOTSTRAP_SEED);
@@ -1706,6 +1750,7 @@ static void report_free(report *R)
     }
     free(R->runs);
     free(R->thr);
+    free(R->rnd);
     free(R->pub);
     free(R->steps);
     free(R->prov);
@@ -1767,7 +1812,7 @@ int cmd_report(int argc, char **argv)
             break;
         }
     }
-    if ((rc = load_runs(&R)) || (rc = load_thresholds(&R)) || (rc = load_published(&R)) ||
+    if ((rc = load_runs(&R)) || (rc = load_thresholds(&R)) || (rc = load_random(&R)) || (rc = load_published(&R)) ||
         (rc = load_steps(&R, R.steps_path)) || (rc = make_provenance(&R)))
         goto done;
     clkfac_status st = clkfac_mkdir_p(R.out);
