@@ -1267,20 +1267,10 @@ static int results(report *R)
             scopy(d[0], NAME_LEN, R->runs[c].env);
             scopy(d[1], NAME_LEN, R->runs[c].algo);
             snprintf(d[2], NAME_LEN, "%zu", n);
-            num_csv(d[3], NAME_LEN, thr);
-            num_csv(d[4], NAME_LEN, rnd);
-            num_csv(d[5], NAME_LEN, mean);
-            num_csv(d[6], NAME_LEN, lo);
-            num_csv(d[7], NAME_LEN, hi);
-            num_csv(d[8], NAME_LEN, sd);
-            num_csv(d[9], NAME_LEN, med);
-            snprintf(d[10], NAME_LEN, "%zu", reached);
-            num_csv(d[11], NAME_LEN, epm);
-            num_csv(d[12], NAME_LEN, tsm);
-            num_csv(d[13], NAME_LEN, aucm);
-            num_csv(d[14], NAME_LEN, auc_from);
-            num_csv(d[15], NAME_LEN, auc_to);
-            num_csv(d[16], NAME_LEN, wallm);
+            /* the numeric columns in header order (reached is a count: %.10g prints it whole) */
+            const double dv[ND - 3] = {thr, rnd, mean, lo, hi, sd, med, (double)reached,
+                                       epm, tsm, aucm, auc_from, auc_to, wallm};
+            for (int k = 3; k < ND; k++) num_csv(d[k], NAME_LEN, dv[k - 3]);
             scopy(m[0], NAME_LEN, R->runs[c].env);
             scopy(m[1], NAME_LEN, R->runs[c].algo);
             snprintf(m[2], NAME_LEN, "%zu", n);

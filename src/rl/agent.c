@@ -419,32 +419,46 @@ clkfac_status clkfac_agent_read_stats(clkfac_agent *ag, clkfac_update_stats *out
     return CLKFAC_OK;
 }
 
+/* The buffers holding an agent's trained parameters, in clkfac_agent_read_params' order: the
+ * actor's flat buffer, the critic's when separate, the Gaussian log-stds. Returns the count. */
+static size_t param_segments(const clkfac_agent *ag, cl_mem buf[3], size_t len[3])
+{
+    size_t k = 0;
+    buf[k] = clkfac_nn_params(ag->actor);
+    len[k++] = clkfac_nn_param_count(ag->actor);
+    if (ag->critic != ag->actor) {
+        buf[k] = clkfac_nn_params(ag->critic);
+        len[k++] = clkfac_nn_param_count(ag->critic);
+    }
+    if (!ag->discrete) {
+        buf[k] = ag->logstd;
+        len[k++] = ag->n_out;
+    }
+    return k;
+}
+
 clkfac_status clkfac_agent_read_params(clkfac_agent *ag, float *out, size_t cap, size_t *n)
 {
-    const clkfac_nn *nets[2] = {ag->actor, ag->critic != ag->actor ? ag->critic : NULL};
-    size_t count = ag->discrete ? 0 : ag->n_out;
-    for (int k = 0; k < 2; k++) count += nets[k] ? clkfac_nn_param_count(nets[k]) : 0;
+    cl_mem buf[3];
+    size_t len[3], k = param_segments(ag, buf, len), count = 0;
+    for (size_t i = 0; i < k; i++) count += len[i];
     *n = count;
     if (!out) return CLKFAC_OK;
     if (cap < count)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
                          "clkfac_agent_read_params: room for %zu floats, the agent has %zu", cap,
                          count);
-    size_t at = 0;
-    for (int k = 0; k < 2; k++) {
-        if (!nets[k]) continue;
-        size_t m = clkfac_nn_param_count(nets[k]);
-        clkfac_status st = clkfac_buffer_read(ag->ctx, clkfac_nn_params(nets[k]), 0, out + at, m);
-        if (st) return st;
-        at += m;
-    }
-    return ag->discrete ? CLKFAC_OK : clkfac_buffer_read(ag->ctx, ag->logstd, 0, out + at, ag->n_out);
+    clkfac_status st = CLKFAC_OK;
+    for (size_t i = 0, at = 0; i < k && !st; at += len[i++])
+        st = clkfac_buffer_read(ag->ctx, buf[i], 0, out + at, len[i]);
+    return st;
 }
 
 clkfac_status clkfac_agent_write_params(clkfac_agent *ag, const float *in, size_t n)
 {
-    size_t count = 0;
-    clkfac_agent_read_params(ag, NULL, 0, &count);
+    cl_mem buf[3];
+    size_t len[3], k = param_segments(ag, buf, len), count = 0;
+    for (size_t i = 0; i < k; i++) count += len[i];
     if (n != count)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
                          "clkfac_agent_write_params: %zu floats given, the agent has %zu "
@@ -455,16 +469,10 @@ clkfac_status clkfac_agent_write_params(clkfac_agent *ag, const float *in, size_
             return CORE_FAIL(CLKFAC_ERR_NONFINITE,
                              "clkfac_agent_write_params: parameter %zu is %g; nothing written", i,
                              (double)in[i]);
-    const clkfac_nn *nets[2] = {ag->actor, ag->critic != ag->actor ? ag->critic : NULL};
-    size_t at = 0;
-    for (int k = 0; k < 2; k++) {
-        if (!nets[k]) continue;
-        size_t m = clkfac_nn_param_count(nets[k]);
-        clkfac_status st = clkfac_buffer_write(ag->ctx, clkfac_nn_params(nets[k]), 0, in + at, m);
-        if (st) return st;
-        at += m;
-    }
-    return ag->discrete ? CLKFAC_OK : clkfac_buffer_write(ag->ctx, ag->logstd, 0, in + at, ag->n_out);
+    clkfac_status st = CLKFAC_OK;
+    for (size_t i = 0, at = 0; i < k && !st; at += len[i++])
+        st = clkfac_buffer_write(ag->ctx, buf[i], 0, in + at, len[i]);
+    return st;
 }
 
 clkfac_status clkfac_agent_act(clkfac_agent *ag, const float *obs, size_t n, int greedy,
