@@ -157,12 +157,15 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     }
     CORE_TRY(clkfac_nn_head_find(&ag->pi_head, ag->actor, "pi"));
     CORE_TRY(clkfac_nn_head_find(&ag->v_head, ag->critic, "v"));
-    CORE_TRY(make_optim(ag, &ag->opt_actor, clkfac_nn_param_count(ag->actor)));
-    if (!ag->o.shared) CORE_TRY(make_optim(ag, &ag->opt_critic, clkfac_nn_param_count(ag->critic)));
+    /* RMSProp is A2C's; ACKTR and TRPO create their own optimizers (momentum, Adam) */
+    const int a2c = opts->algo == CLKFAC_ALGO_A2C;
+    if (a2c) CORE_TRY(make_optim(ag, &ag->opt_actor, clkfac_nn_param_count(ag->actor)));
+    if (a2c && !ag->o.shared)
+        CORE_TRY(make_optim(ag, &ag->opt_critic, clkfac_nn_param_count(ag->critic)));
     if (!ag->discrete) {
         CORE_TRY(make_buf(ctx, &ag->logstd, ag->n_out, 0.0f));
         CORE_TRY(make_buf(ctx, &ag->dlogstd, ag->n_out, 0.0f));
-        CORE_TRY(make_optim(ag, &ag->opt_logstd, ag->n_out));
+        if (a2c) CORE_TRY(make_optim(ag, &ag->opt_logstd, ag->n_out));
     }
     CORE_TRY(make_buf(ctx, &ag->obs, (T + 1) * N * ag->obs_size, 0));
     CORE_TRY(make_buf(ctx, &ag->actions, M * ag->act_size, 0));
@@ -177,7 +180,7 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     CORE_TRY(make_buf(ctx, &ag->loss_stats, CLKFAC_A2C_STATS, 0));
     CORE_TRY(make_buf(ctx, &ag->ring, RING * RING_W, 0));
     CORE_TRY(make_buf(ctx, &ag->algo_stats, REC_ALGO_N, 0));
-    ag->stats_optim = ag->opt_actor;
+    ag->stats_optim = ag->opt_actor; /* ACKTR and TRPO set their own below */
     ag->h_obs = malloc((T + 1) * N * ag->obs_size * sizeof(float));
     ag->h_act = malloc(N * ag->act_size * sizeof(float));
     ag->h_rew = malloc(M * sizeof(float));

@@ -32,7 +32,7 @@ struct clkfac_agent {
     size_t n_envs, t_steps, obs_size, act_size, n_out; /* n_out: logits or action dims */
     clkfac_nn *actor, *critic;                          /* critic == actor when shared */
     size_t pi_head, v_head;
-    clkfac_optim *opt_actor, *opt_critic, *opt_logstd;
+    clkfac_optim *opt_actor, *opt_critic, *opt_logstd; /* A2C's RMSProp; NULL for ACKTR, TRPO */
     cl_mem logstd, dlogstd;
     /* rollout storage on the device */
     cl_mem obs, actions, rewards, ended, boot, values, last, returns, adv, boot_obs, loss_stats;
