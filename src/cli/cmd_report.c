@@ -695,18 +695,27 @@ static void show_path(char *dst, size_t cap, const char *path)
     free(real);
 }
 
+/* Finds data/<file> and reads it whole: -1 when there is none (nothing set), else a CLI exit
+ * code; path gets where it is, source the path shown in the report. */
+static int read_data(report *R, const char *file, char *path, size_t pcap, char *source,
+                     size_t cap, char **buf, size_t *len)
+{
+    if (find_data(R, file, path, pcap)) return -1;
+    show_path(source, cap, path);
+    int err = slurp(path, buf, len);
+    if (err) return report_error(CLI_RUNTIME, "cannot read %s: %s", path, strerror(err));
+    return CLI_OK;
+}
+
 /* Reads data/<file> (header with "environment" and value_col) into *out; -1 when no such file
  * is found (nothing set), else a CLI exit code. source gets the path read. */
 static int load_env_values(report *R, const char *file, const char *value_col, threshold **out,
                            size_t *n_out, char *source, size_t cap)
 {
-    char path[4096];
-    if (find_data(R, file, path, sizeof path)) return -1;
-    show_path(source, cap, path);
-    char *buf = NULL;
+    char path[4096], *buf = NULL;
     size_t len = 0;
-    int err = slurp(path, &buf, &len);
-    if (err) return report_error(CLI_RUNTIME, "cannot read %s: %s", path, strerror(err));
+    int got = read_data(R, file, path, sizeof path, source, cap, &buf, &len);
+    if (got) return got;
     lines L = {buf, buf + len, 0, 0, 0};
     char *f[MAX_FIELDS], *line = next_line(&L);
     int rc = CLI_OK, nf = line ? csv_split(line, f, MAX_FIELDS) : 0;
@@ -780,16 +789,15 @@ static double random_of(const report *R, const char *env)
 
 static int load_published(report *R)
 {
-    char path[4096];
-    if (find_data(R, "published.csv", path, sizeof path)) {
+    char path[4096], *buf = NULL;
+    size_t len = 0;
+    int got = read_data(R, "published.csv", path, sizeof path, R->pub_source,
+                        sizeof R->pub_source, &buf, &len);
+    if (got < 0) {
         snprintf(R->pub_source, sizeof R->pub_source, "not found");
         return CLI_OK;
     }
-    show_path(R->pub_source, sizeof R->pub_source, path);
-    char *buf = NULL;
-    size_t len = 0;
-    int err = slurp(path, &buf, &len);
-    if (err) return report_error(CLI_RUNTIME, "cannot read %s: %s", path, strerror(err));
+    if (got) return got;
     lines L = {buf, buf + len, 0, 0, 0};
     char *f[MAX_FIELDS], *line = next_line(&L);
     int rc = CLI_OK, nf = line ? csv_split(line, f, MAX_FIELDS) : 0;
