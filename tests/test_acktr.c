@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "rl/agent_internal.h"
 
 static clkfac_agent *make_agent(clkfac_vecenv **env, clkfac_algo algo, float momentum,
                                 float decay, unsigned inv_every, int measure)
@@ -175,6 +176,56 @@ static void test_eigen_weight_decay_and_adaptive_step(void **state)
     }
 }
 
+/* The adaptive step size (kl_target) moves its multiplier at most once per update, by 1.5 up or
+ * down according to that update's measured KL (the reference's rule), whatever the number of
+ * K-FAC blocks: a separate Gaussian actor and critic on Pendulum have 6 blocks, so an adjustment
+ * per block would show as factors of 1.5^6. */
+static void test_adaptive_step_once_per_update(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_vecenv *env = NULL;
+    TH_OK(clkfac_vecenv_create(&env, "Pendulum-v1", 8, 4, NULL));
+    clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+    o.algo = CLKFAC_ALGO_ACKTR;
+    o.lr = 0.03f;
+    o.kl_target = 0.002f;
+    o.shared = 0;
+    clkfac_agent *ag = NULL;
+    TH_OK(clkfac_agent_create(&ag, th_ctx(), env, &o));
+    enum { U = 30 };
+    float scale[U + 1];
+    TH_OK(acktr_debug_step_scale(ag, &scale[0]));
+    assert_true(scale[0] == 1.0f);
+    int ups = 0, downs = 0;
+    for (int u = 0; u < U; u++) {
+        TH_OK(clkfac_agent_update(ag));
+        TH_OK(acktr_debug_step_scale(ag, &scale[u + 1]));
+    }
+    clkfac_update_stats st[U];
+    size_t n = 0;
+    TH_OK(clkfac_agent_read_stats(ag, st, U, &n));
+    assert_int_equal(n, U);
+    for (int u = 0; u < U; u++) {
+        const double r = (double)scale[u + 1] / (double)scale[u];
+        const double kl = st[u].kl;
+        /* the update's own KL decides: > 2 target down, < target / 2 up, else unchanged */
+        double want = kl > 2 * o.kl_target ? 1 / 1.5 : kl < 0.5 * o.kl_target ? 1.5 : 1.0;
+        const double clamped = fmin(1e4, fmax(1e-4, scale[u] * want)); /* the kernel's bounds */
+        want = clamped / scale[u];
+        if (fabs(r - want) > 1e-5 * want)
+            fail_msg("update %d: KL %.4g moved the step scale by %.6g (expected %.6g)", u + 1, kl,
+                     r, want);
+        ups += want > 1;
+        downs += want < 1;
+    }
+    print_message("adaptive step: %d increases, %d decreases in %d updates, final scale %.4g\n",
+                  ups, downs, U, (double)scale[U]);
+    assert_true(ups + downs > 0);
+    clkfac_agent_free(ag);
+    clkfac_vecenv_free(env);
+}
+
 static void test_bad_settings_rejected(void **state)
 {
     (void)state;
@@ -197,6 +248,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_settings_rejected),
+        cmocka_unit_test(test_adaptive_step_once_per_update),
         cmocka_unit_test(test_no_host_round_trip_inside_update),
         cmocka_unit_test(test_euclidean_critic_runs_on_device),
         cmocka_unit_test(test_eigen_weight_decay_and_adaptive_step),

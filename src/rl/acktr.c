@@ -102,6 +102,14 @@ void acktr_free(clkfac_agent *ag)
     ag->algo = NULL;
 }
 
+clkfac_status acktr_debug_step_scale(clkfac_agent *ag, float *out)
+{
+    acktr_state *s = ag->algo;
+    if (!s || !s->step_scale)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "agent has no adaptive step size (kl_target 0)");
+    return clkfac_buffer_read(ag->ctx, s->step_scale, 0, out, 1);
+}
+
 clkfac_status acktr_create(clkfac_agent *ag)
 {
     const clkfac_agent_options *o = &ag->o;
@@ -297,17 +305,6 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
             st = clkfac_kfac_precondition(ctx, k->dg, k->da, k->g_inv, 0, k->a_inv, 0,
                                           clkfac_nn_grads(k->net), k->offset, vbuf, k->offset);
         if (st) return st;
-        if (s->step_scale) {
-            cl_kernel kk;
-            cl_uint klo = REC_KL - REC_ALGO_FIRST;
-            float target = ag->o.kl_target;
-            size_t one = 1;
-            if ((st = ocl_kernel(ctx, "kfac", "kfac_adapt_scale", &kk)) ||
-                (st = OCL_ARG(kk, 0, s->step_scale)) || (st = OCL_ARG(kk, 1, ag->algo_stats)) ||
-                (st = OCL_ARG(kk, 2, klo)) || (st = OCL_ARG(kk, 3, target)) ||
-                (st = ocl_launch(ctx, kk, 1, &one, NULL)))
-                return st;
-        }
     }
     /* 4. trust region per network and the momentum step of nu * v (reference: momentum SGD
      * with learning rate eta * (1 - momentum)) */
@@ -348,6 +345,19 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                        p1.buf, p1.off, ag->logstd, 0, NULL, 0, ag->algo_stats,
                                        REC_KL - REC_ALGO_FIRST);
         if (st) return st;
+    }
+    /* the adaptive step size (kl_target, the reference's continuous-control rule): once per
+     * update, from this update's KL, for the next update's step */
+    if (s->step_scale) {
+        cl_kernel kk;
+        cl_uint klo = REC_KL - REC_ALGO_FIRST;
+        float target = ag->o.kl_target;
+        size_t one = 1;
+        if ((st = ocl_kernel(ctx, "kfac", "kfac_adapt_scale", &kk)) ||
+            (st = OCL_ARG(kk, 0, s->step_scale)) || (st = OCL_ARG(kk, 1, ag->algo_stats)) ||
+            (st = OCL_ARG(kk, 2, klo)) || (st = OCL_ARG(kk, 3, target)) ||
+            (st = ocl_launch(ctx, kk, 1, &one, NULL)))
+            return st;
     }
     s->updates++;
     return CLKFAC_OK;

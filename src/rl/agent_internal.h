@@ -63,6 +63,8 @@ clkfac_status agent_forward(clkfac_agent *ag, size_t n, cl_mem x, size_t off);
 clkfac_status acktr_create(clkfac_agent *ag);
 clkfac_status acktr_update(clkfac_agent *ag, float lr);
 void acktr_free(clkfac_agent *ag);
+/* Test hook: the adaptive step-size multiplier (kl_target > 0), read back (blocking). */
+clkfac_status acktr_debug_step_scale(clkfac_agent *ag, float *out);
 
 /* TRPO (trpo.c): as above; the update computes its own GAE advantages from the rollout. */
 clkfac_status trpo_create(clkfac_agent *ag);
