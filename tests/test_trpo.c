@@ -184,7 +184,8 @@ static void fisher_setup(fisher_case *c, int discrete, float damping)
     c->ls = malloc(c->A * sizeof *c->ls);
     for (size_t j = 0; j < c->A; j++) c->ls[j] = -0.3f + 0.4f * (float)j;
     if (!discrete) c->logstd = th_upload(c->ls, c->A);
-    TH_OK(trpo_fisher_init(&c->f, ctx, c->net, 0, discrete, c->A, c->logstd, damping));
+    TH_OK(trpo_fisher_init(&c->f, ctx, c->net, 0, discrete ? &policy_categorical : &policy_gaussian,
+                           c->A, c->logstd, damping));
     TH_OK(clkfac_nn_forward(c->net, c->n, c->x, 0));
     /* host: per-sample Jacobians J_i (A, Pn) from unit output gradients through the double
      * reference backward, M_i the output Fisher, F = (1/n) sum J_i^T M_i J_i (+ 2 I on the
@@ -426,7 +427,7 @@ static clkfac_agent *make_agent(const char *env_id, clkfac_vecenv **env, float m
 }
 
 /* Policy parameters (network then log-stds) on the host. */
-static float *policy_params(clkfac_agent *ag, size_t *n)
+static float *host_policy(clkfac_agent *ag, size_t *n)
 {
     size_t P = clkfac_nn_param_count(ag->actor), A = ag->discrete ? 0 : ag->n_out;
     float *p = malloc((P + A + 1) * sizeof *p);
@@ -477,9 +478,9 @@ static void step_case(const char *env_id)
     int accepted = 0;
     for (int u = 0; u < 4; u++) {
         size_t np;
-        float *before = policy_params(ag, &np);
+        float *before = host_policy(ag, &np);
         TH_OK(clkfac_agent_update(ag));
-        float *after = policy_params(ag, &np);
+        float *after = host_policy(ag, &np);
         clkfac_update_stats s;
         size_t k = 0;
         TH_OK(clkfac_agent_read_stats(ag, &s, 1, &k));
@@ -529,9 +530,9 @@ static void rejected_case(const char *env_id)
     TH_OK(clkfac_agent_update(ag)); /* one normal update first: a policy that is not the init */
     trpo_debug_flip_step(ag);
     size_t np;
-    float *before = policy_params(ag, &np);
+    float *before = host_policy(ag, &np);
     TH_OK(clkfac_agent_update(ag));
-    float *after = policy_params(ag, &np);
+    float *after = host_policy(ag, &np);
     clkfac_update_stats s[2];
     size_t k = 0;
     TH_OK(clkfac_agent_read_stats(ag, s, 2, &k));

@@ -74,7 +74,13 @@ static clkfac_status add_blocks(acktr_state *s, clkfac_context *ctx, clkfac_nn *
     return CLKFAC_OK;
 }
 
-void acktr_free(clkfac_agent *ag)
+/* a Euclidean critic is fitted by its own first-order optimizer: it needs its own network */
+static void acktr_configure(clkfac_agent_options *o)
+{
+    if (o->critic_euclidean) o->shared = 0;
+}
+
+static void acktr_free(clkfac_agent *ag)
 {
     acktr_state *s = ag->algo;
     if (!s) return;
@@ -110,7 +116,7 @@ clkfac_status acktr_debug_step_scale(clkfac_agent *ag, float *out)
     return clkfac_buffer_read(ag->ctx, s->step_scale, 0, out, 1);
 }
 
-clkfac_status acktr_create(clkfac_agent *ag)
+static clkfac_status acktr_create(clkfac_agent *ag)
 {
     const clkfac_agent_options *o = &ag->o;
     if (!(o->weight_decay >= 0) || !(o->kl_target >= 0))
@@ -165,7 +171,7 @@ clkfac_status acktr_create(clkfac_agent *ag)
     if (o->measure_kl &&
         (st = clkfac_buffer_create(&s->logits_before, ctx, ag->n_envs * ag->t_steps * ag->n_out)))
         return st;
-    if (!ag->discrete) {
+    if (ag->pol->has_logstd) {
         clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
         oo.kind = CLKFAC_OPTIM_SGD;
         oo.momentum = o->momentum;
@@ -180,18 +186,14 @@ clkfac_status acktr_create(clkfac_agent *ag)
  * 0.5 (V - (V + eps))^2, eps ~ N(0, 1) (scale n/2 gives -eps). */
 static clkfac_status fisher_output_grads(clkfac_agent *ag, size_t m)
 {
-    clkfac_nn_view pi, dpi, dv;
+    policy_params pi, dpi;
+    clkfac_nn_view dv;
     clkfac_status st;
-    if ((st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
-        (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
+    if ((st = agent_policy(&pi, ag)) || (st = agent_policy_grad(&dpi, ag)) ||
         (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
         return st;
-    if (ag->discrete)
-        st = clkfac_heads_cat_nll_grad(ag->ctx, m, ag->n_out, pi.buf, pi.off, ag->actions, 0,
-                                       (float)m, dpi.buf, dpi.off);
-    else
-        st = clkfac_heads_gauss_nll_grad(ag->ctx, m, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
-                                         ag->actions, 0, (float)m, dpi.buf, dpi.off, NULL, 0);
+    dpi.logstd = NULL; /* the log-std is no layer: it has no K-FAC block */
+    st = ag->pol->nll_grad(ag->ctx, &pi, ag->actions, (float)m, &dpi);
     if (st || ag->o.critic_euclidean) return st; /* a Euclidean critic has no Fisher pass */
     return clkfac_heads_value_fisher_grad(ag->ctx, m, ag->o.seed, ag->timestep, 0.5f * (float)m,
                                           dv.buf, dv.off);
@@ -221,7 +223,7 @@ static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
     return CLKFAC_OK;
 }
 
-clkfac_status acktr_update(clkfac_agent *ag, float lr)
+static clkfac_status acktr_update(clkfac_agent *ag, float lr)
 {
     acktr_state *s = ag->algo;
     clkfac_context *ctx = ag->ctx;
@@ -261,28 +263,8 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
             return st;
     }
     /* 2. loss pass: the A2C loss gradient (the saved activations of step 1 are still valid) */
-    clkfac_a2c_loss_options lo = CLKFAC_A2C_LOSS_OPTIONS_INIT;
-    lo.ent_coef = ag->o.ent_coef;
-    lo.vf_coef = ag->o.vf_coef;
-    clkfac_nn_view pi, dpi, v, dv;
     clkfac_profile_phase(ctx, "loss");
-    if ((st = clkfac_nn_zero_grad(ag->actor)) ||
-        (ag->critic != ag->actor && (st = clkfac_nn_zero_grad(ag->critic))) ||
-        (st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
-        (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
-        (st = agent_head_view(&v, ag->critic, ag->v_head, 0)) ||
-        (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
-        return st;
-    if (ag->discrete)
-        st = clkfac_heads_cat_a2c_loss(ctx, &lo, m, ag->n_out, pi.buf, pi.off, ag->actions, 0,
-                                       ag->adv, 0, ag->returns, 0, v.buf, v.off, dpi.buf, dpi.off,
-                                       dv.buf, dv.off, ag->loss_stats, 0);
-    else
-        st = clkfac_heads_gauss_a2c_loss(ctx, &lo, m, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
-                                         ag->actions, 0, ag->adv, 0, ag->returns, 0, v.buf, v.off,
-                                         dpi.buf, dpi.off, ag->dlogstd, 0, dv.buf, dv.off,
-                                         ag->loss_stats, 0);
-    if (st) return st;
+    if ((st = agent_a2c_loss(ag))) return st;
     clkfac_profile_phase(ctx, "backward");
     if ((st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
         (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
@@ -333,18 +315,13 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     if ((st = clkfac_buffer_copy(ctx, s->trust, 0, ag->algo_stats, REC_TRUST_Q - REC_ALGO_FIRST, 2)))
         return st;
     if (s->logits_before) {
-        clkfac_nn_view p1;
-        if ((st = clkfac_nn_forward(ag->actor, m, ag->obs, 0)) ||
-            (st = agent_head_view(&p1, ag->actor, ag->pi_head, 0)))
+        policy_params p1;
+        if ((st = clkfac_nn_forward(ag->actor, m, ag->obs, 0)) || (st = agent_policy(&p1, ag)))
             return st;
-        if (ag->discrete)
-            st = clkfac_heads_cat_kl(ctx, m, ag->n_out, s->logits_before, 0, p1.buf, p1.off, NULL,
-                                     0, ag->algo_stats, REC_KL - REC_ALGO_FIRST);
-        else /* the log-std moved too, but the KL is measured on the means with it held */
-            st = clkfac_heads_gauss_kl(ctx, m, ag->n_out, s->logits_before, 0, ag->logstd, 0,
-                                       p1.buf, p1.off, ag->logstd, 0, NULL, 0, ag->algo_stats,
-                                       REC_KL - REC_ALGO_FIRST);
-        if (st) return st;
+        /* the Gaussian's log-std moved too, but the KL is measured on the means with it held */
+        policy_params p0 = {{s->logits_before, 0, m, ag->n_out, ag->n_out}, ag->logstd, 0};
+        policy_out kl = {NULL, 0, ag->algo_stats, REC_KL - REC_ALGO_FIRST};
+        if ((st = ag->pol->kl(ctx, &p0, &p1, &kl))) return st;
     }
     /* the adaptive step size (kl_target, the reference's continuous-control rule): once per
      * update, from this update's KL, for the next update's step */
@@ -362,3 +339,6 @@ clkfac_status acktr_update(clkfac_agent *ag, float lr)
     s->updates++;
     return CLKFAC_OK;
 }
+
+const agent_algo agent_algo_acktr = {"acktr", acktr_configure, acktr_create, acktr_update,
+                                     acktr_free};

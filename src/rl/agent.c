@@ -1,7 +1,7 @@
 /* Actor-critic agents on the device: the rollout loop (observations in, sampled actions out,
  * the only host round trips per environment step), n-step returns with truncation bootstraps,
- * and the A2C update (loss gradient at the heads, one backward, RMSProp with global-norm
- * clipping). Update statistics stay on the device in a ring read in blocks. */
+ * and the update through the algorithm table (a2c.c, acktr.c, trpo.c). Update statistics stay
+ * on the device in a ring read in blocks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,14 @@
 #include "clkfac/rl.h"
 #include "rl/agent_internal.h"
 
-static const char *ALGO_NAMES[] = {"a2c", "acktr", "trpo"};
+/* The algorithms, indexed by clkfac_algo. */
+static const agent_algo *const ALGOS[] = {&agent_algo_a2c, &agent_algo_acktr, &agent_algo_trpo};
+#define N_ALGOS (sizeof ALGOS / sizeof ALGOS[0])
 
 clkfac_status clkfac_algo_parse(clkfac_algo *out, const char *name)
 {
-    for (int i = 0; i < 3; i++)
-        if (name && !strcmp(name, ALGO_NAMES[i])) {
+    for (size_t i = 0; i < N_ALGOS; i++)
+        if (name && !strcmp(name, ALGOS[i]->name)) {
             *out = (clkfac_algo)i;
             return CLKFAC_OK;
         }
@@ -26,20 +28,16 @@ clkfac_status clkfac_algo_parse(clkfac_algo *out, const char *name)
 
 const char *clkfac_algo_name(clkfac_algo algo)
 {
-    return (unsigned)algo < 3 ? ALGO_NAMES[algo] : "unknown";
+    return (unsigned)algo < N_ALGOS ? ALGOS[algo]->name : "unknown";
 }
 
 void clkfac_agent_free(clkfac_agent *ag)
 {
     if (!ag) return;
     if (ag->ctx) clkfac_context_finish(ag->ctx);
-    if (ag->o.algo == CLKFAC_ALGO_ACKTR) acktr_free(ag);
-    if (ag->o.algo == CLKFAC_ALGO_TRPO) trpo_free(ag);
+    if (ag->alg) ag->alg->free(ag);
     if (ag->critic != ag->actor) clkfac_nn_free(ag->critic);
     clkfac_nn_free(ag->actor);
-    clkfac_optim_free(ag->opt_actor);
-    clkfac_optim_free(ag->opt_critic);
-    clkfac_optim_free(ag->opt_logstd);
     cl_mem bufs[] = {ag->logstd, ag->dlogstd, ag->obs,     ag->actions, ag->rewards,
                      ag->ended,  ag->boot,    ag->values,  ag->last,    ag->returns,
                      ag->adv,    ag->boot_obs, ag->loss_stats, ag->ring, ag->algo_stats};
@@ -54,7 +52,7 @@ static clkfac_status check_options(const clkfac_agent_options *o)
     if (o->version != CLKFAC_AGENT_OPTIONS_VERSION)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "agent options version %u, expected %u",
                          o->version, CLKFAC_AGENT_OPTIONS_VERSION);
-    if ((unsigned)o->algo > CLKFAC_ALGO_TRPO)
+    if ((unsigned)o->algo >= N_ALGOS)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "algorithm %d; expected a2c, acktr or trpo",
                          (int)o->algo);
     if (o->n_steps < 1 || o->n_steps > 100000)
@@ -93,17 +91,6 @@ static clkfac_status make_net(clkfac_agent *ag, clkfac_nn **out, const clkfac_nn
                                 ag->n_envs * ag->t_steps, &no);
 }
 
-static clkfac_status make_optim(clkfac_agent *ag, clkfac_optim **out, size_t n)
-{
-    clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
-    oo.kind = CLKFAC_OPTIM_RMSPROP;
-    oo.rmsprop_decay = ag->o.rms_decay;
-    oo.rmsprop_eps = ag->o.rms_eps;
-    oo.rmsprop_init = ag->o.rms_init;
-    oo.max_grad_norm = ag->o.max_grad_norm;
-    return clkfac_optim_create(out, ag->ctx, n, &oo);
-}
-
 clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfac_vecenv *envs,
                                   const clkfac_agent_options *opts)
 {
@@ -116,6 +103,7 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     ag->ctx = ctx;
     ag->envs = envs;
     ag->o = *opts;
+    ag->alg = ALGOS[opts->algo];
     {
         /* defaults by observation shape: the reference networks of each setting */
         const clkfac_space *obs = clkfac_vecenv_observation_space(envs);
@@ -132,16 +120,14 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     }
     ag->o.net = ag->net_spec;
     ag->o.activation = ag->act_name;
-    /* TRPO constrains the policy alone and fits the value by Adam: separate networks */
-    if (ag->o.algo == CLKFAC_ALGO_TRPO) ag->o.shared = 0;
-    /* a Euclidean critic is fitted by its own first-order optimizer: it needs its own network */
-    if (ag->o.algo == CLKFAC_ALGO_ACKTR && ag->o.critic_euclidean) ag->o.shared = 0;
+    if (ag->alg->configure) ag->alg->configure(&ag->o);
     ag->n_envs = clkfac_vecenv_num_envs(envs);
     ag->t_steps = opts->n_steps;
     const clkfac_space *os = clkfac_vecenv_observation_space(envs);
     const clkfac_space *as = clkfac_vecenv_action_space(envs);
     ag->obs_size = os->size;
     ag->discrete = as->kind == CLKFAC_SPACE_DISCRETE;
+    ag->pol = ag->discrete ? &policy_categorical : &policy_gaussian;
     ag->act_size = as->size;
     ag->n_out = ag->discrete ? (size_t)as->n : as->size;
     ag->blocking0 = clkfac_context_blocking_calls(ctx);
@@ -157,15 +143,9 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     }
     CORE_TRY(clkfac_nn_head_find(&ag->pi_head, ag->actor, "pi"));
     CORE_TRY(clkfac_nn_head_find(&ag->v_head, ag->critic, "v"));
-    /* RMSProp is A2C's; ACKTR and TRPO create their own optimizers (momentum, Adam) */
-    const int a2c = opts->algo == CLKFAC_ALGO_A2C;
-    if (a2c) CORE_TRY(make_optim(ag, &ag->opt_actor, clkfac_nn_param_count(ag->actor)));
-    if (a2c && !ag->o.shared)
-        CORE_TRY(make_optim(ag, &ag->opt_critic, clkfac_nn_param_count(ag->critic)));
-    if (!ag->discrete) {
+    if (ag->pol->has_logstd) {
         CORE_TRY(make_buf(ctx, &ag->logstd, ag->n_out, 0.0f));
         CORE_TRY(make_buf(ctx, &ag->dlogstd, ag->n_out, 0.0f));
-        if (a2c) CORE_TRY(make_optim(ag, &ag->opt_logstd, ag->n_out));
     }
     CORE_TRY(make_buf(ctx, &ag->obs, (T + 1) * N * ag->obs_size, 0));
     CORE_TRY(make_buf(ctx, &ag->actions, M * ag->act_size, 0));
@@ -180,7 +160,6 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     CORE_TRY(make_buf(ctx, &ag->loss_stats, CLKFAC_A2C_STATS, 0));
     CORE_TRY(make_buf(ctx, &ag->ring, RING * RING_W, 0));
     CORE_TRY(make_buf(ctx, &ag->algo_stats, REC_ALGO_N, 0));
-    ag->stats_optim = ag->opt_actor; /* ACKTR and TRPO set their own below */
     ag->h_obs = malloc((T + 1) * N * ag->obs_size * sizeof(float));
     ag->h_act = malloc(N * ag->act_size * sizeof(float));
     ag->h_rew = malloc(M * sizeof(float));
@@ -195,29 +174,12 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
         st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for rollout storage");
         goto cleanup;
     }
-    if (opts->algo == CLKFAC_ALGO_ACKTR) CORE_TRY(acktr_create(ag));
-    if (opts->algo == CLKFAC_ALGO_TRPO) CORE_TRY(trpo_create(ag));
+    CORE_TRY(ag->alg->create(ag));
     CORE_TRY(clkfac_vecenv_reset(envs, ag->h_obs));
     *out = ag;
     return CLKFAC_OK;
 cleanup:
     clkfac_agent_free(ag);
-    return st;
-}
-
-/* A head's output (or output gradient) as a contiguous (rows, cols) block. */
-clkfac_status agent_head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad)
-{
-    clkfac_status st = grad ? clkfac_nn_output_grad(v, net, h) : clkfac_nn_output(v, net, h);
-    if (!st && v->ld != v->cols)
-        st = CORE_FAIL(CLKFAC_ERR_INTERNAL, "head output with ld %zu != cols %zu", v->ld, v->cols);
-    return st;
-}
-
-clkfac_status agent_forward(clkfac_agent *ag, size_t n, cl_mem x, size_t off)
-{
-    clkfac_status st = clkfac_nn_forward(ag->actor, n, x, off);
-    if (!st && ag->critic != ag->actor) st = clkfac_nn_forward(ag->critic, n, x, off);
     return st;
 }
 
@@ -242,15 +204,10 @@ static clkfac_status rollout(clkfac_agent *ag)
         if ((st = clkfac_buffer_write_async(ctx, ag->obs, t * N * os, obs_t, N * os)) ||
             (st = agent_forward(ag, N, ag->obs, t * N * os)))
             return st;
-        clkfac_nn_view pi;
-        if ((st = agent_head_view(&pi, ag->actor, ag->pi_head, 0))) return st;
-        if (ag->discrete)
-            st = clkfac_heads_cat_sample(ctx, N, ag->n_out, pi.buf, pi.off, ag->o.seed,
-                                         ag->timestep, ag->actions, t * N * as);
-        else
-            st = clkfac_heads_gauss_sample(ctx, N, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
-                                           ag->o.seed, ag->timestep, ag->actions, t * N * as);
-        if (st || (st = copy_values(ag, N, ag->values, t * N)) ||
+        policy_params pi;
+        if ((st = agent_policy(&pi, ag)) ||
+            (st = ag->pol->sample(ctx, &pi, ag->o.seed, ag->timestep, ag->actions, t * N * as)) ||
+            (st = copy_values(ag, N, ag->values, t * N)) ||
             (st = clkfac_buffer_read(ctx, ag->actions, t * N * as, ag->h_act, N * as)))
             return st;
         double t1 = core_now();
@@ -294,51 +251,6 @@ static clkfac_status rollout(clkfac_agent *ag)
                                    ag->values, ag->last, ag->returns, ag->adv);
 }
 
-static clkfac_status a2c_update(clkfac_agent *ag, float lr)
-{
-    clkfac_context *ctx = ag->ctx;
-    size_t M = ag->n_envs * ag->t_steps;
-    clkfac_a2c_loss_options lo = CLKFAC_A2C_LOSS_OPTIONS_INIT;
-    lo.ent_coef = ag->o.ent_coef;
-    lo.vf_coef = ag->o.vf_coef;
-    clkfac_nn_view pi, dpi, v, dv;
-    clkfac_status st;
-    clkfac_profile_phase(ctx, "forward");
-    if ((st = agent_forward(ag, M, ag->obs, 0)) || (st = clkfac_nn_zero_grad(ag->actor)) ||
-        (ag->critic != ag->actor && (st = clkfac_nn_zero_grad(ag->critic))) ||
-        (st = agent_head_view(&pi, ag->actor, ag->pi_head, 0)) ||
-        (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)) ||
-        (st = agent_head_view(&v, ag->critic, ag->v_head, 0)) ||
-        (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
-        return st;
-    clkfac_profile_phase(ctx, "loss");
-    if (ag->discrete)
-        st = clkfac_heads_cat_a2c_loss(ctx, &lo, M, ag->n_out, pi.buf, pi.off, ag->actions, 0,
-                                       ag->adv, 0, ag->returns, 0, v.buf, v.off, dpi.buf, dpi.off,
-                                       dv.buf, dv.off, ag->loss_stats, 0);
-    else
-        st = clkfac_heads_gauss_a2c_loss(ctx, &lo, M, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
-                                         ag->actions, 0, ag->adv, 0, ag->returns, 0, v.buf, v.off,
-                                         dpi.buf, dpi.off, ag->dlogstd, 0, dv.buf, dv.off,
-                                         ag->loss_stats, 0);
-    if (st) return st;
-    clkfac_profile_phase(ctx, "backward");
-    if ((st = clkfac_nn_backward(ag->actor, M, NULL, 0))) return st;
-    if (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, M, NULL, 0))) return st;
-    clkfac_profile_phase(ctx, "step");
-    if ((st = clkfac_optim_step(ag->opt_actor, clkfac_nn_params(ag->actor), 0,
-                                clkfac_nn_grads(ag->actor), 0, lr, NULL, 0)))
-        return st;
-    if (ag->opt_critic &&
-        (st = clkfac_optim_step(ag->opt_critic, clkfac_nn_params(ag->critic), 0,
-                                clkfac_nn_grads(ag->critic), 0, lr, NULL, 0)))
-        return st;
-    if (ag->opt_logstd &&
-        (st = clkfac_optim_step(ag->opt_logstd, ag->logstd, 0, ag->dlogstd, 0, lr, NULL, 0)))
-        return st;
-    return CLKFAC_OK;
-}
-
 /* Appends this update's loss and optimizer statistics to the device ring (two copies). */
 static clkfac_status record_stats(clkfac_agent *ag)
 {
@@ -371,12 +283,7 @@ clkfac_status clkfac_agent_update(clkfac_agent *ag)
     uint64_t total_updates = ag->o.total_steps ? (ag->o.total_steps + per_update - 1) / per_update : 0;
     float lr = clkfac_optim_lr_at(ag->o.total_steps ? ag->o.schedule : CLKFAC_LR_CONSTANT, ag->o.lr,
                                   ag->updates, total_updates);
-    switch (ag->o.algo) {
-    case CLKFAC_ALGO_ACKTR: st = acktr_update(ag, lr); break;
-    case CLKFAC_ALGO_TRPO: st = trpo_update(ag); break;
-    default: st = a2c_update(ag, lr); break;
-    }
-    if (st) return st;
+    if ((st = ag->alg->update(ag, lr))) return st;
     clkfac_profile_phase(ag->ctx, "other");
     ag->updates++;
     if ((st = record_stats(ag))) return st;
@@ -433,7 +340,7 @@ static size_t param_segments(const clkfac_agent *ag, cl_mem buf[3], size_t len[3
         buf[k] = clkfac_nn_params(ag->critic);
         len[k++] = clkfac_nn_param_count(ag->critic);
     }
-    if (!ag->discrete) {
+    if (ag->pol->has_logstd) {
         buf[k] = ag->logstd;
         len[k++] = ag->n_out;
     }
@@ -490,33 +397,19 @@ clkfac_status clkfac_agent_act(clkfac_agent *ag, const float *obs, size_t n, int
     if ((st = clkfac_buffer_write_async(ctx, ag->obs, 0, obs, n * ag->obs_size)) ||
         (st = clkfac_nn_forward(ag->actor, n, ag->obs, 0)))
         return st;
-    clkfac_nn_view pi;
-    if ((st = agent_head_view(&pi, ag->actor, ag->pi_head, 0))) return st;
-    if (greedy && !ag->discrete) /* the Gaussian's mean is the head output */
-        return clkfac_buffer_read(ctx, pi.buf, pi.off, actions, n * ag->n_out);
-    if (greedy) {
-        float *logits = malloc(n * ag->n_out * sizeof *logits);
-        if (!logits) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "clkfac_agent_act: host logits");
-        st = clkfac_buffer_read(ctx, pi.buf, pi.off, logits, n * ag->n_out);
-        for (size_t i = 0; i < n && !st; i++) {
-            const float *l = logits + i * ag->n_out;
-            size_t best = 0;
-            for (size_t j = 1; j < ag->n_out; j++) best = l[j] > l[best] ? j : best;
-            if (!isfinite(l[best]))
-                st = CORE_FAIL(CLKFAC_ERR_NONFINITE, "clkfac_agent_act: logit row %zu is not finite",
-                               i);
-            actions[i] = (float)best;
-        }
-        free(logits);
+    policy_params pi;
+    if ((st = agent_policy(&pi, ag))) return st;
+    if (greedy) { /* the most likely action, decided on the host */
+        float *out = malloc(n * ag->n_out * sizeof *out);
+        if (!out) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "clkfac_agent_act: host head output");
+        st = clkfac_buffer_read(ctx, pi.out.buf, pi.out.off, out, n * ag->n_out);
+        if (!st) st = ag->pol->greedy(out, n, ag->n_out, actions);
+        free(out);
         return st;
     }
     /* Draw counters from 2^62 on: the training rollouts use the timestep. */
     uint64_t step = (UINT64_C(1) << 62) + ag->act_draws++;
-    st = ag->discrete
-             ? clkfac_heads_cat_sample(ctx, n, ag->n_out, pi.buf, pi.off, ag->o.seed, step,
-                                       ag->actions, 0)
-             : clkfac_heads_gauss_sample(ctx, n, ag->n_out, pi.buf, pi.off, ag->logstd, 0,
-                                         ag->o.seed, step, ag->actions, 0);
+    st = ag->pol->sample(ctx, &pi, ag->o.seed, step, ag->actions, 0);
     return st ? st : clkfac_buffer_read(ctx, ag->actions, 0, actions, n * ag->act_size);
 }
 

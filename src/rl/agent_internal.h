@@ -1,14 +1,17 @@
-/* Internal view of an agent for the algorithm files (a2c in agent.c, acktr.c, trpo.c): the
- * rollout storage every algorithm shares and the hooks each one implements. After rollout()
- * the device holds, for M = n_steps * n_envs transitions in step-major order: obs (M, obs),
- * actions (M, act), rewards, ended, boot (truncation bootstrap values), values (M) from the
- * rollout, last (N) and n-step returns/advantages (M). */
+/* Internal view of an agent for the algorithm files (a2c.c, acktr.c, trpo.c): the rollout
+ * storage every algorithm shares, the algorithm table agent.c dispatches through, and the
+ * helpers the algorithms share (actor_critic.c). Layers inside src/rl point one way:
+ * agent.c -> the algorithms -> actor_critic.c, policy.c. After rollout() the device holds, for
+ * M = n_steps * n_envs transitions in step-major order: obs (M, obs), actions (M, act), rewards,
+ * ended, boot (truncation bootstrap values), values (M) from the rollout, last (N) and n-step
+ * returns/advantages (M). */
 #ifndef CLKFAC_AGENT_INTERNAL_H
 #define CLKFAC_AGENT_INTERNAL_H
 
 #include "clkfac/agent.h"
 #include "clkfac/nn.h"
 #include "core/core.h"
+#include "rl/policy.h"
 
 #define RING 256
 #define RING_W 16  /* floats per update record on the device */
@@ -29,11 +32,11 @@ struct clkfac_agent {
     clkfac_agent_options o;
     char net_spec[256], act_name[32];
     int discrete;
+    const policy_dist *pol;                             /* categorical or Gaussian */
     size_t n_envs, t_steps, obs_size, act_size, n_out; /* n_out: logits or action dims */
     clkfac_nn *actor, *critic;                          /* critic == actor when shared */
     size_t pi_head, v_head;
-    clkfac_optim *opt_actor, *opt_critic, *opt_logstd; /* A2C's RMSProp; NULL for ACKTR, TRPO */
-    cl_mem logstd, dlogstd;
+    cl_mem logstd, dlogstd;                             /* Gaussian: (n_out); else NULL */
     /* rollout storage on the device */
     cl_mem obs, actions, rewards, ended, boot, values, last, returns, adv, boot_obs, loss_stats;
     cl_mem ring;
@@ -48,28 +51,44 @@ struct clkfac_agent {
     uint64_t ring_update[RING], ring_timestep[RING];
     double t_env, t_infer, t_update;
     uint64_t blocking0;
-    void *algo;   /* algorithm state (acktr.c, trpo.c) */
+    const struct agent_algo *alg;
+    void *algo;   /* the algorithm's state */
     cl_mem algo_stats; /* REC_ALGO_N floats the algorithm fills (slot k = record slot 8 + k) */
-    clkfac_optim *stats_optim; /* whose NORM..LR go into the record (default opt_actor) */
+    clkfac_optim *stats_optim; /* whose NORM..LR go into the record (set by the algorithm) */
 };
 
+
+/* An algorithm: its state is created with the agent (after the networks and the rollout
+ * storage), one update per rollout at learning rate lr, freed with the agent. configure adjusts
+ * the options before the networks are built (NULL: nothing to adjust). */
+typedef struct agent_algo {
+    const char *name;
+    void (*configure)(clkfac_agent_options *o);
+    clkfac_status (*create)(clkfac_agent *ag);
+    clkfac_status (*update)(clkfac_agent *ag, float lr);
+    void (*free)(clkfac_agent *ag);
+} agent_algo;
+
+extern const agent_algo agent_algo_a2c;   /* a2c.c */
+extern const agent_algo agent_algo_acktr; /* acktr.c */
+extern const agent_algo agent_algo_trpo;  /* trpo.c */
+
+/* ---- shared by the algorithms and the rollout (actor_critic.c) ---------------------------- */
 
 /* A head's output (grad = 0) or output gradient (grad = 1) as a contiguous (rows, cols) view. */
 clkfac_status agent_head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad);
 /* Forward of the actor (and of the critic when separate) on n rows of x. */
 clkfac_status agent_forward(clkfac_agent *ag, size_t n, cl_mem x, size_t off);
+/* The policy's distribution at the actor's last forward (the pi head and the log-stds), and its
+ * gradient (the pi head's output gradient and dlogstd). */
+clkfac_status agent_policy(policy_params *p, const clkfac_agent *ag);
+clkfac_status agent_policy_grad(policy_params *dp, const clkfac_agent *ag);
+/* The A2C loss's gradient at both heads for the M rollout rows of the last agent_forward, after
+ * zeroing the networks' gradients; its statistics into ag->loss_stats (A2C and ACKTR). */
+clkfac_status agent_a2c_loss(clkfac_agent *ag);
 
-/* ACKTR (acktr.c): state created with the agent, one update per rollout, freed with it. */
-clkfac_status acktr_create(clkfac_agent *ag);
-clkfac_status acktr_update(clkfac_agent *ag, float lr);
-void acktr_free(clkfac_agent *ag);
-/* Test hook: the adaptive step-size multiplier (kl_target > 0), read back (blocking). */
+/* Test hook: the ACKTR adaptive step-size multiplier (kl_target > 0), read back (blocking). */
 clkfac_status acktr_debug_step_scale(clkfac_agent *ag, float *out);
-
-/* TRPO (trpo.c): as above; the update computes its own GAE advantages from the rollout. */
-clkfac_status trpo_create(clkfac_agent *ag);
-clkfac_status trpo_update(clkfac_agent *ag);
-void trpo_free(clkfac_agent *ag);
 
 /* TRPO's pieces, exposed for tests (trpo.c). A trpo_fisher applies the damped Fisher of a policy
  * network (head `head`: categorical logits, or Gaussian means with a shared log-std) to flat
@@ -80,14 +99,14 @@ typedef struct trpo_fisher {
     clkfac_nn *net;
     clkfac_nn_rop_state *rop;
     size_t head, n_out, n_params, n_net;
-    int discrete;
+    const policy_dist *pol;
     cl_mem logstd;   /* Gaussian: (n_out) log-stds, else NULL */
     float damping;
 } trpo_fisher;
 
 /* Creates the R-op state for net (logstd NULL for a categorical head). */
 clkfac_status trpo_fisher_init(trpo_fisher *f, clkfac_context *ctx, clkfac_nn *net, size_t head,
-                               int discrete, size_t n_out, cl_mem logstd, float damping);
+                               const policy_dist *pol, size_t n_out, cl_mem logstd, float damping);
 void trpo_fisher_release(trpo_fisher *f);
 /* out = F v (n_params floats each at the offsets; out must not overlap v) on the last
  * forward's batch n. Overwrites the network's gradient buffer and its heads' output gradients. */

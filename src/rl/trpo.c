@@ -75,18 +75,18 @@ static clkfac_status launch(clkfac_context *ctx, const char *name, const karg *a
 /* ---- Fisher-vector products and conjugate gradient ----------------------------------------- */
 
 clkfac_status trpo_fisher_init(trpo_fisher *f, clkfac_context *ctx, clkfac_nn *net, size_t head,
-                               int discrete, size_t n_out, cl_mem logstd, float damping)
+                               const policy_dist *pol, size_t n_out, cl_mem logstd, float damping)
 {
     f->ctx = ctx;
     f->net = net;
     f->head = head;
-    f->discrete = discrete;
+    f->pol = pol;
     f->n_out = n_out;
-    f->logstd = discrete ? NULL : logstd;
+    f->logstd = pol->has_logstd ? logstd : NULL;
     f->damping = damping;
     f->n_net = clkfac_nn_param_count(net);
-    f->n_params = f->n_net + (discrete ? 0 : n_out);
-    if (!discrete && !logstd)
+    f->n_params = f->n_net + (pol->has_logstd ? n_out : 0);
+    if (pol->has_logstd && !logstd)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "trpo: a Gaussian policy needs its log-std");
     return clkfac_nn_rop_create(&f->rop, net);
 }
@@ -101,12 +101,13 @@ clkfac_status trpo_fvp(trpo_fisher *f, size_t n, cl_mem v, size_t v_off, cl_mem 
                        size_t out_off)
 {
     clkfac_context *ctx = f->ctx;
-    clkfac_nn_view jv, dout, o;
+    clkfac_nn_view jv;
+    policy_params o = {{0}, f->logstd, 0}, dout = {{0}, out, out_off + f->n_net};
     clkfac_status st;
     if ((st = clkfac_nn_rop(f->rop, n, v, v_off)) ||
         (st = clkfac_nn_rop_output(&jv, f->rop, f->head)) ||
-        (st = clkfac_nn_output(&o, f->net, f->head)) ||
-        (st = clkfac_nn_output_grad(&dout, f->net, f->head)))
+        (st = clkfac_nn_output(&o.out, f->net, f->head)) ||
+        (st = clkfac_nn_output_grad(&dout.out, f->net, f->head)))
         return st;
     /* other heads of the network take no part: their output gradients are zero */
     for (size_t h = 0; h < clkfac_nn_output_count(f->net); h++) {
@@ -118,13 +119,7 @@ clkfac_status trpo_fvp(trpo_fisher *f, size_t n, cl_mem v, size_t v_off, cl_mem 
     }
     /* M J v with scale 1/n: the Hessian of the mean KL w.r.t. the outputs */
     float scale = 1.0f / (float)n;
-    if (f->discrete)
-        st = clkfac_heads_cat_fvp(ctx, n, f->n_out, o.buf, o.off, jv.buf, jv.off, scale, dout.buf,
-                                  dout.off);
-    else
-        st = clkfac_heads_gauss_fvp(ctx, n, f->n_out, f->logstd, 0, jv.buf, jv.off, v,
-                                    v_off + f->n_net, scale, dout.buf, dout.off, out,
-                                    out_off + f->n_net);
+    st = f->pol->fvp(ctx, &o, &jv, v, v_off + f->n_net, scale, &dout);
     /* J^T (...) by the backward pass, then the damping */
     if (st || (st = clkfac_nn_zero_grad(f->net)) ||
         (st = clkfac_nn_backward(f->net, n, NULL, 0)) ||
@@ -163,7 +158,7 @@ clkfac_status trpo_cg(trpo_fisher *f, size_t n, cl_mem g, cl_mem x, unsigned ite
 
 /* ---- agent hooks --------------------------------------------------------------------------- */
 
-void trpo_free(clkfac_agent *ag)
+static void trpo_free(clkfac_agent *ag)
 {
     trpo_state *s = ag->algo;
     if (!s) return;
@@ -188,7 +183,7 @@ static clkfac_status zeros(clkfac_context *ctx, cl_mem *m, size_t n)
     return st ? st : clkfac_buffer_fill(ctx, *m, 0, 0.0f, n ? n : 1);
 }
 
-clkfac_status trpo_create(clkfac_agent *ag)
+static clkfac_status trpo_create(clkfac_agent *ag)
 {
     const clkfac_agent_options *o = &ag->o;
     if (!(o->max_kl > 0 && isfinite(o->max_kl)) || !(o->cg_damping >= 0 && isfinite(o->cg_damping)) ||
@@ -206,7 +201,7 @@ clkfac_status trpo_create(clkfac_agent *ag)
     s->step_sign = 1.0f;
     clkfac_context *ctx = ag->ctx;
     size_t M = ag->n_envs * ag->t_steps;
-    clkfac_status st = trpo_fisher_init(&s->fisher, ctx, ag->actor, ag->pi_head, ag->discrete,
+    clkfac_status st = trpo_fisher_init(&s->fisher, ctx, ag->actor, ag->pi_head, ag->pol,
                                         ag->n_out, ag->logstd, o->cg_damping);
     if (st) return st;
     size_t P = s->fisher.n_params;
@@ -227,29 +222,19 @@ clkfac_status trpo_create(clkfac_agent *ag)
     return CLKFAC_OK;
 }
 
-/* Policy outputs (n rows) of the actor's last forward. */
-static clkfac_status policy_out(clkfac_agent *ag, clkfac_nn_view *pi)
-{
-    return agent_head_view(pi, ag->actor, ag->pi_head, 0);
-}
-
 /* Surrogate at the actor's last forward (all M rows) into sc[slot]; with grad, also its
  * gradient w.r.t. the policy parameters into s->g (network part by a backward pass). */
 static clkfac_status surrogate(clkfac_agent *ag, trpo_state *s, size_t slot, int grad)
 {
     clkfac_context *ctx = ag->ctx;
-    size_t M = ag->n_envs * ag->t_steps, A = ag->n_out, P0 = s->fisher.n_net;
-    clkfac_nn_view pi, dpi;
+    size_t M = ag->n_envs * ag->t_steps, P0 = s->fisher.n_net;
+    policy_params pi, dpi;
     clkfac_status st;
-    if ((st = policy_out(ag, &pi)) || (st = agent_head_view(&dpi, ag->actor, ag->pi_head, 1)))
-        return st;
-    if (ag->discrete)
-        st = clkfac_heads_cat_surrogate(ctx, M, A, pi.buf, pi.off, ag->actions, 0, s->logp_old, 0,
-                                        ag->adv, 0, grad ? dpi.buf : NULL, dpi.off, s->sc, slot);
-    else
-        st = clkfac_heads_gauss_surrogate(ctx, M, A, pi.buf, pi.off, ag->logstd, 0, ag->actions,
-                                          0, s->logp_old, 0, ag->adv, 0, grad ? dpi.buf : NULL,
-                                          dpi.off, grad ? s->g : NULL, P0, s->sc, slot);
+    if ((st = agent_policy(&pi, ag)) || (st = agent_policy_grad(&dpi, ag))) return st;
+    dpi.logstd = s->g; /* the log-std part of the flat gradient */
+    dpi.logstd_off = P0;
+    st = ag->pol->surrogate(ctx, &pi, ag->actions, s->logp_old, ag->adv, grad ? &dpi : NULL, s->sc,
+                            slot);
     if (st || !grad) return st;
     if ((st = clkfac_nn_zero_grad(ag->actor)) || (st = clkfac_nn_backward(ag->actor, M, NULL, 0)))
         return st;
@@ -260,14 +245,10 @@ static clkfac_status surrogate(clkfac_agent *ag, trpo_state *s, size_t slot, int
 static clkfac_status mean_kl(clkfac_agent *ag, trpo_state *s)
 {
     size_t M = ag->n_envs * ag->t_steps, A = ag->n_out;
-    clkfac_nn_view pi;
-    clkfac_status st = policy_out(ag, &pi);
-    if (st) return st;
-    if (ag->discrete)
-        return clkfac_heads_cat_kl(ag->ctx, M, A, s->old_out, 0, pi.buf, pi.off, NULL, 0, s->sc,
-                                   SC_KL);
-    return clkfac_heads_gauss_kl(ag->ctx, M, A, s->old_out, 0, s->old, s->fisher.n_net, pi.buf,
-                                 pi.off, ag->logstd, 0, NULL, 0, s->sc, SC_KL);
+    policy_params pi, old = {{s->old_out, 0, M, A, A}, s->old, s->fisher.n_net};
+    policy_out kl = {NULL, 0, s->sc, SC_KL};
+    clkfac_status st = agent_policy(&pi, ag);
+    return st ? st : ag->pol->kl(ag->ctx, &old, &pi, &kl);
 }
 
 /* Trial parameters old + frac * coef * x (restore: old) on the network and the log-stds. */
@@ -278,7 +259,7 @@ static clkfac_status ls_set(clkfac_agent *ag, trpo_state *s, float frac, int res
     LAUNCH(ag->ctx, "trpo_ls_set", P0, lws, K_U(P0), K_M(clkfac_nn_params(ag->actor)), K_U(0),
            K_M(s->old), K_U(0), K_M(s->x), K_U(0), K_M(s->sc), K_U(SC_COEF), K_U(SC_ACC),
            K_F(frac), K_I(restore));
-    if (st || ag->discrete) return st;
+    if (st || !ag->pol->has_logstd) return st;
     LAUNCH(ag->ctx, "trpo_ls_set", A, lws, K_U(A), K_M(ag->logstd), K_U(0), K_M(s->old), K_U(P0),
            K_M(s->x), K_U(P0), K_M(s->sc), K_U(SC_COEF), K_U(SC_ACC), K_F(frac), K_I(restore));
     return st;
@@ -289,29 +270,19 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
     clkfac_context *ctx = ag->ctx;
     const clkfac_agent_options *o = &ag->o;
     size_t M = ag->n_envs * ag->t_steps, A = ag->n_out, P0 = s->fisher.n_net, one = 1;
-    clkfac_nn_view pi;
+    policy_params pi;
     clkfac_status st;
     /* the old policy: outputs, log-probabilities, parameters, surrogate and its gradient */
     clkfac_profile_phase(ctx, "forward");
-    if ((st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) || (st = policy_out(ag, &pi)) ||
-        (st = clkfac_buffer_copy(ctx, pi.buf, pi.off, s->old_out, 0, M * A)) ||
+    policy_out logp = {s->logp_old, 0, NULL, 0};
+    policy_out entropy = {NULL, 0, ag->loss_stats, CLKFAC_A2C_STAT_ENTROPY};
+    if ((st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) || (st = agent_policy(&pi, ag)) ||
+        (st = clkfac_buffer_copy(ctx, pi.out.buf, pi.out.off, s->old_out, 0, M * A)) ||
         (st = clkfac_buffer_copy(ctx, clkfac_nn_params(ag->actor), 0, s->old, 0, P0)) ||
-        (!ag->discrete && (st = clkfac_buffer_copy(ctx, ag->logstd, 0, s->old, P0, A))))
+        (ag->pol->has_logstd && (st = clkfac_buffer_copy(ctx, ag->logstd, 0, s->old, P0, A))) ||
+        (st = ag->pol->log_prob(ctx, &pi, ag->actions, &logp)) ||
+        (st = ag->pol->entropy(ctx, &pi, &entropy)) || (st = surrogate(ag, s, SC_SURR_OLD, 1)))
         return st;
-    if (ag->discrete)
-        st = clkfac_heads_cat_log_prob(ctx, M, A, pi.buf, pi.off, ag->actions, 0, s->logp_old, 0,
-                                       NULL, 0);
-    else
-        st = clkfac_heads_gauss_log_prob(ctx, M, A, pi.buf, pi.off, ag->logstd, 0, ag->actions, 0,
-                                         s->logp_old, 0, NULL, 0);
-    if (st) return st;
-    if (ag->discrete)
-        st = clkfac_heads_cat_entropy(ctx, M, A, pi.buf, pi.off, NULL, 0, ag->loss_stats,
-                                      CLKFAC_A2C_STAT_ENTROPY);
-    else
-        st = clkfac_heads_gauss_entropy(ctx, M, A, ag->logstd, 0, NULL, 0, ag->loss_stats,
-                                        CLKFAC_A2C_STAT_ENTROPY);
-    if (st || (st = surrogate(ag, s, SC_SURR_OLD, 1))) return st;
     /* x = CG(F, g) on every k-th row, then the step scale from x^T F x */
     clkfac_profile_phase(ctx, "cg");
     size_t n = M;
@@ -379,12 +350,13 @@ static clkfac_status value_step(clkfac_agent *ag, trpo_state *s)
     return CLKFAC_OK;
 }
 
-clkfac_status trpo_update(clkfac_agent *ag)
+static clkfac_status trpo_update(clkfac_agent *ag, float lr)
 {
     trpo_state *s = ag->algo;
     clkfac_context *ctx = ag->ctx;
     size_t N = ag->n_envs, T = ag->t_steps, M = N * T, lws = 64;
     clkfac_status st;
+    (void)lr; /* the step is set by the KL budget max_kl */
     /* GAE replaces the rollout's n-step returns; advantages standardized in one work-group */
     clkfac_profile_phase(ctx, "advantages");
     if ((st = clkfac_rl_gae(ctx, T, N, ag->o.gamma, ag->o.gae_lambda, ag->rewards, ag->ended,
@@ -395,3 +367,8 @@ clkfac_status trpo_update(clkfac_agent *ag)
     clkfac_profile_phase(ctx, "value");
     return value_step(ag, s);
 }
+
+/* TRPO constrains the policy alone and fits the value by Adam: separate networks */
+static void trpo_configure(clkfac_agent_options *o) { o->shared = 0; }
+
+const agent_algo agent_algo_trpo = {"trpo", trpo_configure, trpo_create, trpo_update, trpo_free};
