@@ -1,0 +1,218 @@
+/* Host CBLAS inside the OpenCL queue (hostblas.h). A call checks its operands against the
+ * buffers' sizes on the host (the native function cannot fail or report), packs dimensions and
+ * buffer handles into an argument block, and enqueues a native kernel; the runtime replaces
+ * the handles with host pointers in its copy of the block. Each buffer is listed once: GEMMs
+ * such as P^T P pass one buffer twice, and PoCL 3.1 crashes on a repeated entry. */
+#include <stdint.h>
+#include <string.h>
+
+#include "linalg/hostblas.h"
+
+#ifdef CLKFAC_HAVE_CBLAS
+#include <cblas.h>
+
+enum { HB_GEMM, HB_SYRK, HB_GEMV };
+
+typedef struct hb_args {
+    void *mem[3];   /* the distinct buffers: cl_mem when enqueued, host pointers when run */
+    int which[3];   /* operand i (A, B or x, C or y) lives in mem[which[i]] */
+    int op, ta, tb, uplo;
+    int m, n, k;
+    int ld[3], inc[3];
+    size_t off[3];
+    float alpha, beta;
+} hb_args;
+
+static float *operand(const hb_args *a, int i) { return (float *)a->mem[a->which[i]] + a->off[i]; }
+
+static void CL_CALLBACK hb_run(void *p)
+{
+    const hb_args *a = p;
+    const enum CBLAS_TRANSPOSE ta = a->ta ? CblasTrans : CblasNoTrans;
+    switch (a->op) {
+    case HB_GEMM:
+        cblas_sgemm(CblasRowMajor, ta, a->tb ? CblasTrans : CblasNoTrans, a->m, a->n, a->k,
+                    a->alpha, operand(a, 0), a->ld[0], operand(a, 1), a->ld[1], a->beta,
+                    operand(a, 2), a->ld[2]);
+        break;
+    case HB_SYRK:
+        cblas_ssyrk(CblasRowMajor, a->uplo ? CblasLower : CblasUpper, ta, a->n, a->k, a->alpha,
+                    operand(a, 0), a->ld[0], a->beta, operand(a, 2), a->ld[2]);
+        break;
+    default:
+        cblas_sgemv(CblasRowMajor, ta, a->m, a->n, a->alpha, operand(a, 0), a->ld[0],
+                    operand(a, 1), a->inc[1], a->beta, operand(a, 2), a->inc[2]);
+        break;
+    }
+}
+
+/* The highest element a (rows x cols, leading dimension ld) or a strided vector touches must
+ * lie inside buf; dimensions must fit CBLAS's int. */
+static clkfac_status check_operand(const char *fn, const char *name, cl_mem buf, size_t off,
+                                   size_t rows, size_t cols, size_t ld)
+{
+    if (!buf) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %s is NULL", fn, name);
+    if (rows > INT32_MAX || cols > INT32_MAX || ld > INT32_MAX)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %s of %zu x %zu (ld %zu) exceeds the host "
+                         "BLAS's int dimensions", fn, name, rows, cols, ld);
+    if (ld < cols)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %s has leading dimension %zu < %zu columns",
+                         fn, name, ld, cols);
+    size_t bytes = 0;
+    cl_int e = clGetMemObjectInfo(buf, CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
+    if (e != CL_SUCCESS) return OCL_FAIL(e, "clGetMemObjectInfo(CL_MEM_SIZE)");
+    size_t end = off + (rows - 1) * ld + cols;
+    if (end > bytes / sizeof(float))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %s needs %zu floats from offset %zu, the "
+                         "buffer holds %zu", fn, name, end - off, off, bytes / sizeof(float));
+    return CLKFAC_OK;
+}
+
+static clkfac_status enqueue(clkfac_context *ctx, hb_args *a, cl_mem ops[3])
+{
+    cl_mem list[3];
+    const void *loc[3];
+    cl_uint n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!ops[i]) continue;
+        cl_uint j = 0;
+        while (j < n && list[j] != ops[i]) j++;
+        if (j == n) {
+            list[n] = ops[i];
+            a->mem[n] = (void *)ops[i];
+            loc[n] = &a->mem[n];
+            n++;
+        }
+        a->which[i] = (int)j;
+    }
+    ocl_span_begin(ctx);
+    cl_int e = clEnqueueNativeKernel(ctx->queue, hb_run, a, sizeof *a, n, list, loc, 0, NULL,
+                                     NULL);
+    if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueNativeKernel(host BLAS)");
+    ocl_span_end(ctx);
+    return CLKFAC_OK;
+}
+
+int hostblas_available(clkfac_context *ctx, const char **why)
+{
+    cl_device_exec_capabilities caps = 0;
+    if (clGetDeviceInfo(ctx->device, CL_DEVICE_EXECUTION_CAPABILITIES, sizeof caps, &caps,
+                        NULL) != CL_SUCCESS ||
+        !(caps & CL_EXEC_NATIVE_KERNEL)) {
+        if (why) *why = "the device does not run native kernels (CL_EXEC_NATIVE_KERNEL)";
+        return 0;
+    }
+    /* the native function runs while the queue's other work waits: the device's compute units
+     * are the host BLAS's to use, and no more */
+    int units = ctx->info.compute_units > 0 ? (int)ctx->info.compute_units : 1;
+    if (openblas_get_num_threads() != units) openblas_set_num_threads(units);
+    if (why) *why = "";
+    return 1;
+}
+
+static int nz(size_t m, size_t n) { return m > 0 && n > 0; }
+
+clkfac_status hostblas_gemm(clkfac_context *ctx, blas_trans ta, blas_trans tb, size_t m,
+                            size_t n, size_t k, float alpha, cl_mem a, size_t a_off, size_t lda,
+                            cl_mem b, size_t b_off, size_t ldb, float beta, cl_mem c,
+                            size_t c_off, size_t ldc)
+{
+    static const char fn[] = "host GEMM";
+    if (!nz(m, n)) return CLKFAC_OK;
+    if (k == 0)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "GEMM with inner dimension k = 0 (m=%zu, n=%zu)",
+                         m, n);
+    clkfac_status st;
+    if ((st = check_operand(fn, "A", a, a_off, ta ? k : m, ta ? m : k, lda)) ||
+        (st = check_operand(fn, "B", b, b_off, tb ? n : k, tb ? k : n, ldb)) ||
+        (st = check_operand(fn, "C", c, c_off, m, n, ldc)))
+        return st;
+    hb_args x = {.op = HB_GEMM, .ta = ta == BLAS_T, .tb = tb == BLAS_T, .m = (int)m, .n = (int)n,
+                 .k = (int)k, .ld = {(int)lda, (int)ldb, (int)ldc}, .off = {a_off, b_off, c_off},
+                 .alpha = alpha, .beta = beta};
+    cl_mem ops[3] = {a, b, c};
+    return enqueue(ctx, &x, ops);
+}
+
+clkfac_status hostblas_syrk(clkfac_context *ctx, blas_uplo uplo, blas_trans ta, size_t n,
+                            size_t k, float alpha, cl_mem a, size_t a_off, size_t lda,
+                            float beta, cl_mem c, size_t c_off, size_t ldc)
+{
+    static const char fn[] = "host SYRK";
+    if (n == 0) return CLKFAC_OK;
+    if (k == 0) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "SYRK with k = 0 (n=%zu)", n);
+    clkfac_status st;
+    if ((st = check_operand(fn, "A", a, a_off, ta ? k : n, ta ? n : k, lda)) ||
+        (st = check_operand(fn, "C", c, c_off, n, n, ldc)))
+        return st;
+    hb_args x = {.op = HB_SYRK, .ta = ta == BLAS_T, .uplo = uplo == BLAS_LOWER, .n = (int)n,
+                 .k = (int)k, .ld = {(int)lda, 0, (int)ldc}, .off = {a_off, 0, c_off},
+                 .alpha = alpha, .beta = beta};
+    cl_mem ops[3] = {a, NULL, c};
+    return enqueue(ctx, &x, ops);
+}
+
+clkfac_status hostblas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t n, float alpha,
+                            cl_mem a, size_t a_off, size_t lda, cl_mem x, size_t x_off,
+                            size_t x_inc, float beta, cl_mem y, size_t y_off, size_t y_inc)
+{
+    static const char fn[] = "host GEMV";
+    if (!nz(m, n)) return CLKFAC_OK;
+    if (x_inc == 0 || y_inc == 0)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: increments x %zu, y %zu; expected >= 1", fn,
+                         x_inc, y_inc);
+    size_t nx = ta ? m : n, ny = ta ? n : m;
+    clkfac_status st;
+    if ((st = check_operand(fn, "A", a, a_off, m, n, lda)) ||
+        (st = check_operand(fn, "x", x, x_off, nx, 1, x_inc)) ||
+        (st = check_operand(fn, "y", y, y_off, ny, 1, y_inc)))
+        return st;
+    hb_args h = {.op = HB_GEMV, .ta = ta == BLAS_T, .m = (int)m, .n = (int)n,
+                 .ld = {(int)lda, 0, 0}, .inc = {0, (int)x_inc, (int)y_inc},
+                 .off = {a_off, x_off, y_off}, .alpha = alpha, .beta = beta};
+    cl_mem ops[3] = {a, x, y};
+    return enqueue(ctx, &h, ops);
+}
+
+#else /* no host CBLAS in this build */
+
+int hostblas_available(clkfac_context *ctx, const char **why)
+{
+    (void)ctx;
+    if (why) *why = "clkfac was built without a host CBLAS (OpenBLAS)";
+    return 0;
+}
+
+#define HB_UNSUPPORTED                                                                          \
+    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "host BLAS engine: clkfac was built without a "    \
+                     "host CBLAS (install libopenblas-dev and reconfigure)")
+
+clkfac_status hostblas_gemm(clkfac_context *ctx, blas_trans ta, blas_trans tb, size_t m,
+                            size_t n, size_t k, float alpha, cl_mem a, size_t a_off, size_t lda,
+                            cl_mem b, size_t b_off, size_t ldb, float beta, cl_mem c,
+                            size_t c_off, size_t ldc)
+{
+    (void)ctx, (void)ta, (void)tb, (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)a_off;
+    (void)lda, (void)b, (void)b_off, (void)ldb, (void)beta, (void)c, (void)c_off, (void)ldc;
+    HB_UNSUPPORTED;
+}
+
+clkfac_status hostblas_syrk(clkfac_context *ctx, blas_uplo uplo, blas_trans ta, size_t n,
+                            size_t k, float alpha, cl_mem a, size_t a_off, size_t lda,
+                            float beta, cl_mem c, size_t c_off, size_t ldc)
+{
+    (void)ctx, (void)uplo, (void)ta, (void)n, (void)k, (void)alpha, (void)a, (void)a_off;
+    (void)lda, (void)beta, (void)c, (void)c_off, (void)ldc;
+    HB_UNSUPPORTED;
+}
+
+clkfac_status hostblas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t n, float alpha,
+                            cl_mem a, size_t a_off, size_t lda, cl_mem x, size_t x_off,
+                            size_t x_inc, float beta, cl_mem y, size_t y_off, size_t y_inc)
+{
+    (void)ctx, (void)ta, (void)m, (void)n, (void)alpha, (void)a, (void)a_off, (void)lda, (void)x;
+    (void)x_off, (void)x_inc, (void)beta, (void)y, (void)y_off, (void)y_inc;
+    HB_UNSUPPORTED;
+}
+
+#endif
