@@ -1,6 +1,6 @@
 /* `clkfac bench sample`: the sample-efficiency suite — algorithms x environments x seeds at a
  * step budget, each run trained through the library and written to OUT/runs/<algo>__<env>__seed<k>/
- * exactly as `clkfac train` writes it (cli/runlog), with a manifest OUT/suite.json. Resumable:
+ * exactly as `clkfac train` writes it (report/runs.h), with a manifest OUT/suite.json. Resumable:
  * finished runs are kept, unfinished ones restarted from scratch, so results are deterministic. */
 #include <dirent.h>
 #include <math.h>
@@ -11,7 +11,8 @@
 
 #include "bench/bench.h"
 #include "cli/cli.h"
-#include "cli/runlog.h"
+#include "core/text.h"
+#include "report/runs.h"
 
 #define MAX_ALGOS 8
 #define MAX_ENVS 16
@@ -358,54 +359,28 @@ static void run_key(run_cfg *r)
 
 /* ---- run folders --------------------------------------------------------------------------- */
 
-static char *slurp(const char *path)
+/* 1: finished with these settings and its files are whole; 0: to be (re)done (unfinished, or
+ * finished with files that do not match its summary: a note says why); -1: finished with other
+ * settings (the folder belongs to another suite); -2: summary.json is corrupt (message
+ * printed: the folder is left alone). */
+static int run_finished(const suite *s, const run_cfg *r)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *s = NULL;
-    size_t n = 0, cap = 0, k;
-    char buf[4096];
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (n + k + 1 > cap) {
-            cap = 2 * (n + k + 1);
-            char *p = realloc(s, cap);
-            if (!p) { free(s); fclose(f); return NULL; }
-            s = p;
-        }
-        memcpy(s + n, buf, k);
-        n += k;
-    }
-    fclose(f);
-    if (!s) s = calloc(1, 1);
-    else s[n] = '\0';
-    return s;
-}
-
-/* A number member of a summary.json ("key": value); NaN when missing or null. */
-static double json_number(const char *js, const char *key)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = js ? strstr(js, pat) : NULL;
-    if (!p) return NAN;
-    char *end = NULL;
-    double v = strtod(p + strlen(pat), &end);
-    return end == p + strlen(pat) ? NAN : v;
-}
-
-/* 1: summary.json says finished with these settings; 0: no finished summary; -1: finished with
- * other settings (the folder belongs to another suite). */
-static int run_finished(const run_cfg *r)
-{
-    char path[4200], pat[1100];
+    char path[4200], why[1200];
     snprintf(path, sizeof path, "%s/summary.json", r->dir);
-    char *js = slurp(path);
-    if (!js) return 0;
-    int done = strstr(js, "\"finished\": true") != NULL;
-    snprintf(pat, sizeof pat, "\"suite_settings\": \"%s\"", r->key);
-    int same = strstr(js, pat) != NULL;
-    free(js);
-    return !done ? 0 : same ? 1 : -1;
+    runs_summary sm;
+    int st = runs_summary_read(&sm, path);
+    if (st == RUNS_MISSING) return 0;
+    if (st) {
+        fprintf(stderr, "clkfac: %s; delete that run folder to redo the run\n", clkfac_last_error());
+        return -2;
+    }
+    if (sm.finished != 1) return 0;
+    if (strcmp(sm.suite_settings, r->key)) return -1;
+    if (runs_verify(r->dir, &sm, why, sizeof why)) {
+        if (!s->quiet) printf("note: %s finished but %s; the run is done again\n", r->name, why);
+        return 0;
+    }
+    return 1;
 }
 
 /* An interrupted run restarts from nothing: its folder is emptied first, so no file of the old
@@ -492,37 +467,40 @@ static int probe(suite *s, clkfac_context *ctx, run_cfg *runs, size_t n)
     return 0;
 }
 
-static void json_list_str(runlog_text *j, const char *key, const char *const *v, size_t n)
+static void json_list_str(core_text *j, const char *key, const char *const *v, size_t n)
 {
-    runlog_printf(j, "  \"%s\": [", key);
-    for (size_t i = 0; i < n; i++) runlog_printf(j, "%s\"%s\"", i ? ", " : "", v[i]);
-    runlog_printf(j, "],\n");
+    core_text_printf(j, "  \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) core_text_printf(j, "%s\"%s\"", i ? ", " : "", v[i]);
+    core_text_printf(j, "],\n");
 }
 
 static int write_manifest(const suite *s, clkfac_context *ctx, const run_cfg *runs, size_t n)
 {
-    runlog_text j = {0};
+    core_text j = {0};
     const char *names[MAX_ALGOS];
     for (size_t i = 0; i < s->n_algos; i++) names[i] = s->algos[i]->name;
-    runlog_printf(&j, "{\n  \"suite\": \"sample\",\n  \"preset\": \"%s\",\n",
+    core_text_printf(&j, "{\n  \"suite\": \"sample\",\n  \"preset\": \"%s\",\n",
                   s->base ? s->base->name : "custom");
-    if (s->base) runlog_printf(&j, "  \"about\": \"%s\",\n", s->base->about);
+    if (s->base) core_text_printf(&j, "  \"about\": \"%s\",\n", s->base->about);
     json_list_str(&j, "algos", names, s->n_algos);
     json_list_str(&j, "envs", s->envs, s->n_envs);
-    runlog_printf(&j, "  \"seeds\": [");
-    for (size_t i = 0; i < s->n_seeds; i++) runlog_printf(&j, "%s%ld", i ? ", " : "", s->seeds[i]);
-    runlog_printf(&j, "],\n");
-    if (s->steps) runlog_printf(&j, "  \"steps\": %ld,\n", s->steps);
-    else runlog_printf(&j, "  \"steps\": \"per environment (see runs)\",\n");
-    runlog_printf(&j, "  \"notes\": \"%s\",\n  \"runs\": [\n", s->notes);
+    core_text_printf(&j, "  \"seeds\": [");
+    for (size_t i = 0; i < s->n_seeds; i++) core_text_printf(&j, "%s%ld", i ? ", " : "", s->seeds[i]);
+    core_text_printf(&j, "],\n");
+    if (s->steps) core_text_printf(&j, "  \"steps\": %ld,\n", s->steps);
+    else core_text_printf(&j, "  \"steps\": \"per environment (see runs)\",\n");
+    core_text_printf(&j, "  \"notes\": \"%s\",\n  \"runs\": [\n", s->notes);
     for (size_t i = 0; i < n; i++)
-        runlog_printf(&j, "    {\"name\": \"%s\", \"algo\": \"%s\", \"env\": \"%s\", \"seed\": %ld, "
+        core_text_printf(&j, "    {\"name\": \"%s\", \"algo\": \"%s\", \"env\": \"%s\", \"seed\": %ld, "
                           "\"steps\": %ld, \"skipped\": %s, \"settings\": \"%s\"}%s\n",
                       runs[i].name, runs[i].v->name, runs[i].env, runs[i].seed, runs[i].steps,
                       runs[i].state == RUN_SKIP ? "true" : "false", runs[i].key,
                       i + 1 < n ? "," : "");
-    runlog_printf(&j, "  ],\n  \"provenance\": ");
-    int oom = runlog_provenance_json(&j, ctx) || runlog_printf(&j, "\n}\n");
+    char *prov = NULL;
+    int oom = runs_provenance_json(&prov, ctx) != CLKFAC_OK;
+    core_text_printf(&j, "  ],\n  \"provenance\": %s\n}\n", prov ? prov : "{}");
+    free(prov);
+    oom |= j.oom;
     char path[4200];
     snprintf(path, sizeof path, "%s/suite.json", s->out);
     clkfac_status st = oom ? CLKFAC_ERR_NO_MEMORY : clkfac_file_write_atomic(path, j.s, j.n);
@@ -547,14 +525,13 @@ static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size
         clkfac_vecenv_free(env);
         return cli_fail("creating the agent", st);
     }
-    char prefix[256], extra[1100];
+    char prefix[256];
     snprintf(prefix, sizeof prefix, "run %zu/%zu %s %s seed %ld ", k + 1, n, r->v->name, r->env,
              r->seed);
-    snprintf(extra, sizeof extra, "\"suite_settings\": \"%s\"", r->key);
-    runlog_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, extra, 10.0,
-                        tty, prefix};
-    runlog_result res;
-    rc = runlog_train(&spec, ctx, env, ag, &res);
+    runs_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, r->key, 10.0,
+                      tty, prefix};
+    runs_result res;
+    if ((st = runs_train(&spec, ctx, env, ag, &res))) rc = cli_fail(res.failed, st);
     if (rc == CLI_OK && !s->quiet) {
         printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s\n",
                k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
@@ -582,11 +559,10 @@ static void print_table(const suite *s, const run_cfg *runs, size_t n)
                 planned++;
                 char path[4200];
                 snprintf(path, sizeof path, "%s/summary.json", runs[i].dir);
-                char *js = slurp(path);
-                double v = json_number(js, "final_mean_return_100");
-                int fin = js && strstr(js, "\"finished\": true");
-                double w = json_number(js, "wall_seconds");
-                free(js);
+                runs_summary sm;
+                if (runs_summary_read(&sm, path)) continue;
+                double v = sm.final_mean_return_100, w = sm.wall_seconds;
+                int fin = sm.finished == 1;
                 if (!fin || isnan(v)) continue;
                 sum += v;
                 sq += v * v;
@@ -623,7 +599,11 @@ int bench_sample_main(int argc, char **argv)
     if (!runs) return cli_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
     size_t todo = 0;
     for (size_t i = 0; i < n; i++) {
-        int f = run_finished(&runs[i]);
+        int f = run_finished(&s, &runs[i]);
+        if (f == -2) {
+            free(runs);
+            return CLI_USAGE;
+        }
         if (f < 0) {
             rc = cli_usage_error("%s finished with other settings than this suite asks (%s); "
                                  "use another --out or delete that folder", runs[i].dir,
