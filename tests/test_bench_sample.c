@@ -210,11 +210,61 @@ static void test_bad_specs_exit_2(void **state)
     free(d);
 }
 
+/* A finished run is trusted only when its files agree with its summary: a missing policy file
+ * or an episodes.csv cut at a line boundary has the run done again (to the same bytes), and a
+ * summary.json cut mid-file stops the suite saying it is corrupt, leaving the folder alone. */
+static void test_damaged_finished_runs(void **state)
+{
+    (void)state;
+    CS_NEED_BIN();
+    TH_REQUIRE_DEVICE();
+    char *d = cs_tempdir("sampledamaged");
+    char p[1024], q[1024], log[16384], args[1024];
+    snprintf(args, sizeof args,
+             "bench sample --algos a2c --envs CartPole-v1 --seeds 1 --steps 2000 --out %s", d);
+    int rc = cs_run(args, log, sizeof log);
+    if (rc) fail_msg("'clkfac %s' exited %d:\n%s", args, rc, log);
+    snprintf(p, sizeof p, "%s/runs/%s/episodes.csv", d, RUNS[0]);
+    snprintf(q, sizeof q, "%s/episodes.keep", d);
+    copy_file(p, q);
+
+    snprintf(p, sizeof p, "%s/runs/%s/policy.npy", d, RUNS[0]);
+    assert_int_equal(unlink(p), 0);
+    rc = cs_run(args, log, sizeof log);
+    if (rc) fail_msg("'clkfac %s' exited %d:\n%s", args, rc, log);
+    assert_non_null(strstr(log, "policy.npy is missing"));
+    assert_true(exists(p));
+
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "cd %s/runs/%s && head -n 5 episodes.csv > e && mv e episodes.csv",
+             d, RUNS[0]);
+    assert_int_equal(system(cmd), 0);
+    rc = cs_run(args, log, sizeof log);
+    if (rc) fail_msg("'clkfac %s' exited %d:\n%s", args, rc, log);
+    assert_non_null(strstr(log, "holds 4 episodes"));
+    snprintf(p, sizeof p, "%s/runs/%s/episodes.csv", d, RUNS[0]);
+    if (!cs_same_file(p, q)) fail_msg("the redone run's episodes.csv differs from the first");
+
+    snprintf(cmd, sizeof cmd, "cd %s/runs/%s && head -c 200 summary.json > s && mv s summary.json",
+             d, RUNS[0]);
+    assert_int_equal(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/runs/%s/summary.json", d, RUNS[0]);
+    long long before = mtime_ns(p);
+    rc = cs_run(args, log, sizeof log);
+    if (rc != 2) fail_msg("a corrupt summary.json: exit %d, expected 2:\n%s", rc, log);
+    assert_non_null(strstr(log, "summary.json: corrupt"));
+    assert_null(strstr(log, "other settings"));
+    assert_true(mtime_ns(p) == before);
+    cs_rmtree(d);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_specs_exit_2),
         cmocka_unit_test(test_suite_writes_runs_and_resumes),
+        cmocka_unit_test(test_damaged_finished_runs),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

@@ -211,98 +211,132 @@ done:
 
 /* ---- the results table -------------------------------------------------------------------- */
 
-clkfac_status rep_results(report *R)
+static const char *const RESULTS_DATA[] = {
+    "env", "algo", "seeds", "threshold", "random_return", "final_mean", "final_ci_lo",
+    "final_ci_hi", "final_std", "final_median", "reached", "episodes_to_threshold",
+    "timesteps_to_threshold", "auc", "auc_from", "auc_to", "wall_seconds"};
+static const char *const RESULTS_SHOWN[] = {
+    "Environment", "Algorithm", "Seeds", "Final return, mean [95% CI]", "Random policy",
+    "Threshold", "Reached", "Episodes to threshold", "Timesteps to threshold", "AUC",
+    "Wall time (s)"};
+enum { ND = sizeof RESULTS_DATA / sizeof RESULTS_DATA[0],
+       NM = sizeof RESULTS_SHOWN / sizeof RESULTS_SHOWN[0] };
+
+/* One (environment, algorithm) group's statistics over its seeds. */
+typedef struct group_stats {
+    size_t n, reached;
+    double thr, rnd, mean, lo, hi, sd, med, epm, tsm, aucm, wallm, auc_from, auc_to;
+} group_stats;
+
+/* Statistics of the runs [c, e) of one algorithm; scratch holds 5 * (e - c) doubles. */
+static clkfac_status group_compute(group_stats *g, const report *R, size_t c, size_t e,
+                                   double *scratch)
 {
-    static const char *const hd[] = {
-        "env", "algo", "seeds", "threshold", "random_return", "final_mean", "final_ci_lo",
-        "final_ci_hi",
-        "final_std", "final_median", "reached", "episodes_to_threshold",
-        "timesteps_to_threshold", "auc", "auc_from", "auc_to", "wall_seconds"};
-    static const char *const hm[] = {"Environment", "Algorithm", "Seeds",
-                                     "Final return, mean [95% CI]", "Random policy", "Threshold",
-                                     "Reached",
-                                     "Episodes to threshold", "Timesteps to threshold", "AUC",
-                                     "Wall time (s)"};
-    enum { ND = sizeof hd / sizeof hd[0], NM = sizeof hm / sizeof hm[0] };
-    clkfac_table *td = NULL, *tm = NULL;
-    core_text nt = {0}; /* the notes under the table */
-    int rc;
-    if ((rc = table_new(&td, ND, hd)) || (rc = table_new(&tm, NM, hm))) goto done;
-    double *fin = malloc(R->nruns * sizeof *fin), *epi = malloc(R->nruns * sizeof *epi),
-           *ts = malloc(R->nruns * sizeof *ts), *au = malloc(R->nruns * sizeof *au),
-           *wl = malloc(R->nruns * sizeof *wl);
-    if (!fin || !epi || !ts || !au || !wl) {
-        rc = rep_err(CLKFAC_ERR_NO_MEMORY, "out of memory");
-        goto free_arrays;
+    size_t n = e - c;
+    double *fin = scratch, *epi = scratch + n, *ts = scratch + 2 * n, *au = scratch + 3 * n,
+           *wl = scratch + 4 * n;
+    g->n = n;
+    g->reached = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rep_run *ru = &R->runs[c + i];
+        fin[i] = ru->final;
+        au[i] = ru->auc;
+        wl[i] = ru->wall;
+        if (ru->cross_ep >= 0) {
+            epi[g->reached] = (double)ru->cross_ep;
+            ts[g->reached++] = ru->cross_t;
+        }
     }
-    for (size_t a = 0; a < R->nruns;) {
+    g->mean = clkfac_stats_mean(fin, n);
+    g->sd = clkfac_stats_std(fin, n);
+    clkfac_status st;
+    if ((st = clkfac_stats_median(&g->med, fin, n)) ||
+        (st = clkfac_stats_bootstrap_ci(&g->lo, &g->hi, fin, n, 0.95,
+                                        CLKFAC_STATS_BOOTSTRAP_RESAMPLES,
+                                        CLKFAC_STATS_BOOTSTRAP_SEED)))
+        return rep_fail("statistics", st);
+    g->epm = clkfac_stats_mean(epi, g->reached);
+    g->tsm = clkfac_stats_mean(ts, g->reached);
+    g->aucm = mean_finite(au, n, NULL);
+    g->wallm = mean_finite(wl, n, NULL);
+    return CLKFAC_OK;
+}
+
+/* The group's row of results.csv/json (data) and of results.md (shown). */
+static clkfac_status group_rows(clkfac_table *td, clkfac_table *tm, const rep_run *first,
+                                const group_stats *g)
+{
+    char d[ND][REP_NAME], m[NM][REP_NAME];
+    rep_copy(d[0], REP_NAME, first->env);
+    rep_copy(d[1], REP_NAME, first->algo);
+    snprintf(d[2], REP_NAME, "%zu", g->n);
+    /* the numeric columns in header order (reached is a count: %.10g prints it whole) */
+    const double dv[ND - 3] = {g->thr, g->rnd, g->mean, g->lo, g->hi, g->sd, g->med,
+                               (double)g->reached, g->epm, g->tsm, g->aucm, g->auc_from,
+                               g->auc_to, g->wallm};
+    for (int k = 3; k < ND; k++) rep_num_csv(d[k], REP_NAME, dv[k - 3]);
+    memcpy(m[0], d[0], sizeof m[0]);
+    memcpy(m[1], d[1], sizeof m[1]);
+    memcpy(m[2], d[2], sizeof m[2]);
+    snprintf(m[3], REP_NAME, "n/a");
+    if (isfinite(g->mean)) {
+        char fm[40], l[40], h[40];
+        rep_ret_md(fm, sizeof fm, g->mean);
+        rep_ret_md(l, sizeof l, g->lo);
+        rep_ret_md(h, sizeof h, g->hi);
+        snprintf(m[3], REP_NAME, "%s [%s, %s]", fm, l, h);
+    }
+    if (isfinite(g->rnd)) rep_ret_md(m[4], REP_NAME, g->rnd);
+    else snprintf(m[4], REP_NAME, "n/a");
+    if (isfinite(g->thr)) snprintf(m[5], REP_NAME, "%g", g->thr);
+    else snprintf(m[5], REP_NAME, "none");
+    if (isfinite(g->thr)) snprintf(m[6], REP_NAME, "%zu/%zu seeds", g->reached, g->n);
+    else snprintf(m[6], REP_NAME, "n/a");
+    rep_num_md(m[7], REP_NAME, g->epm, 0);
+    rep_num_md(m[8], REP_NAME, g->tsm, 0);
+    rep_ret_md(m[9], REP_NAME, g->aucm);
+    rep_num_md(m[10], REP_NAME, g->wallm, 1);
+    const char *dc[ND], *mc[NM];
+    for (int k = 0; k < ND; k++) dc[k] = d[k];
+    for (int k = 0; k < NM; k++) mc[k] = m[k];
+    clkfac_status st = table_row(td, dc);
+    return st ? st : table_row(tm, mc);
+}
+
+/* Every (environment, algorithm) group's rows, environments and algorithms in run order. */
+static clkfac_status results_rows(report *R, clkfac_table *td, clkfac_table *tm)
+{
+    double *scratch = malloc(5 * R->nruns * sizeof *scratch);
+    if (!scratch) return rep_err(CLKFAC_ERR_NO_MEMORY, "out of memory");
+    clkfac_status st = CLKFAC_OK;
+    for (size_t a = 0; a < R->nruns && !st;) {
         size_t b = a;
         while (b < R->nruns && !strcmp(R->runs[b].env, R->runs[a].env)) b++;
-        double auc_from, auc_to;
-        if ((rc = run_stats(R, a, b, &auc_from, &auc_to))) goto free_arrays;
-        double thr = rep_threshold_of(R, R->runs[a].env), rnd = rep_random_of(R, R->runs[a].env);
-        for (size_t c = a; c < b;) {
-            size_t e = c, n = 0, reached = 0;
+        group_stats g;
+        if ((st = run_stats(R, a, b, &g.auc_from, &g.auc_to))) break;
+        g.thr = rep_threshold_of(R, R->runs[a].env);
+        g.rnd = rep_random_of(R, R->runs[a].env);
+        for (size_t c = a; c < b && !st;) {
+            size_t e = c;
             while (e < b && !strcmp(R->runs[e].algo, R->runs[c].algo)) e++;
-            for (size_t i = c; i < e; i++, n++) {
-                const rep_run *ru = &R->runs[i];
-                fin[n] = ru->final;
-                au[n] = ru->auc;
-                wl[n] = ru->wall;
-                if (ru->cross_ep >= 0) {
-                    epi[reached] = (double)ru->cross_ep;
-                    ts[reached++] = ru->cross_t;
-                }
-            }
-            double mean = clkfac_stats_mean(fin, n), sd = clkfac_stats_std(fin, n), med, lo, hi;
-            clkfac_status st;
-            if ((st = clkfac_stats_median(&med, fin, n)) ||
-                (st = clkfac_stats_bootstrap_ci(&lo, &hi, fin, n, 0.95,
-                                                CLKFAC_STATS_BOOTSTRAP_RESAMPLES,
-                                                CLKFAC_STATS_BOOTSTRAP_SEED))) {
-                rc = rep_fail("statistics", st);
-                goto free_arrays;
-            }
-            double epm = clkfac_stats_mean(epi, reached), tsm = clkfac_stats_mean(ts, reached);
-            double aucm = mean_finite(au, n, NULL), wallm = mean_finite(wl, n, NULL);
-            char d[ND][REP_NAME], m[NM][REP_NAME];
-            rep_copy(d[0], REP_NAME, R->runs[c].env);
-            rep_copy(d[1], REP_NAME, R->runs[c].algo);
-            snprintf(d[2], REP_NAME, "%zu", n);
-            /* the numeric columns in header order (reached is a count: %.10g prints it whole) */
-            const double dv[ND - 3] = {thr, rnd, mean, lo, hi, sd, med, (double)reached,
-                                       epm, tsm, aucm, auc_from, auc_to, wallm};
-            for (int k = 3; k < ND; k++) rep_num_csv(d[k], REP_NAME, dv[k - 3]);
-            rep_copy(m[0], REP_NAME, R->runs[c].env);
-            rep_copy(m[1], REP_NAME, R->runs[c].algo);
-            snprintf(m[2], REP_NAME, "%zu", n);
-            if (isfinite(mean)) {
-                char fm[40], l[40], h[40];
-                rep_ret_md(fm, sizeof fm, mean);
-                rep_ret_md(l, sizeof l, lo);
-                rep_ret_md(h, sizeof h, hi);
-                snprintf(m[3], REP_NAME, "%s [%s, %s]", fm, l, h);
-            } else {
-                snprintf(m[3], REP_NAME, "n/a");
-            }
-            if (isfinite(rnd)) rep_ret_md(m[4], REP_NAME, rnd);
-            else snprintf(m[4], REP_NAME, "n/a");
-            if (isfinite(thr)) snprintf(m[5], REP_NAME, "%g", thr);
-            else snprintf(m[5], REP_NAME, "none");
-            if (isfinite(thr)) snprintf(m[6], REP_NAME, "%zu/%zu seeds", reached, n);
-            else snprintf(m[6], REP_NAME, "n/a");
-            rep_num_md(m[7], REP_NAME, epm, 0);
-            rep_num_md(m[8], REP_NAME, tsm, 0);
-            rep_ret_md(m[9], REP_NAME, aucm);
-            rep_num_md(m[10], REP_NAME, wallm, 1);
-            const char *dc[ND], *mc[NM];
-            for (int k = 0; k < ND; k++) dc[k] = d[k];
-            for (int k = 0; k < NM; k++) mc[k] = m[k];
-            if ((rc = table_row(td, dc)) || (rc = table_row(tm, mc))) goto free_arrays;
+            if (!(st = group_compute(&g, R, c, e, scratch)))
+                st = group_rows(td, tm, &R->runs[c], &g);
             c = e;
         }
         a = b;
     }
+    free(scratch);
+    return st;
+}
+
+clkfac_status rep_results(report *R)
+{
+    clkfac_table *td = NULL, *tm = NULL;
+    core_text nt = {0}; /* the notes under the table */
+    clkfac_status st;
+    if ((st = table_new(&td, ND, RESULTS_DATA)) || (st = table_new(&tm, NM, RESULTS_SHOWN)) ||
+        (st = results_rows(R, td, tm)))
+        goto done;
     core_text_printf(&nt,
              "Final return: the mean of the last %zu episode returns of each run; the table gives "
              "the mean over seeds and a 95%% percentile-bootstrap interval over seeds (%d "
@@ -315,30 +349,22 @@ clkfac_status rep_results(report *R)
              "seeds of wall_seconds in summary.json.",
              R->window, CLKFAC_STATS_BOOTSTRAP_RESAMPLES, R->rnd_source, R->thr_source,
              R->window);
-    if (nt.oom) { rc = rep_err(CLKFAC_ERR_NO_MEMORY, "out of memory"); goto free_arrays; }
-    const char *notes = nt.s;
-    rc = rep_write_tables(R, "results", td, tm, "Results: final return, sample efficiency, wall time",
-                      notes);
-    if (!rc) {
-        char *md = NULL;
-        clkfac_status st = clkfac_table_markdown(&md, tm);
-        if (st) rc = rep_fail("table", st);
-        else core_text_printf(&R->index, "## Results\n\n[results.md](results.md) | [results.csv](results.csv) "
-                           "| [results.json](results.json)\n\n%s\n%s\n\n",
-                md, notes);
-        free(md);
-    }
-free_arrays:
-    free(fin);
-    free(epi);
-    free(ts);
-    free(au);
-    free(wl);
+    if (nt.oom) { st = rep_err(CLKFAC_ERR_NO_MEMORY, "out of memory"); goto done; }
+    st = rep_write_tables(R, "results", td, tm,
+                          "Results: final return, sample efficiency, wall time", nt.s);
+    char *md = NULL;
+    if (!st && (st = clkfac_table_markdown(&md, tm))) st = rep_fail("table", st);
+    if (!st)
+        core_text_printf(&R->index, "## Results\n\n[results.md](results.md) | "
+                                    "[results.csv](results.csv) | [results.json](results.json)"
+                                    "\n\n%s\n%s\n\n",
+                         md, nt.s);
+    free(md);
 done:
-    free(nt.s);
+    core_text_free(&nt);
     clkfac_table_free(td);
     clkfac_table_free(tm);
-    return rc;
+    return st;
 }
 
 /* ---- published numbers beside ours -------------------------------------------------------- */

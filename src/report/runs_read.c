@@ -59,29 +59,29 @@ static int summary_members(runs_summary *sm, const json_t *root, const char **ba
 {
     double v;
     int r;
-    if ((r = member_string(root, "algo", sm->algo, sizeof sm->algo)) < 0) return *bad = "algo", -1;
+    if ((r = member_string(root, "algo", sm->algo, sizeof sm->algo)) < 0) return *bad = "\"algo\" is not a string", -1;
     sm->have_algo = !r;
-    if ((r = member_string(root, "env", sm->env, sizeof sm->env)) < 0) return *bad = "env", -1;
+    if ((r = member_string(root, "env", sm->env, sizeof sm->env)) < 0) return *bad = "\"env\" is not a string", -1;
     sm->have_env = !r;
     if ((r = member_number(root, "seed", &v)) < 0 ||
         (!r && (v != floor(v) || fabs(v) > 9007199254740992.0)))
-        return *bad = "seed (expected a whole number)", -1;
+        return *bad = "\"seed\" is not a whole number", -1;
     sm->have_seed = !r;
     sm->seed = r ? 0 : (long)v;
-    if ((r = member_number(root, "wall_seconds", &v)) < 0) return *bad = "wall_seconds", -1;
+    if ((r = member_number(root, "wall_seconds", &v)) < 0) return *bad = "\"wall_seconds\" is not a number", -1;
     sm->wall_seconds = r ? NAN : v;
     if ((r = member_number(root, "final_mean_return_100", &v)) < 0)
-        return *bad = "final_mean_return_100", -1;
+        return *bad = "\"final_mean_return_100\" is not a number", -1;
     sm->final_mean_return_100 = r ? NAN : v;
     if ((r = member_number(root, "episodes", &v)) < 0 ||
         (!r && (v < 0 || v != floor(v) || v > 9007199254740992.0)))
-        return *bad = "episodes (expected a whole number >= 0)", -1;
+        return *bad = "\"episodes\" is not a whole number >= 0", -1;
     sm->episodes = r ? -1 : (long long)v;
     const json_t *fin = json_object_get(root, "finished");
-    if (fin && !json_is_boolean(fin) && !json_is_null(fin)) return *bad = "finished", -1;
+    if (fin && !json_is_boolean(fin) && !json_is_null(fin)) return *bad = "\"finished\" is not true or false", -1;
     sm->finished = json_is_boolean(fin) ? json_is_true(fin) : -1;
     if (member_string(root, "suite_settings", sm->suite_settings, sizeof sm->suite_settings) < 0)
-        return *bad = "suite_settings", -1;
+        return *bad = "\"suite_settings\" is not a string", -1;
     const json_t *prov = json_object_get(root, "provenance");
     if (json_is_object(prov)) member_string(prov, "device", sm->device, sizeof sm->device);
     return 0;
@@ -106,10 +106,10 @@ int runs_summary_read(runs_summary *sm, const char *path)
                                                   "\"env\", \"seed\", \"wall_seconds\"",
                                path, err.text, err.line, err.column);
     const char *bad = NULL;
-    if (!json_is_object(root)) bad = "the top level (expected an object)";
+    if (!json_is_object(root)) bad = "not a JSON object";
     else summary_members(sm, root, &bad);
     json_decref(root);
-    if (bad) return CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: member %s has the wrong type", path, bad);
+    if (bad) return CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: %s", path, bad);
     return CLKFAC_OK;
 }
 
