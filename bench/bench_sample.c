@@ -3,6 +3,7 @@
  * exactly as `clkfac train` writes it (report/runs.h), with a manifest OUT/suite.json. Resumable:
  * finished runs are kept, unfinished ones restarted from scratch, so results are deterministic. */
 #include <dirent.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,44 +468,64 @@ static int probe(suite *s, clkfac_context *ctx, run_cfg *runs, size_t n)
     return 0;
 }
 
-static void json_list_str(core_text *j, const char *key, const char *const *v, size_t n)
+static json_t *json_strings(const char *const *v, size_t n)
 {
-    core_text_printf(j, "  \"%s\": [", key);
-    for (size_t i = 0; i < n; i++) core_text_printf(j, "%s\"%s\"", i ? ", " : "", v[i]);
-    core_text_printf(j, "],\n");
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(v[i]))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
 }
 
+static json_t *manifest_runs(const run_cfg *runs, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(
+                a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:s}", "name", runs[i].name, "algo",
+                             runs[i].v->name, "env", runs[i].env, "seed", (json_int_t)runs[i].seed,
+                             "steps", (json_int_t)runs[i].steps, "skipped",
+                             runs[i].state == RUN_SKIP, "settings", runs[i].key))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}
+
+/* OUT/suite.json: what the suite is (preset, lists, budgets, notes), every run with its settings,
+ * and the provenance. */
 static int write_manifest(const suite *s, clkfac_context *ctx, const run_cfg *runs, size_t n)
 {
-    core_text j = {0};
     const char *names[MAX_ALGOS];
     for (size_t i = 0; i < s->n_algos; i++) names[i] = s->algos[i]->name;
-    core_text_printf(&j, "{\n  \"suite\": \"sample\",\n  \"preset\": \"%s\",\n",
-                  s->base ? s->base->name : "custom");
-    if (s->base) core_text_printf(&j, "  \"about\": \"%s\",\n", s->base->about);
-    json_list_str(&j, "algos", names, s->n_algos);
-    json_list_str(&j, "envs", s->envs, s->n_envs);
-    core_text_printf(&j, "  \"seeds\": [");
-    for (size_t i = 0; i < s->n_seeds; i++) core_text_printf(&j, "%s%ld", i ? ", " : "", s->seeds[i]);
-    core_text_printf(&j, "],\n");
-    if (s->steps) core_text_printf(&j, "  \"steps\": %ld,\n", s->steps);
-    else core_text_printf(&j, "  \"steps\": \"per environment (see runs)\",\n");
-    core_text_printf(&j, "  \"notes\": \"%s\",\n  \"runs\": [\n", s->notes);
-    for (size_t i = 0; i < n; i++)
-        core_text_printf(&j, "    {\"name\": \"%s\", \"algo\": \"%s\", \"env\": \"%s\", \"seed\": %ld, "
-                          "\"steps\": %ld, \"skipped\": %s, \"settings\": \"%s\"}%s\n",
-                      runs[i].name, runs[i].v->name, runs[i].env, runs[i].seed, runs[i].steps,
-                      runs[i].state == RUN_SKIP ? "true" : "false", runs[i].key,
-                      i + 1 < n ? "," : "");
-    char *prov = NULL;
-    int oom = runs_provenance_json(&prov, ctx) != CLKFAC_OK;
-    core_text_printf(&j, "  ],\n  \"provenance\": %s\n}\n", prov ? prov : "{}");
-    free(prov);
-    oom |= j.oom;
+    json_t *seeds = json_array();
+    for (size_t i = 0; seeds && i < s->n_seeds; i++)
+        json_array_append_new(seeds, json_integer((json_int_t)s->seeds[i]));
+    json_t *j = json_pack("{s:s, s:s}", "suite", "sample", "preset",
+                          s->base ? s->base->name : "custom");
+    int bad = !j || !seeds;
+    if (!bad && s->base) bad = json_object_set_new(j, "about", json_string(s->base->about));
+    if (!bad) bad = json_object_set_new(j, "algos", json_strings(names, s->n_algos));
+    if (!bad) bad = json_object_set_new(j, "envs", json_strings(s->envs, s->n_envs));
+    if (!bad) bad = json_object_set(j, "seeds", seeds);
+    if (!bad)
+        bad = json_object_set_new(j, "steps", s->steps ? json_integer((json_int_t)s->steps)
+                                                       : json_string("per environment (see runs)"));
+    if (!bad) bad = json_object_set_new(j, "notes", json_string(s->notes));
+    if (!bad) bad = json_object_set_new(j, "runs", manifest_runs(runs, n));
+    if (!bad) bad = json_object_set_new(j, "provenance", runs_provenance_object(ctx));
+    char *text = bad ? NULL : json_dumps(j, JSON_INDENT(2));
+    json_decref(seeds);
+    json_decref(j);
+    core_text t = {0};
+    if (text) core_text_printf(&t, "%s\n", text);
+    free(text);
     char path[4200];
     snprintf(path, sizeof path, "%s/suite.json", s->out);
-    clkfac_status st = oom ? CLKFAC_ERR_NO_MEMORY : clkfac_file_write_atomic(path, j.s, j.n);
-    free(j.s);
+    clkfac_status st = !text || t.oom ? CLKFAC_ERR_NO_MEMORY : clkfac_file_write_atomic(path, t.s, t.n);
+    core_text_free(&t);
     if (st == CLKFAC_ERR_NO_MEMORY) return cli_fail("suite.json", st);
     if (st) return cli_usage_error("--out %s: cannot write %s: %s", s->out, path, clkfac_last_error());
     return 0;

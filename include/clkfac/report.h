@@ -25,6 +25,13 @@ clkfac_status clkfac_table_csv(char **out, const clkfac_table *t);
 clkfac_status clkfac_table_markdown(char **out, const clkfac_table *t);
 clkfac_status clkfac_table_json(char **out, const clkfac_table *t);
 
+/* Writes DIR/STEM.csv (data), DIR/STEM.md (title, the table `shown` (NULL: data), notes and
+ * the provenance in a code block) and DIR/STEM.json ({"provenance": prov, "rows": data's rows
+ * with empty cells as null}), each atomically. */
+clkfac_status clkfac_table_write(const char *dir, const char *stem, const clkfac_table *data,
+                                 const clkfac_table *shown, const char *title, const char *notes,
+                                 const char *prov);
+
 /* Writes len bytes to path atomically (temp file in the same folder, fsync, rename). */
 clkfac_status clkfac_file_write_atomic(const char *path, const void *data, size_t len);
 /* Creates a folder and its parents; an unwritable or non-folder path is CLKFAC_ERR_IO. */

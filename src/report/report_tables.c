@@ -23,49 +23,10 @@ clkfac_status rep_write_text(const report *R, const char *name, const char *s, s
 /* CSV of the table; Markdown of `shown` (the formatted twin) under a title with notes and the
  * provenance; JSON with the provenance beside the rows. */
 clkfac_status rep_write_tables(const report *R, const char *stem, const clkfac_table *data,
-                        const clkfac_table *shown, const char *title, const char *notes)
+                               const clkfac_table *shown, const char *title, const char *notes)
 {
-    char *csv = NULL, *md = NULL, *json = NULL, name[256];
-    core_text doc = {0}, jd = {0};
-    int rc = CLKFAC_OK;
-    clkfac_status st;
-    if ((st = clkfac_table_csv(&csv, data)) || (st = clkfac_table_markdown(&md, shown)) ||
-        (st = clkfac_table_json(&json, data))) {
-        rc = rep_fail("rendering a table", st);
-        goto done;
-    }
-    core_text_printf(&doc, "# %s\n\n%s\n%s\n\n```\n%s```\n", title, md, notes, R->prov);
-    core_text_printf(&jd, "{\"provenance\": \"");
-    for (const char *p = R->prov; *p; p++) {
-        if (*p == '\n') core_text_printf(&jd, "\\n");
-        else if (*p == '"' || *p == '\\') core_text_printf(&jd, "\\%c", *p);
-        else if ((unsigned char)*p >= 0x20) core_text_printf(&jd, "%c", *p);
-    }
-    core_text_printf(&jd, "\",\n\"rows\": ");
-    /* empty cells are missing numbers: null for machines, not "" */
-    for (const char *p = json; *p; p++) {
-        if (!strncmp(p, ": \"\"", 4) && (p[4] == ',' || p[4] == '}')) {
-            core_text_printf(&jd, ": null");
-            p += 3;
-        } else {
-            core_text_printf(&jd, "%c", *p);
-        }
-    }
-    core_text_printf(&jd, "}\n");
-    if (doc.oom || jd.oom) { rc = rep_err(CLKFAC_ERR_NO_MEMORY, "out of memory"); goto done; }
-    snprintf(name, sizeof name, "%s.csv", stem);
-    if ((rc = rep_write_text(R, name, csv, strlen(csv)))) goto done;
-    snprintf(name, sizeof name, "%s.md", stem);
-    if ((rc = rep_write_text(R, name, doc.s, doc.n))) goto done;
-    snprintf(name, sizeof name, "%s.json", stem);
-    rc = rep_write_text(R, name, jd.s, jd.n);
-done:
-    free(csv);
-    free(md);
-    free(json);
-    free(doc.s);
-    free(jd.s);
-    return rc;
+    clkfac_status st = clkfac_table_write(R->out, stem, data, shown, title, notes, R->prov);
+    return st ? rep_fail("writing results", st) : CLKFAC_OK;
 }
 
 static int table_new(clkfac_table **t, size_t n, const char *const *h)

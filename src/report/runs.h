@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "clkfac/clkfac.h"
 
 /* ---- writing: training a run ----------------------------------------------------------------- */
@@ -45,9 +47,10 @@ typedef struct runs_result {
 clkfac_status runs_train(const runs_spec *spec, clkfac_context *ctx, clkfac_vecenv *env,
                          clkfac_agent *ag, runs_result *res);
 
-/* The provenance of ctx (may be NULL) as a JSON object text {"key": "value", ...} (caller
- * frees), for result files other than a run's (a suite's manifest). */
-clkfac_status runs_provenance_json(char **out, clkfac_context *ctx);
+/* The provenance of ctx (may be NULL) as a JSON object {"key": "value", ...} (a new reference;
+ * NULL when out of memory), as summary.json holds it, for other result files (a suite's
+ * manifest). */
+json_t *runs_provenance_object(clkfac_context *ctx);
 
 /* ---- reading ----------------------------------------------------------------------------------- */
 

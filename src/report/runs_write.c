@@ -91,8 +91,7 @@ static clkfac_status write_file(const char *dir, const char *name, const char *d
     return clkfac_file_write_atomic(path, data, len);
 }
 
-/* The provenance "key: value" lines as a JSON object of strings. */
-static json_t *provenance_object(clkfac_context *ctx)
+json_t *runs_provenance_object(clkfac_context *ctx)
 {
     char *prov = NULL;
     if (clkfac_provenance(&prov, ctx)) return NULL;
@@ -109,16 +108,6 @@ static json_t *provenance_object(clkfac_context *ctx)
     }
     free(prov);
     return o;
-}
-
-clkfac_status runs_provenance_json(char **out, clkfac_context *ctx)
-{
-    json_t *o = provenance_object(ctx);
-    char *s = o ? json_dumps(o, 0) : NULL;
-    json_decref(o);
-    if (!s) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for the provenance");
-    *out = s;
-    return CLKFAC_OK;
 }
 
 /* A number as the printf format fmt shows it (so summary.json keeps the old precision). */
@@ -181,7 +170,7 @@ static clkfac_status write_summary(const runs_spec *s, clkfac_context *ctx, clkf
     int bad = !j;
     if (!bad && s->suite_settings)
         bad = json_object_set_new(j, "suite_settings", json_string(s->suite_settings));
-    if (!bad) bad = json_object_set_new(j, "provenance", provenance_object(ctx));
+    if (!bad) bad = json_object_set_new(j, "provenance", runs_provenance_object(ctx));
     char *text = bad ? NULL : json_dumps(j, RUNS_JSON_FLAGS);
     json_decref(j);
     if (!text) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for summary.json");
