@@ -300,7 +300,7 @@ static void run_settings(run_cfg *r)
     clkfac_agent_options *o = &r->ag;
     *o = d;
     o->algo = r->v->algo;
-    o->shared = r->v->shared;
+    CLKFAC_AGENT_SET(o, shared, r->v->shared);
     o->critic_euclidean = r->v->critic_euclidean;
     int pixels = !strncmp(r->env, "MinAtar/", 8), pendulum = !strcmp(r->env, "Pendulum-v1");
     r->n_envs = pixels ? 16 : 8;
@@ -311,7 +311,7 @@ static void run_settings(run_cfg *r)
     if (pendulum) {
         o->n_steps = 8;
         o->gamma = 0.9f;
-        o->ent_coef = 0.0f;
+        CLKFAC_AGENT_SET(o, ent_coef, 0.0f);
     }
     switch (o->algo) {
     case CLKFAC_ALGO_A2C:
@@ -319,8 +319,7 @@ static void run_settings(run_cfg *r)
         else if (!pixels) o->lr = 1e-3f;
         break;
     case CLKFAC_ALGO_ACKTR:
-        o->lr = 0.25f; /* the trust-region step size eta */
-        if (!pixels) o->ent_coef = 0.0f;
+        if (!pixels) CLKFAC_AGENT_SET(o, ent_coef, 0.0f); /* lr: the default step size eta */
         break;
     case CLKFAC_ALGO_TRPO:
         o->n_steps = (unsigned)(1024 / r->n_envs);
@@ -328,32 +327,16 @@ static void run_settings(run_cfg *r)
     }
     o->seed = (uint64_t)r->seed;
     o->total_steps = (uint64_t)r->steps;
+    clkfac_agent_options_resolve(o, o); /* the version is ours: cannot fail */
 }
 
-static void run_key(run_cfg *r)
+/* Every option of the run's algorithm (the agent's table) and the copies: a finished run with
+ * the same key is this run. */
+static int run_key(run_cfg *r)
 {
-    const clkfac_agent_options *o = &r->ag;
-    int k = snprintf(r->key, sizeof r->key,
-                     "algo=%s shared=%d n_envs=%ld n_steps=%u net=%s activation=%s lr=%g "
-                     "schedule=%s gamma=%g ent_coef=%g vf_coef=%g max_grad_norm=%g rms=%g/%g/%g "
-                     "steps=%ld",
-                     clkfac_algo_name(o->algo), o->shared, r->n_envs, o->n_steps,
-                     o->net ? o->net : "auto", o->activation ? o->activation : "auto", (double)o->lr,
-                     o->schedule == CLKFAC_LR_LINEAR ? "linear" : "constant", (double)o->gamma,
-                     (double)o->ent_coef, (double)o->vf_coef, (double)o->max_grad_norm,
-                     (double)o->rms_decay, (double)o->rms_eps, (double)o->rms_init, r->steps);
-    size_t n = k > 0 && (size_t)k < sizeof r->key ? (size_t)k : 0;
-    if (o->algo == CLKFAC_ALGO_ACKTR)
-        snprintf(r->key + n, sizeof r->key - n,
-                 " kl_clip=%g damping=%g stats_decay=%g inv_every=%u momentum=%g",
-                 (double)o->kl_clip, (double)o->kfac_damping, (double)o->stats_decay,
-                 o->inv_every, (double)o->momentum);
-    else if (o->algo == CLKFAC_ALGO_TRPO)
-        snprintf(r->key + n, sizeof r->key - n,
-                 " gae_lambda=%g max_kl=%g cg_damping=%g cg_iters=%u vf_iters=%u vf_lr=%g "
-                 "fvp_subsample=%u",
-                 (double)o->gae_lambda, (double)o->max_kl, (double)o->cg_damping, o->cg_iters,
-                 o->vf_iters, (double)o->vf_lr, o->fvp_subsample);
+    int k = snprintf(r->key, sizeof r->key, "n_envs=%ld ", r->n_envs);
+    clkfac_status st = clkfac_agent_options_text(r->key + k, sizeof r->key - (size_t)k, &r->ag, 0);
+    return st ? cli_fail("the run's settings", st) : 0;
 }
 
 /* ---- run folders --------------------------------------------------------------------------- */
@@ -447,7 +430,10 @@ static run_cfg *plan_runs(const suite *s, size_t *n_out)
                 r->seed = s->seeds[si];
                 r->steps = s->steps ? s->steps : env_budget(r->env);
                 run_settings(r);
-                run_key(r);
+                if (run_key(r)) { /* message printed */
+                    free(runs);
+                    return NULL;
+                }
                 char envdir[128];
                 snprintf(envdir, sizeof envdir, "%s", r->env);
                 for (char *c = envdir; *c; c++)

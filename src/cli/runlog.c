@@ -156,16 +156,17 @@ static int write_summary(const runlog_spec *s, clkfac_context *ctx, clkfac_agent
                   tm.env_seconds, tm.inference_seconds, tm.update_seconds,
                   (unsigned long long)tm.blocking_calls,
                   up ? (double)tm.blocking_calls / (double)up : 0.0);
-    runlog_printf(&j, "  \"options\": {\"n_envs\": %ld, \"n_steps\": %u, \"net\": \"%s\", "
-                      "\"activation\": \"%s\", \"shared\": %s, \"lr\": %g, \"lr_schedule\": \"%s\", "
-                      "\"gamma\": %g, \"ent_coef\": %g, \"vf_coef\": %g, \"max_grad_norm\": %g, "
-                      "\"rms_decay\": %g, \"rms_eps\": %g, \"rms_init\": %g},\n",
-                  s->n_envs, o->n_steps, clkfac_agent_net(ag), clkfac_agent_activation(ag),
-                  o->shared ? "true" : "false",
-                  (double)o->lr, o->schedule == CLKFAC_LR_LINEAR ? "linear" : "constant",
-                  (double)o->gamma, (double)o->ent_coef, (double)o->vf_coef,
-                  (double)o->max_grad_norm, (double)o->rms_decay, (double)o->rms_eps,
-                  (double)o->rms_init);
+    clkfac_agent_options shown = *o; /* the networks as the agent resolved them */
+    shown.net = clkfac_agent_net(ag);
+    shown.activation = clkfac_agent_activation(ag);
+    char opts[4096];
+    clkfac_status ost = clkfac_agent_options_text(opts, sizeof opts, &shown, 1);
+    if (ost) {
+        free(prov);
+        free(j.s);
+        return cli_fail("summary options", ost);
+    }
+    runlog_printf(&j, "  \"options\": {\"n_envs\": %ld, %s},\n", s->n_envs, opts);
     if (s->extra_json) runlog_printf(&j, "  %s,\n", s->extra_json);
     runlog_printf(&j, "  \"provenance\": {");
     provenance_json(&j, prov);
