@@ -36,12 +36,7 @@ static const variant VARIANTS[] = {
 };
 #define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
 
-typedef struct preset {
-    const char *name;
-    const char *algos, *envs, *seeds; /* as the options take them */
-    long steps;                       /* 0: each environment's reference budget */
-    const char *about;
-} preset;
+typedef bench_sample_preset preset;
 
 static const preset PRESETS[] = {
     {"quick", "a2c,acktr,trpo", "CartPole-v1", "2", 300000,
@@ -63,6 +58,12 @@ static const preset PRESETS[] = {
 };
 #define N_PRESETS (sizeof PRESETS / sizeof PRESETS[0])
 static const preset CUSTOM = {"custom", "a2c,acktr", "CartPole-v1", "3", 0, NULL};
+
+const bench_sample_preset *bench_sample_presets(size_t *count)
+{
+    if (count) *count = N_PRESETS;
+    return PRESETS;
+}
 
 typedef struct suite {
     const preset *base;      /* NULL: options only (quick's lists fill what is not given) */
@@ -93,54 +94,6 @@ typedef struct run_cfg {
 } run_cfg;
 
 /* ---- suite specification ------------------------------------------------------------------- */
-
-/* Word-wraps text at width columns, every line indented by indent spaces. */
-static void print_wrapped(const char *text, int indent, int width)
-{
-    const char *p = text;
-    while (*p) {
-        int len = (int)strlen(p), cut = len;
-        if (indent + len > width) {
-            cut = width - indent;
-            while (cut > 0 && p[cut] != ' ') cut--;
-            if (cut == 0) cut = width - indent;
-        }
-        printf("\n%*s%.*s", indent, "", cut, p);
-        p += cut;
-        while (*p == ' ') p++;
-    }
-    printf("\n");
-}
-
-static void usage(void)
-{
-    printf("usage: clkfac bench sample [--preset quick|paper|pixels|critic] [--algos a2c,acktr,trpo]\n"
-           "                           [--envs CartPole-v1,...] [--seeds 3 | 1,2,3] [--steps 500k]\n"
-           "                           [--out results/bench-sample] [--device SPEC] [--quiet]\n"
-           "                           [--report]\n"
-           "  trains every algorithm x environment x seed through the library and writes\n"
-           "  OUT/runs/<algo>__<env>__seed<k>/{episodes.csv,updates.csv,summary.json} as\n"
-           "  `clkfac train` does, plus OUT/suite.json. Run it again to resume: finished runs are\n"
-           "  kept, unfinished ones restarted. Options override the preset (default quick);\n"
-           "  --seeds N means seeds 1..N, a list (with a comma, e.g. 7,) names them; --steps\n"
-           "  replaces every budget. --report runs `clkfac report OUT` afterwards.\n"
-           "  algorithms: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor and\n"
-           "  critic networks), acktr-euclidean (a first-order critic; the others' critics are\n"
-           "  Gauss-Newton). Per algorithm/environment settings are built in (see suite.json).\n"
-           "  presets:\n");
-    for (size_t i = 0; i < N_PRESETS; i++) {
-        printf("    %-7s --algos %s --envs %s --seeds %s", PRESETS[i].name, PRESETS[i].algos,
-               PRESETS[i].envs, PRESETS[i].seeds);
-        if (PRESETS[i].steps % 1000000 == 0 && PRESETS[i].steps)
-            printf(" --steps %ldM", PRESETS[i].steps / 1000000);
-        else if (PRESETS[i].steps)
-            printf(" --steps %ldk", PRESETS[i].steps / 1000);
-        print_wrapped(PRESETS[i].about, 12, 92);
-    }
-    printf("  without --preset, given options complete --algos a2c,acktr --envs CartPole-v1\n"
-           "  --seeds 3 at the reference budgets (CartPole-v1, Acrobot-v1 500k; pixel games 5M;\n"
-           "  others 1M).\n");
-}
 
 static const char *env_lookup(const char *name)
 {
@@ -241,33 +194,23 @@ static int parse_seeds(suite *s, const char *list)
     return 0;
 }
 
-static int parse_args(suite *s, int argc, char **argv)
+/* The suite the options describe: the preset completed or overridden by the lists. */
+static int suite_from_options(suite *s, const bench_sample_options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return -1; }
-        if (!strcmp(argv[i], "--quiet")) { s->quiet = 1; continue; }
-        if (!strcmp(argv[i], "--report")) { s->report = 1; continue; }
-#define OPT(name) ((r = cli_opt(argc, argv, &i, name, &v)) != 0)
-        if (OPT("--preset")) {
-            if (r < 0) return CLI_USAGE;
-            s->base = NULL;
-            for (size_t k = 0; k < N_PRESETS; k++)
-                if (!strcmp(PRESETS[k].name, v)) s->base = &PRESETS[k];
-            if (!s->base)
-                return cli_usage_error("--preset '%s': unknown preset; expected quick, paper, "
-                                       "pixels or critic", v);
-        } else if (OPT("--algos")) { if (r < 0) return CLI_USAGE; s->algos_opt = v; }
-        else if (OPT("--envs")) { if (r < 0) return CLI_USAGE; s->envs_opt = v; }
-        else if (OPT("--seeds")) { if (r < 0) return CLI_USAGE; s->seeds_opt = v; }
-        else if (OPT("--steps")) {
-            if (r < 0 || cli_parse_long("--steps", v, 1, 10000000000L, &s->steps)) return CLI_USAGE;
-        } else if (OPT("--out")) { if (r < 0) return CLI_USAGE; s->out = v; }
-        else if (OPT("--device")) { if (r < 0) return CLI_USAGE; s->device = v; }
-        else return cli_usage_error("bench sample: unknown option '%s' (see --help)", argv[i]);
-#undef OPT
-    }
+    s->base = NULL;
+    for (size_t k = 0; o->preset && k < N_PRESETS; k++)
+        if (!strcmp(PRESETS[k].name, o->preset)) s->base = &PRESETS[k];
+    if (o->preset && !s->base)
+        return cli_usage_error("--preset '%s': unknown preset; expected quick, paper, pixels or "
+                               "critic", o->preset);
+    s->algos_opt = o->algos;
+    s->envs_opt = o->envs;
+    s->seeds_opt = o->seeds;
+    s->steps = (long)o->steps;
+    s->out = o->out ? o->out : "results/bench-sample";
+    s->device = o->device;
+    s->quiet = o->quiet;
+    s->report = o->report;
     /* nothing given runs quick; options without a preset fill the rest from CUSTOM */
     if (!s->base && !s->algos_opt && !s->envs_opt && !s->seeds_opt && !s->steps)
         s->base = &PRESETS[0];
@@ -592,13 +535,12 @@ static void print_table(const suite *s, const run_cfg *runs, size_t n)
         }
 }
 
-int bench_sample_main(int argc, char **argv)
+int bench_sample_run(const bench_sample_options *o)
 {
     suite s;
     memset(&s, 0, sizeof s);
-    s.out = "results/bench-sample";
-    int rc = parse_args(&s, argc, argv);
-    if (rc) return rc < 0 ? CLI_OK : rc;
+    int rc = suite_from_options(&s, o);
+    if (rc) return rc;
     char runs_dir[4200];
     snprintf(runs_dir, sizeof runs_dir, "%s/runs", s.out);
     if (clkfac_mkdir_p(runs_dir) || access(runs_dir, W_OK))
@@ -638,13 +580,7 @@ int bench_sample_main(int argc, char **argv)
         if (runs[i].state == RUN_TODO) rc = train_one(&s, ctx, &runs[i], i, n, tty);
     }
     if (!s.quiet && rc != CLI_USAGE) print_table(&s, runs, n);
-    if (!rc && s.report) {
-        char name[] = "report", out[4096];
-        snprintf(out, sizeof out, "%s", s.out);
-        char *rargv[] = {name, out, NULL};
-        printf("\n");
-        rc = cmd_report(2, rargv);
-    } else if (!rc && !s.quiet) {
+    if (!rc && !s.quiet && !s.report) {
         printf("\nresults in %s; tables and plots: clkfac report %s\n", s.out, s.out);
     } else if (rc == CLI_RUNTIME) {
         fprintf(stderr, "clkfac: finished runs are kept; run the same command again to resume\n");
