@@ -38,12 +38,7 @@ static const variant VARIANTS[] = {
 };
 #define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
 
-typedef struct preset {
-    const char *name;
-    const char *algos, *envs, *seeds; /* as the options take them */
-    long steps;                       /* 0: each environment's reference budget */
-    const char *about;
-} preset;
+typedef bench_sample_preset preset;
 
 static const preset PRESETS[] = {
     {"quick", "a2c,acktr,trpo", "CartPole-v1", "2", 300000,
@@ -65,6 +60,12 @@ static const preset PRESETS[] = {
 };
 #define N_PRESETS (sizeof PRESETS / sizeof PRESETS[0])
 static const preset CUSTOM = {"custom", "a2c,acktr", "CartPole-v1", "3", 0, NULL};
+
+const bench_sample_preset *bench_sample_presets(size_t *count)
+{
+    if (count) *count = N_PRESETS;
+    return PRESETS;
+}
 
 typedef struct suite {
     const preset *base;      /* NULL: options only (quick's lists fill what is not given) */
@@ -95,54 +96,6 @@ typedef struct run_cfg {
 } run_cfg;
 
 /* ---- suite specification ------------------------------------------------------------------- */
-
-/* Word-wraps text at width columns, every line indented by indent spaces. */
-static void print_wrapped(const char *text, int indent, int width)
-{
-    const char *p = text;
-    while (*p) {
-        int len = (int)strlen(p), cut = len;
-        if (indent + len > width) {
-            cut = width - indent;
-            while (cut > 0 && p[cut] != ' ') cut--;
-            if (cut == 0) cut = width - indent;
-        }
-        printf("\n%*s%.*s", indent, "", cut, p);
-        p += cut;
-        while (*p == ' ') p++;
-    }
-    printf("\n");
-}
-
-static void usage(void)
-{
-    printf("usage: clkfac bench sample [--preset quick|paper|pixels|critic] [--algos a2c,acktr,trpo]\n"
-           "                           [--envs CartPole-v1,...] [--seeds 3 | 1,2,3] [--steps 500k]\n"
-           "                           [--out results/bench-sample] [--device SPEC] [--quiet]\n"
-           "                           [--report]\n"
-           "  trains every algorithm x environment x seed through the library and writes\n"
-           "  OUT/runs/<algo>__<env>__seed<k>/{episodes.csv,updates.csv,summary.json} as\n"
-           "  `clkfac train` does, plus OUT/suite.json. Run it again to resume: finished runs are\n"
-           "  kept, unfinished ones restarted. Options override the preset (default quick);\n"
-           "  --seeds N means seeds 1..N, a list (with a comma, e.g. 7,) names them; --steps\n"
-           "  replaces every budget. --report runs `clkfac report OUT` afterwards.\n"
-           "  algorithms: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor and\n"
-           "  critic networks), acktr-euclidean (a first-order critic; the others' critics are\n"
-           "  Gauss-Newton). Per algorithm/environment settings are built in (see suite.json).\n"
-           "  presets:\n");
-    for (size_t i = 0; i < N_PRESETS; i++) {
-        printf("    %-7s --algos %s --envs %s --seeds %s", PRESETS[i].name, PRESETS[i].algos,
-               PRESETS[i].envs, PRESETS[i].seeds);
-        if (PRESETS[i].steps % 1000000 == 0 && PRESETS[i].steps)
-            printf(" --steps %ldM", PRESETS[i].steps / 1000000);
-        else if (PRESETS[i].steps)
-            printf(" --steps %ldk", PRESETS[i].steps / 1000);
-        print_wrapped(PRESETS[i].about, 12, 92);
-    }
-    printf("  without --preset, given options complete --algos a2c,acktr --envs CartPole-v1\n"
-           "  --seeds 3 at the reference budgets (CartPole-v1, Acrobot-v1 500k; pixel games 5M;\n"
-           "  others 1M).\n");
-}
 
 static const char *env_lookup(const char *name)
 {
@@ -243,33 +196,23 @@ static int parse_seeds(suite *s, const char *list)
     return 0;
 }
 
-static int parse_args(suite *s, int argc, char **argv)
+/* The suite the options describe: the preset completed or overridden by the lists. */
+static int suite_from_options(suite *s, const bench_sample_options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return -1; }
-        if (!strcmp(argv[i], "--quiet")) { s->quiet = 1; continue; }
-        if (!strcmp(argv[i], "--report")) { s->report = 1; continue; }
-#define OPT(name) ((r = cli_opt(argc, argv, &i, name, &v)) != 0)
-        if (OPT("--preset")) {
-            if (r < 0) return CLI_USAGE;
-            s->base = NULL;
-            for (size_t k = 0; k < N_PRESETS; k++)
-                if (!strcmp(PRESETS[k].name, v)) s->base = &PRESETS[k];
-            if (!s->base)
-                return cli_usage_error("--preset '%s': unknown preset; expected quick, paper, "
-                                       "pixels or critic", v);
-        } else if (OPT("--algos")) { if (r < 0) return CLI_USAGE; s->algos_opt = v; }
-        else if (OPT("--envs")) { if (r < 0) return CLI_USAGE; s->envs_opt = v; }
-        else if (OPT("--seeds")) { if (r < 0) return CLI_USAGE; s->seeds_opt = v; }
-        else if (OPT("--steps")) {
-            if (r < 0 || cli_parse_long("--steps", v, 1, 10000000000L, &s->steps)) return CLI_USAGE;
-        } else if (OPT("--out")) { if (r < 0) return CLI_USAGE; s->out = v; }
-        else if (OPT("--device")) { if (r < 0) return CLI_USAGE; s->device = v; }
-        else return cli_usage_error("bench sample: unknown option '%s' (see --help)", argv[i]);
-#undef OPT
-    }
+    s->base = NULL;
+    for (size_t k = 0; o->preset && k < N_PRESETS; k++)
+        if (!strcmp(PRESETS[k].name, o->preset)) s->base = &PRESETS[k];
+    if (o->preset && !s->base)
+        return cli_usage_error("--preset '%s': unknown preset; expected quick, paper, pixels or "
+                               "critic", o->preset);
+    s->algos_opt = o->algos;
+    s->envs_opt = o->envs;
+    s->seeds_opt = o->seeds;
+    s->steps = (long)o->steps;
+    s->out = o->out ? o->out : "results/bench-sample";
+    s->device = o->device;
+    s->quiet = o->quiet;
+    s->report = o->report;
     /* nothing given runs quick; options without a preset fill the rest from CUSTOM */
     if (!s->base && !s->algos_opt && !s->envs_opt && !s->seeds_opt && !s->steps)
         s->base = &PRESETS[0];
@@ -302,7 +245,7 @@ static void run_settings(run_cfg *r)
     clkfac_agent_options *o = &r->ag;
     *o = d;
     o->algo = r->v->algo;
-    o->shared = r->v->shared;
+    CLKFAC_AGENT_SET(o, shared, r->v->shared);
     o->critic_euclidean = r->v->critic_euclidean;
     int pixels = !strncmp(r->env, "MinAtar/", 8), pendulum = !strcmp(r->env, "Pendulum-v1");
     r->n_envs = pixels ? 16 : 8;
@@ -313,7 +256,7 @@ static void run_settings(run_cfg *r)
     if (pendulum) {
         o->n_steps = 8;
         o->gamma = 0.9f;
-        o->ent_coef = 0.0f;
+        CLKFAC_AGENT_SET(o, ent_coef, 0.0f);
     }
     switch (o->algo) {
     case CLKFAC_ALGO_A2C:
@@ -321,8 +264,7 @@ static void run_settings(run_cfg *r)
         else if (!pixels) o->lr = 1e-3f;
         break;
     case CLKFAC_ALGO_ACKTR:
-        o->lr = 0.25f; /* the trust-region step size eta */
-        if (!pixels) o->ent_coef = 0.0f;
+        if (!pixels) CLKFAC_AGENT_SET(o, ent_coef, 0.0f); /* lr: the default step size eta */
         break;
     case CLKFAC_ALGO_TRPO:
         o->n_steps = (unsigned)(1024 / r->n_envs);
@@ -330,32 +272,16 @@ static void run_settings(run_cfg *r)
     }
     o->seed = (uint64_t)r->seed;
     o->total_steps = (uint64_t)r->steps;
+    clkfac_agent_options_resolve(o, o); /* the version is ours: cannot fail */
 }
 
-static void run_key(run_cfg *r)
+/* Every option of the run's algorithm (the agent's table) and the copies: a finished run with
+ * the same key is this run. */
+static int run_key(run_cfg *r)
 {
-    const clkfac_agent_options *o = &r->ag;
-    int k = snprintf(r->key, sizeof r->key,
-                     "algo=%s shared=%d n_envs=%ld n_steps=%u net=%s activation=%s lr=%g "
-                     "schedule=%s gamma=%g ent_coef=%g vf_coef=%g max_grad_norm=%g rms=%g/%g/%g "
-                     "steps=%ld",
-                     clkfac_algo_name(o->algo), o->shared, r->n_envs, o->n_steps,
-                     o->net ? o->net : "auto", o->activation ? o->activation : "auto", (double)o->lr,
-                     o->schedule == CLKFAC_LR_LINEAR ? "linear" : "constant", (double)o->gamma,
-                     (double)o->ent_coef, (double)o->vf_coef, (double)o->max_grad_norm,
-                     (double)o->rms_decay, (double)o->rms_eps, (double)o->rms_init, r->steps);
-    size_t n = k > 0 && (size_t)k < sizeof r->key ? (size_t)k : 0;
-    if (o->algo == CLKFAC_ALGO_ACKTR)
-        snprintf(r->key + n, sizeof r->key - n,
-                 " kl_clip=%g damping=%g stats_decay=%g inv_every=%u momentum=%g",
-                 (double)o->kl_clip, (double)o->kfac_damping, (double)o->stats_decay,
-                 o->inv_every, (double)o->momentum);
-    else if (o->algo == CLKFAC_ALGO_TRPO)
-        snprintf(r->key + n, sizeof r->key - n,
-                 " gae_lambda=%g max_kl=%g cg_damping=%g cg_iters=%u vf_iters=%u vf_lr=%g "
-                 "fvp_subsample=%u",
-                 (double)o->gae_lambda, (double)o->max_kl, (double)o->cg_damping, o->cg_iters,
-                 o->vf_iters, (double)o->vf_lr, o->fvp_subsample);
+    int k = snprintf(r->key, sizeof r->key, "n_envs=%ld ", r->n_envs);
+    clkfac_status st = clkfac_agent_options_text(r->key + k, sizeof r->key - (size_t)k, &r->ag, 0);
+    return st ? cli_fail("the run's settings", st) : 0;
 }
 
 /* ---- run folders --------------------------------------------------------------------------- */
@@ -423,7 +349,10 @@ static run_cfg *plan_runs(const suite *s, size_t *n_out)
                 r->seed = s->seeds[si];
                 r->steps = s->steps ? s->steps : env_budget(r->env);
                 run_settings(r);
-                run_key(r);
+                if (run_key(r)) { /* message printed */
+                    free(runs);
+                    return NULL;
+                }
                 char envdir[128];
                 snprintf(envdir, sizeof envdir, "%s", r->env);
                 for (char *c = envdir; *c; c++)
@@ -603,13 +532,12 @@ static void print_table(const suite *s, const run_cfg *runs, size_t n)
         }
 }
 
-int bench_sample_main(int argc, char **argv)
+int bench_sample_run(const bench_sample_options *o)
 {
     suite s;
     memset(&s, 0, sizeof s);
-    s.out = "results/bench-sample";
-    int rc = parse_args(&s, argc, argv);
-    if (rc) return rc < 0 ? CLI_OK : rc;
+    int rc = suite_from_options(&s, o);
+    if (rc) return rc;
     char runs_dir[4200];
     snprintf(runs_dir, sizeof runs_dir, "%s/runs", s.out);
     if (clkfac_mkdir_p(runs_dir) || access(runs_dir, W_OK))
@@ -653,13 +581,7 @@ int bench_sample_main(int argc, char **argv)
         if (runs[i].state == RUN_TODO) rc = train_one(&s, ctx, &runs[i], i, n, tty);
     }
     if (!s.quiet && rc != CLI_USAGE) print_table(&s, runs, n);
-    if (!rc && s.report) {
-        char name[] = "report", out[4096];
-        snprintf(out, sizeof out, "%s", s.out);
-        char *rargv[] = {name, out, NULL};
-        printf("\n");
-        rc = cmd_report(2, rargv);
-    } else if (!rc && !s.quiet) {
+    if (!rc && !s.quiet && !s.report) {
         printf("\nresults in %s; tables and plots: clkfac report %s\n", s.out, s.out);
     } else if (rc == CLI_RUNTIME) {
         fprintf(stderr, "clkfac: finished runs are kept; run the same command again to resume\n");

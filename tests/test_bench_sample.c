@@ -213,6 +213,17 @@ static void test_bad_specs_exit_2(void **state)
     snprintf(p, sizeof p, "%s/file/out", d);
     cs_expect_usage(args, p);
     cs_expect_usage("bench nosuchsuite", "sample");
+    /* a flag without its value, last on the line, names the flag */
+    const char *valued[] = {"--preset", "--algos", "--envs", "--seeds", "--steps", "--out", "--device"};
+    char needle[64];
+    for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++) {
+        snprintf(args, sizeof args, "bench sample --quiet --out %s/out %s", d, valued[i]);
+        snprintf(needle, sizeof needle, "%s needs a value", valued[i]);
+        cs_expect_usage(args, needle);
+    }
+    cs_expect_usage("bench sample --quiet=1", "--quiet takes no value");
+    snprintf(p, sizeof p, "%s/out", d);
+    if (exists(p)) fail_msg("a bad command line created %s", p);
     cs_rmtree(d);
     free(d);
 }

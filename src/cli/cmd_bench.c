@@ -115,6 +115,76 @@ static int bench_step_cli(int argc, char **argv)
     return bench_step_run(&o);
 }
 
+static const clkfac_option SAMPLE_OPTIONS[] = {
+    CLI_OPTION(STRING, bench_sample_options, preset, "--preset", "NAME", 0, 0, 0,
+               "a suite listed below (default quick)"),
+    CLI_OPTION(STRING, bench_sample_options, algos, "--algos", "LIST", 0, 0, 0,
+               "comma-separated: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor "
+               "and critic networks), acktr-euclidean (a first-order critic; the others' critics "
+               "are Gauss-Newton)"),
+    CLI_OPTION(STRING, bench_sample_options, envs, "--envs", "LIST", 0, 0, 0,
+               "comma-separated environment ids"),
+    CLI_OPTION(STRING, bench_sample_options, seeds, "--seeds", "N|LIST", 0, 0, 0,
+               "N means seeds 1..N, a list (with a comma, e.g. 7,) names them"),
+    CLI_OPTION(U64, bench_sample_options, steps, "--steps", "N", 1, 1e10, 0,
+               "replaces every run's budget (default: the preset's)"),
+    CLI_OPTION(STRING, bench_sample_options, out, "--out", "DIR", 0, 0, 0,
+               "results folder (default results/bench-sample)"),
+    CLI_OPTION(STRING, bench_sample_options, device, "--device", "SPEC", 0, 0, 0,
+               "OpenCL device (see clkfac devices)"),
+    CLI_OPTION(BOOL, bench_sample_options, quiet, "--quiet", NULL, 0, 1, 0,
+               "no progress, no table"),
+    CLI_OPTION(BOOL, bench_sample_options, report, "--report", NULL, 0, 1, 0,
+               "run `clkfac report OUT` afterwards"),
+};
+
+static void bench_sample_usage(void)
+{
+    printf("usage: clkfac bench sample [options]\n"
+           "  trains every algorithm x environment x seed through the library and writes\n"
+           "  OUT/runs/<algo>__<env>__seed<k>/{episodes.csv,updates.csv,summary.json} as\n"
+           "  `clkfac train` does, plus OUT/suite.json. Run it again to resume: finished runs are\n"
+           "  kept, unfinished ones restarted. Options override the preset. Per algorithm and\n"
+           "  environment settings are built in (see suite.json).\n");
+    cli_print_options(SAMPLE_OPTIONS, sizeof SAMPLE_OPTIONS / sizeof SAMPLE_OPTIONS[0],
+                      CLKFAC_OPTION_FOR_ALL);
+    printf("presets:\n");
+    size_t n = 0;
+    const bench_sample_preset *p = bench_sample_presets(&n);
+    for (size_t i = 0; i < n; i++) {
+        printf("  %-7s --algos %s --envs %s --seeds %s", p[i].name, p[i].algos, p[i].envs,
+               p[i].seeds);
+        if (p[i].steps % 1000000 == 0 && p[i].steps)
+            printf(" --steps %ldM", p[i].steps / 1000000);
+        else if (p[i].steps)
+            printf(" --steps %ldk", p[i].steps / 1000);
+        printf("\n%10s", "");
+        cli_print_wrapped(p[i].about, 10, 10, 92);
+    }
+    printf("  without --preset, given options complete --algos a2c,acktr --envs CartPole-v1\n"
+           "  --seeds 3 at the reference budgets (CartPole-v1, Acrobot-v1 500k; pixel games 5M;\n"
+           "  others 1M).\n");
+}
+
+static int bench_sample_cli(int argc, char **argv)
+{
+    bench_sample_options o;
+    memset(&o, 0, sizeof o);
+    cli_table t = {SAMPLE_OPTIONS, sizeof SAMPLE_OPTIONS / sizeof SAMPLE_OPTIONS[0], &o, NULL};
+    int r = cli_parse("bench sample", argc, argv, &t, 1);
+    if (r < 0) bench_sample_usage();
+    if (r) return r < 0 ? CLI_OK : r;
+    r = bench_sample_run(&o);
+    if (r == CLI_OK && o.report) {
+        char name[] = "report", out[4096];
+        snprintf(out, sizeof out, "%s", o.out ? o.out : "results/bench-sample");
+        char *rargv[] = {name, out, NULL};
+        printf("\n");
+        r = cmd_report(2, rargv);
+    }
+    return r;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -123,6 +193,6 @@ int cmd_bench(int argc, char **argv)
     }
     if (!strcmp(argv[1], "kfac")) return bench_kfac_cli(argc - 1, argv + 1);
     if (!strcmp(argv[1], "step")) return bench_step_cli(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "sample")) return bench_sample_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sample")) return bench_sample_cli(argc - 1, argv + 1);
     return cli_usage_error("bench: unknown suite '%s'; expected kfac, step or sample", argv[1]);
 }

@@ -237,7 +237,7 @@ static int policy_open(policy *p, const show_cfg *c, const char *env_id)
     }
     o.net = p->saved.net;
     o.activation = p->saved.activation;
-    o.shared = p->saved.shared;
+    CLKFAC_AGENT_SET(&o, shared, p->saved.shared); /* 0 means separate, not default */
     o.critic_euclidean = p->saved.critic_euclidean;
     o.seed = (uint64_t)c->seed;
     o.n_steps = 1;

@@ -121,22 +121,24 @@ static json_t *real_as(const char *fmt, double v)
 
 static json_t *uint_json(uint64_t v) { return json_integer((json_int_t)v); }
 
-/* The "options" block of summary.json: the settings a reader needs to tell runs apart. */
-static json_t *summary_options(const runs_spec *s, clkfac_agent *ag)
+/* The "options" block of summary.json: the number of environment copies and every agent option
+ * that applies to the algorithm, as the agent's option table writes them (networks as the agent
+ * resolved them). */
+static clkfac_status summary_options(json_t **out, const runs_spec *s, clkfac_agent *ag)
 {
-    const clkfac_agent_options *o = s->ag;
-    return json_pack("{s:I, s:I, s:s, s:s, s:b, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "n_envs", (json_int_t)s->n_envs, "n_steps", (json_int_t)o->n_steps,
-                     "net", clkfac_agent_net(ag), "activation", clkfac_agent_activation(ag),
-                     "shared", o->shared ? 1 : 0, "lr", real_as("%g", (double)o->lr),
-                     "lr_schedule", o->schedule == CLKFAC_LR_LINEAR ? "linear" : "constant",
-                     "gamma", real_as("%g", (double)o->gamma),
-                     "ent_coef", real_as("%g", (double)o->ent_coef),
-                     "vf_coef", real_as("%g", (double)o->vf_coef),
-                     "max_grad_norm", real_as("%g", (double)o->max_grad_norm),
-                     "rms_decay", real_as("%g", (double)o->rms_decay),
-                     "rms_eps", real_as("%g", (double)o->rms_eps),
-                     "rms_init", real_as("%g", (double)o->rms_init));
+    clkfac_agent_options shown = *s->ag;
+    shown.net = clkfac_agent_net(ag);
+    shown.activation = clkfac_agent_activation(ag);
+    char opts[4096], text[4200];
+    clkfac_status st = clkfac_agent_options_text(opts, sizeof opts, &shown, 1);
+    if (st) return st;
+    snprintf(text, sizeof text, "{\"n_envs\": %ld, %s}", s->n_envs, opts);
+    json_error_t err;
+    *out = json_loads(text, 0, &err);
+    if (!*out)
+        return CORE_FAIL(CLKFAC_ERR_INTERNAL, "the options text is not JSON (%s): %s", err.text,
+                         text);
+    return CLKFAC_OK;
 }
 
 static json_t *summary_timing(clkfac_agent *ag)
@@ -157,6 +159,9 @@ static clkfac_status write_summary(const runs_spec *s, clkfac_context *ctx, clkf
 {
     const clkfac_agent_options *o = s->ag;
     uint64_t ts = clkfac_agent_timestep(ag);
+    json_t *options = NULL;
+    clkfac_status st = summary_options(&options, s, ag);
+    if (st) return st;
     json_t *j = json_pack(
         "{s:s, s:s, s:o, s:b, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "algo", s->label ? s->label : clkfac_algo_name(o->algo), "env", s->env,
@@ -166,7 +171,7 @@ static clkfac_status write_summary(const runs_spec *s, clkfac_context *ctx, clkf
         "final_mean_return_100", real_as("%.6g", recent_mean(f)),
         "wall_seconds", real_as("%.3f", wall),
         "timesteps_per_second", real_as("%.1f", wall > 0 ? (double)ts / wall : 0.0),
-        "timing", summary_timing(ag), "options", summary_options(s, ag));
+        "timing", summary_timing(ag), "options", options);
     int bad = !j;
     if (!bad && s->suite_settings)
         bad = json_object_set_new(j, "suite_settings", json_string(s->suite_settings));
@@ -177,8 +182,8 @@ static clkfac_status write_summary(const runs_spec *s, clkfac_context *ctx, clkf
     core_text t = {0};
     core_text_printf(&t, "%s\n", text);
     free(text);
-    clkfac_status st = t.oom ? CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory")
-                             : write_file(s->dir, "summary.json", t.s, t.n);
+    st = t.oom ? CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory")
+               : write_file(s->dir, "summary.json", t.s, t.n);
     core_text_free(&t);
     return st;
 }
