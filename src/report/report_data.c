@@ -19,6 +19,17 @@ static const rep_value BUILTIN_THRESHOLDS[] = {
     {"MountainCarContinuous-v0", 90}, {"Pendulum-v1", -200},
 };
 
+/* Splits a data row into f (*nf fields); a row with fewer than need fields is a format error
+ * naming file and line. */
+static clkfac_status split_row(char **f, int *nf, char *line, int need, const char *path,
+                               size_t lineno)
+{
+    *nf = csv_split(line, f, CSV_MAX_FIELDS);
+    if (*nf >= need) return CLKFAC_OK;
+    return rep_err(CLKFAC_ERR_FORMAT, "%s:%zu: expected %d fields, found %d", path, lineno, need,
+                   *nf < 0 ? 0 : *nf);
+}
+
 /* data/<name>: --data, $CLKFAC_DATA_DIR, $CLKFAC_SOURCE_DIR/data, next to the program
  * (build trees sit inside the source tree), then ./data. */
 static int find_data(const report *R, const char *name, char *path, size_t cap)
@@ -183,12 +194,7 @@ clkfac_status rep_load_published(report *R)
         if (c[i] + 1 > need && i != 6) need = c[i] + 1;
     }
     while ((line = csv_next_line(&L))) {
-        nf = csv_split(line, f, CSV_MAX_FIELDS);
-        if (nf < need) {
-            rc = rep_err(CLKFAC_ERR_FORMAT, "%s:%zu: expected %d fields, found %d", path, L.lineno,
-                              need, nf < 0 ? 0 : nf);
-            goto done;
-        }
+        if ((rc = split_row(f, &nf, line, need, path, L.lineno))) goto done;
         rep_published *g = realloc(R->pub, (R->npub + 1) * sizeof *g);
         if (!g) { rc = rep_err(CLKFAC_ERR_NO_MEMORY, "out of memory"); goto done; }
         R->pub = g;
@@ -235,12 +241,7 @@ clkfac_status rep_load_steps(report *R, const char *path)
     for (int i = 0; i < 6; i++)
         if (cols[i] + 1 > need) need = cols[i] + 1;
     while ((line = csv_next_line(&L))) {
-        nf = csv_split(line, f, CSV_MAX_FIELDS);
-        if (nf < need) {
-            rc = rep_err(CLKFAC_ERR_FORMAT, "%s:%zu: expected %d fields, found %d", path, L.lineno,
-                              need, nf < 0 ? 0 : nf);
-            goto done;
-        }
+        if ((rc = split_row(f, &nf, line, need, path, L.lineno))) goto done;
         rep_step s;
         double b;
         memset(&s, 0, sizeof s);
