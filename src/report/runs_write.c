@@ -228,7 +228,10 @@ static clkfac_status write_policy(const runs_spec *s, clkfac_agent *ag)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (!st) st = clkfac_npy_write(tmp, p, 1, &n);
     free(p);
-    if (!st && rename(tmp, path)) st = CORE_FAIL(CLKFAC_ERR_IO, "cannot rename %s to %s", tmp, path);
+    if (!st && rename(tmp, path)) {
+        st = CORE_FAIL(CLKFAC_ERR_IO, "cannot rename %s to %s", tmp, path);
+        remove(tmp);
+    }
     if (st) return st;
     core_text t = {0};
     core_text_printf(&t, "# clkfac policy: policy.npy holds the parameters of these networks\n"
