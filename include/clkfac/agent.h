@@ -156,6 +156,7 @@ typedef enum clkfac_option_type {
     CLKFAC_OPTION_UINT,   /* unsigned */
     CLKFAC_OPTION_U64,    /* uint64_t */
     CLKFAC_OPTION_FLOAT,  /* float */
+    CLKFAC_OPTION_DOUBLE, /* double */
     CLKFAC_OPTION_ENUM,   /* an int-sized enum; choices name the values 0, 1, ... */
     CLKFAC_OPTION_STRING  /* const char *; NULL means the default */
 } clkfac_option_type;

@@ -123,13 +123,13 @@ void cli_print_wrapped(const char *text, int col, int indent, int width)
 static void default_text(char *buf, size_t cap, const clkfac_option *d, double v)
 {
     buf[0] = '\0';
-    if (v < d->lo || v > d->hi) return;
     if (d->type == CLKFAC_OPTION_ENUM && d->choices)
         for (int i = 0; d->choices[i]; i++)
             if (i == (int)v) snprintf(buf, cap, "%s", d->choices[i]);
-    if (d->type == CLKFAC_OPTION_FLOAT || d->type == CLKFAC_OPTION_INT ||
-        d->type == CLKFAC_OPTION_UINT || d->type == CLKFAC_OPTION_U64)
-        snprintf(buf, cap, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%g", v);
+    if (d->type == CLKFAC_OPTION_BOOL || d->type == CLKFAC_OPTION_ENUM ||
+        d->type == CLKFAC_OPTION_STRING || v < d->lo || v > d->hi)
+        return;
+    snprintf(buf, cap, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%g", v);
 }
 
 void cli_print_options(const clkfac_option *rows, size_t n, unsigned algos)
@@ -179,6 +179,10 @@ static int set_value(const clkfac_option *d, void *base, const char *text)
         memcpy(p, &f, sizeof f);
         return 0;
     }
+    case CLKFAC_OPTION_DOUBLE:
+        if (cli_parse_double(d->flag, text, d->lo, d->hi, &x)) return CLI_USAGE;
+        memcpy(p, &x, sizeof x);
+        return 0;
     case CLKFAC_OPTION_INT:
     case CLKFAC_OPTION_UINT:
     case CLKFAC_OPTION_U64: {

@@ -36,6 +36,7 @@ static const clkfac_option TABLE[] = {CLKFAC_AGENT_OPTION_LIST(ROW_)};
 #define SIZE_UINT sizeof(unsigned)
 #define SIZE_U64 sizeof(uint64_t)
 #define SIZE_FLOAT sizeof(float)
+#define SIZE_DOUBLE sizeof(double)
 #define SIZE_ENUM sizeof(int)
 #define SIZE_STRING sizeof(const char *)
 CLKFAC_AGENT_OPTION_LIST(CHECK_SIZE_)
@@ -55,11 +56,13 @@ static double field_value(const clkfac_option *d, const void *base)
     unsigned u;
     uint64_t q;
     float f;
+    double x;
     const char *s;
     switch (d->type) {
     case CLKFAC_OPTION_UINT: memcpy(&u, p, sizeof u); return u;
     case CLKFAC_OPTION_U64: memcpy(&q, p, sizeof q); return (double)q;
     case CLKFAC_OPTION_FLOAT: memcpy(&f, p, sizeof f); return f;
+    case CLKFAC_OPTION_DOUBLE: memcpy(&x, p, sizeof x); return x;
     case CLKFAC_OPTION_STRING: memcpy(&s, p, sizeof s); return s != NULL;
     default: memcpy(&i, p, sizeof i); return i;
     }
@@ -76,6 +79,7 @@ static void set_default(const clkfac_option *d, void *base, double v)
     case CLKFAC_OPTION_UINT: memcpy(p, &u, sizeof u); break;
     case CLKFAC_OPTION_U64: memcpy(p, &q, sizeof q); break;
     case CLKFAC_OPTION_FLOAT: memcpy(p, &f, sizeof f); break;
+    case CLKFAC_OPTION_DOUBLE: memcpy(p, &v, sizeof v); break;
     case CLKFAC_OPTION_STRING: break; /* NULL is the default: the agent picks by observation */
     default: memcpy(p, &i, sizeof i); break;
     }
@@ -150,6 +154,7 @@ clkfac_status clkfac_agent_options_text(char *buf, size_t cap, const clkfac_agen
         switch (d->type) {
         case CLKFAC_OPTION_BOOL: put(buf, cap, &n, "%s", v != 0 ? "true" : "false"); break;
         case CLKFAC_OPTION_FLOAT: put(buf, cap, &n, "%g", v); break;
+        case CLKFAC_OPTION_DOUBLE: put(buf, cap, &n, "%.17g", v); break;
         case CLKFAC_OPTION_U64:
             memcpy(&q, p, sizeof q);
             put(buf, cap, &n, "%" PRIu64, q);
