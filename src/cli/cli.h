@@ -55,6 +55,10 @@ typedef struct cli_table {
  * names the command in the message for an unknown option. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_table *tables, size_t n_tables);
 
+/* Sets every number, BOOL and ENUM field of rows in base to its default (def[0]); strings are
+ * left as they are. For a command's own options (the agent resolves its own defaults). */
+void cli_defaults(const clkfac_option *rows, size_t n, void *base);
+
 /* Usage lines, "  --flag VALUE  help (default X)", of the rows with a flag that concern algos
  * (CLKFAC_OPTION_FOR_* bits): with CLKFAC_OPTION_FOR_ALL the rows every algorithm reads, else
  * the rows only some algorithms read, among them one of algos. A default that differs between

@@ -155,7 +155,7 @@ static int parse_args(kfac_args *a, int argc, char **argv)
 {
     kfac_cli c;
     memset(&c, 0, sizeof c);
-    c.damping = 0.01;
+    cli_defaults(KFAC_OPTIONS, sizeof KFAC_OPTIONS / sizeof KFAC_OPTIONS[0], &c);
     uint64_t given = 0;
     cli_table t = {KFAC_OPTIONS, sizeof KFAC_OPTIONS / sizeof KFAC_OPTIONS[0], &c, &given};
     int r = cli_parse("kfac", argc, argv, &t, 1);

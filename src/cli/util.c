@@ -165,6 +165,27 @@ void cli_print_options(const clkfac_option *rows, size_t n, unsigned algos)
     }
 }
 
+void cli_defaults(const clkfac_option *rows, size_t n, void *base)
+{
+    for (size_t k = 0; k < n; k++) {
+        const clkfac_option *d = &rows[k];
+        char *p = (char *)base + d->offset;
+        double v = d->def[0];
+        int i = (int)v;
+        unsigned u = (unsigned)v;
+        uint64_t q = (uint64_t)v;
+        float f = (float)v;
+        switch (d->type) {
+        case CLKFAC_OPTION_UINT: memcpy(p, &u, sizeof u); break;
+        case CLKFAC_OPTION_U64: memcpy(p, &q, sizeof q); break;
+        case CLKFAC_OPTION_FLOAT: memcpy(p, &f, sizeof f); break;
+        case CLKFAC_OPTION_DOUBLE: memcpy(p, &v, sizeof v); break;
+        case CLKFAC_OPTION_STRING: break;
+        default: memcpy(p, &i, sizeof i); break;
+        }
+    }
+}
+
 /* Stores text as row d's value in base; 0, or CLI_USAGE after a message. */
 static int set_value(const clkfac_option *d, void *base, const char *text)
 {
