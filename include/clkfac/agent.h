@@ -184,6 +184,12 @@ typedef struct clkfac_option {
     const char *help;
 } clkfac_option;
 
+/* The field row d describes in the struct at base, as a number (BOOL and ENUM as their int; a
+ * STRING is 1 when set, 0 when NULL), and a number stored into it converted to its type (a
+ * STRING is left as it is). */
+double clkfac_option_get(const clkfac_option *d, const void *base);
+void clkfac_option_set(const clkfac_option *d, void *base, double v);
+
 /* The agent's options, in CLKFAC_AGENT_OPTION_LIST order; *count gets the number of rows.
  * Static storage. */
 const clkfac_option *clkfac_agent_option_table(size_t *count);

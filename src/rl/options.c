@@ -48,8 +48,7 @@ const clkfac_option *clkfac_agent_option_table(size_t *count)
     return TABLE;
 }
 
-/* A field as a double (strings: 0 when NULL, 1 otherwise). */
-static double field_value(const clkfac_option *d, const void *base)
+double clkfac_option_get(const clkfac_option *d, const void *base)
 {
     const char *p = (const char *)base + d->offset;
     int i;
@@ -68,20 +67,20 @@ static double field_value(const clkfac_option *d, const void *base)
     }
 }
 
-static void set_default(const clkfac_option *d, void *base, double v)
+void clkfac_option_set(const clkfac_option *d, void *base, double v)
 {
     char *p = (char *)base + d->offset;
-    int i = (int)v;
-    unsigned u = (unsigned)v;
-    uint64_t q = (uint64_t)v;
-    float f = (float)v;
-    switch (d->type) {
-    case CLKFAC_OPTION_UINT: memcpy(p, &u, sizeof u); break;
-    case CLKFAC_OPTION_U64: memcpy(p, &q, sizeof q); break;
-    case CLKFAC_OPTION_FLOAT: memcpy(p, &f, sizeof f); break;
+    int i;
+    unsigned u;
+    uint64_t q;
+    float f;
+    switch (d->type) { /* each conversion only for its type: out of range it would be undefined */
+    case CLKFAC_OPTION_UINT: u = (unsigned)v; memcpy(p, &u, sizeof u); break;
+    case CLKFAC_OPTION_U64: q = (uint64_t)v; memcpy(p, &q, sizeof q); break;
+    case CLKFAC_OPTION_FLOAT: f = (float)v; memcpy(p, &f, sizeof f); break;
     case CLKFAC_OPTION_DOUBLE: memcpy(p, &v, sizeof v); break;
-    case CLKFAC_OPTION_STRING: break; /* NULL is the default: the agent picks by observation */
-    default: memcpy(p, &i, sizeof i); break;
+    case CLKFAC_OPTION_STRING: break; /* NULL is a default (the agent picks by observation) */
+    default: i = (int)v; memcpy(p, &i, sizeof i); break;
     }
 }
 
@@ -99,9 +98,9 @@ clkfac_status clkfac_agent_options_resolve(clkfac_agent_options *out,
     for (size_t k = 0; k < N_ROWS; k++) {
         const clkfac_option *d = &TABLE[k];
         uint64_t bit = (uint64_t)1 << k;
-        if (!(o.given & bit) && field_value(d, &o) == 0) {
+        if (!(o.given & bit) && clkfac_option_get(d, &o) == 0) {
             unsigned a = (unsigned)o.algo < 3 ? (unsigned)o.algo : 0;
-            set_default(d, &o, d->def[a]);
+            clkfac_option_set(d, &o, d->def[a]);
         }
         o.given |= bit;
     }
@@ -150,7 +149,7 @@ clkfac_status clkfac_agent_options_text(char *buf, size_t cap, const clkfac_agen
         first = 0;
         const char *p = (const char *)&o + d->offset, *s;
         uint64_t q;
-        double v = field_value(d, &o);
+        double v = clkfac_option_get(d, &o);
         switch (d->type) {
         case CLKFAC_OPTION_BOOL: put(buf, cap, &n, "%s", v != 0 ? "true" : "false"); break;
         case CLKFAC_OPTION_FLOAT: put(buf, cap, &n, "%g", v); break;
