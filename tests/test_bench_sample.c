@@ -222,6 +222,14 @@ static void test_bad_specs_exit_2(void **state)
         cs_expect_usage(args, needle);
     }
     cs_expect_usage("bench sample --quiet=1", "--quiet takes no value");
+    /* the other suites parse through the same table routine */
+    cs_expect_usage("bench kfac --reps 0", "--reps 0");
+    cs_expect_usage("bench kfac --batch 80,x", "'x'");
+    cs_expect_usage("bench kfac --batch", "--batch needs a value");
+    cs_expect_usage("bench kfac --nets atari,vgg", "'vgg'");
+    cs_expect_usage("bench step --nets x", "expected atari, atari32, minatar or mlp");
+    cs_expect_usage("bench step --algos a2c,ppo", "'ppo'");
+    cs_expect_usage("bench step --warmup", "--warmup needs a value");
     snprintf(p, sizeof p, "%s/out", d);
     if (exists(p)) fail_msg("a bad command line created %s", p);
     cs_rmtree(d);

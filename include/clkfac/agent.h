@@ -156,6 +156,7 @@ typedef enum clkfac_option_type {
     CLKFAC_OPTION_UINT,   /* unsigned */
     CLKFAC_OPTION_U64,    /* uint64_t */
     CLKFAC_OPTION_FLOAT,  /* float */
+    CLKFAC_OPTION_DOUBLE, /* double */
     CLKFAC_OPTION_ENUM,   /* an int-sized enum; choices name the values 0, 1, ... */
     CLKFAC_OPTION_STRING  /* const char *; NULL means the default */
 } clkfac_option_type;
@@ -182,6 +183,12 @@ typedef struct clkfac_option {
     unsigned algos;             /* CLKFAC_OPTION_FOR_* bits */
     const char *help;
 } clkfac_option;
+
+/* The field row d describes in the struct at base, as a number (BOOL and ENUM as their int; a
+ * STRING is 1 when set, 0 when NULL), and a number stored into it converted to its type (a
+ * STRING is left as it is). */
+double clkfac_option_get(const clkfac_option *d, const void *base);
+void clkfac_option_set(const clkfac_option *d, void *base, double v);
 
 /* The agent's options, in CLKFAC_AGENT_OPTION_LIST order; *count gets the number of rows.
  * Static storage. */

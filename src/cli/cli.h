@@ -43,12 +43,21 @@ typedef struct cli_table {
 /* A run option of a command (not the agent's): a row for a field of struct st. */
 #define CLI_OPTION(type_, st, field, flag, meta, lo, hi, def, help)                                  {#field, flag, meta, CLKFAC_OPTION_##type_, offsetof(st, field),                                sizeof(((st *)0)->field), lo, hi, {def, def, def}, NULL, CLKFAC_OPTION_FOR_ALL, help}
 
+/* ... and one with named values (choices: a NULL-terminated array). */
+#define CLI_OPTION_CHOICES(type_, st, field, flag, def, choices, help)                           \
+    {#field, flag, NULL, CLKFAC_OPTION_##type_, offsetof(st, field),                           \
+     sizeof(((st *)0)->field), 0, 0, {def, def, def}, choices, CLKFAC_OPTION_FOR_ALL, help}
+
 /* The one argv loop: every argument must be a row's flag ("--flag value", "--flag=value"; a
  * BOOL flag takes no value and sets the opposite of its default), checked against the row's
  * type, range and choices. Returns 0, -1 for --help/-h (nothing printed), or CLI_USAGE after a
  * message naming the flag, the value and what was expected (a missing value included). cmd
  * names the command in the message for an unknown option. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_table *tables, size_t n_tables);
+
+/* Sets every number, BOOL and ENUM field of rows in base to its default (def[0]); strings are
+ * left as they are. For a command's own options (the agent resolves its own defaults). */
+void cli_defaults(const clkfac_option *rows, size_t n, void *base);
 
 /* Usage lines, "  --flag VALUE  help (default X)", of the rows with a flag that concern algos
  * (CLKFAC_OPTION_FOR_* bits): with CLKFAC_OPTION_FOR_ALL the rows every algorithm reads, else

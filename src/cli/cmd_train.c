@@ -82,7 +82,8 @@ static int parse_args(train_run *run, clkfac_agent_options *ag, int argc, char *
 
 int cmd_train(int argc, char **argv)
 {
-    train_run c = {NULL, NULL, NULL, 1000000, 16, 0};
+    train_run c = {NULL, NULL, NULL, 0, 0, 0};
+    cli_defaults(RUN_OPTIONS, N_RUN_OPTIONS, &c);
     clkfac_agent_options ag_opts = CLKFAC_AGENT_OPTIONS_INIT;
     int r = parse_args(&c, &ag_opts, argc, argv);
     if (r) return r < 0 ? CLI_OK : r;

@@ -123,13 +123,13 @@ void cli_print_wrapped(const char *text, int col, int indent, int width)
 static void default_text(char *buf, size_t cap, const clkfac_option *d, double v)
 {
     buf[0] = '\0';
-    if (v < d->lo || v > d->hi) return;
     if (d->type == CLKFAC_OPTION_ENUM && d->choices)
         for (int i = 0; d->choices[i]; i++)
             if (i == (int)v) snprintf(buf, cap, "%s", d->choices[i]);
-    if (d->type == CLKFAC_OPTION_FLOAT || d->type == CLKFAC_OPTION_INT ||
-        d->type == CLKFAC_OPTION_UINT || d->type == CLKFAC_OPTION_U64)
-        snprintf(buf, cap, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%g", v);
+    if (d->type == CLKFAC_OPTION_BOOL || d->type == CLKFAC_OPTION_ENUM ||
+        d->type == CLKFAC_OPTION_STRING || v < d->lo || v > d->hi)
+        return;
+    snprintf(buf, cap, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%g", v);
 }
 
 void cli_print_options(const clkfac_option *rows, size_t n, unsigned algos)
@@ -165,35 +165,32 @@ void cli_print_options(const clkfac_option *rows, size_t n, unsigned algos)
     }
 }
 
+void cli_defaults(const clkfac_option *rows, size_t n, void *base)
+{
+    for (size_t k = 0; k < n; k++) clkfac_option_set(&rows[k], base, rows[k].def[0]);
+}
+
 /* Stores text as row d's value in base; 0, or CLI_USAGE after a message. */
 static int set_value(const clkfac_option *d, void *base, const char *text)
 {
-    char *p = (char *)base + d->offset;
     double x = 0;
     long l = 0;
-    int idx = -1;
     switch (d->type) {
-    case CLKFAC_OPTION_FLOAT: {
+    case CLKFAC_OPTION_FLOAT:
+    case CLKFAC_OPTION_DOUBLE:
         if (cli_parse_double(d->flag, text, d->lo, d->hi, &x)) return CLI_USAGE;
-        float f = (float)x;
-        memcpy(p, &f, sizeof f);
+        clkfac_option_set(d, base, x);
         return 0;
-    }
     case CLKFAC_OPTION_INT:
     case CLKFAC_OPTION_UINT:
-    case CLKFAC_OPTION_U64: {
+    case CLKFAC_OPTION_U64:
         if (cli_parse_long(d->flag, text, (long)d->lo, (long)d->hi, &l)) return CLI_USAGE;
-        int i = (int)l;
-        unsigned u = (unsigned)l;
-        uint64_t q = (uint64_t)l;
-        if (d->type == CLKFAC_OPTION_INT) memcpy(p, &i, sizeof i);
-        else if (d->type == CLKFAC_OPTION_UINT) memcpy(p, &u, sizeof u);
-        else memcpy(p, &q, sizeof q);
+        clkfac_option_set(d, base, (double)l);
         return 0;
-    }
     default: break;
     }
     /* ENUM and STRING: one of the choices (a STRING without choices takes anything) */
+    int idx = -1;
     for (int i = 0; d->choices && d->choices[i]; i++)
         if (!strcmp(text, d->choices[i])) idx = i;
     if (d->choices && idx < 0) {
@@ -204,8 +201,8 @@ static int set_value(const clkfac_option *d, void *base, const char *text)
                                   !i ? "" : d->choices[i + 1] ? ", " : " or ", d->choices[i]);
         return cli_usage_error("%s '%s': expected %s", d->flag, text, list);
     }
-    if (d->type == CLKFAC_OPTION_ENUM) memcpy(p, &idx, sizeof idx);
-    else memcpy(p, &text, sizeof text);
+    if (d->type == CLKFAC_OPTION_ENUM) clkfac_option_set(d, base, idx);
+    else memcpy((char *)base + d->offset, &text, sizeof text);
     return 0;
 }
 
@@ -232,8 +229,7 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_table *tables, s
         if (d->type == CLKFAC_OPTION_BOOL) {
             if (arg[strlen(d->flag)] == '=')
                 return cli_usage_error("%s takes no value (given '%s')", d->flag, arg);
-            int on = d->def[0] == 0;
-            memcpy((char *)t->base + d->offset, &on, sizeof on);
+            clkfac_option_set(d, t->base, d->def[0] == 0); /* the opposite of the default */
         } else {
             const char *v = NULL;
             if (cli_opt(argc, argv, &i, d->flag, &v) < 0) return CLI_USAGE;

@@ -36,6 +36,7 @@ static const clkfac_option TABLE[] = {CLKFAC_AGENT_OPTION_LIST(ROW_)};
 #define SIZE_UINT sizeof(unsigned)
 #define SIZE_U64 sizeof(uint64_t)
 #define SIZE_FLOAT sizeof(float)
+#define SIZE_DOUBLE sizeof(double)
 #define SIZE_ENUM sizeof(int)
 #define SIZE_STRING sizeof(const char *)
 CLKFAC_AGENT_OPTION_LIST(CHECK_SIZE_)
@@ -47,37 +48,39 @@ const clkfac_option *clkfac_agent_option_table(size_t *count)
     return TABLE;
 }
 
-/* A field as a double (strings: 0 when NULL, 1 otherwise). */
-static double field_value(const clkfac_option *d, const void *base)
+double clkfac_option_get(const clkfac_option *d, const void *base)
 {
     const char *p = (const char *)base + d->offset;
     int i;
     unsigned u;
     uint64_t q;
     float f;
+    double x;
     const char *s;
     switch (d->type) {
     case CLKFAC_OPTION_UINT: memcpy(&u, p, sizeof u); return u;
     case CLKFAC_OPTION_U64: memcpy(&q, p, sizeof q); return (double)q;
     case CLKFAC_OPTION_FLOAT: memcpy(&f, p, sizeof f); return f;
+    case CLKFAC_OPTION_DOUBLE: memcpy(&x, p, sizeof x); return x;
     case CLKFAC_OPTION_STRING: memcpy(&s, p, sizeof s); return s != NULL;
     default: memcpy(&i, p, sizeof i); return i;
     }
 }
 
-static void set_default(const clkfac_option *d, void *base, double v)
+void clkfac_option_set(const clkfac_option *d, void *base, double v)
 {
     char *p = (char *)base + d->offset;
-    int i = (int)v;
-    unsigned u = (unsigned)v;
-    uint64_t q = (uint64_t)v;
-    float f = (float)v;
-    switch (d->type) {
-    case CLKFAC_OPTION_UINT: memcpy(p, &u, sizeof u); break;
-    case CLKFAC_OPTION_U64: memcpy(p, &q, sizeof q); break;
-    case CLKFAC_OPTION_FLOAT: memcpy(p, &f, sizeof f); break;
-    case CLKFAC_OPTION_STRING: break; /* NULL is the default: the agent picks by observation */
-    default: memcpy(p, &i, sizeof i); break;
+    int i;
+    unsigned u;
+    uint64_t q;
+    float f;
+    switch (d->type) { /* each conversion only for its type: out of range it would be undefined */
+    case CLKFAC_OPTION_UINT: u = (unsigned)v; memcpy(p, &u, sizeof u); break;
+    case CLKFAC_OPTION_U64: q = (uint64_t)v; memcpy(p, &q, sizeof q); break;
+    case CLKFAC_OPTION_FLOAT: f = (float)v; memcpy(p, &f, sizeof f); break;
+    case CLKFAC_OPTION_DOUBLE: memcpy(p, &v, sizeof v); break;
+    case CLKFAC_OPTION_STRING: break; /* NULL is a default (the agent picks by observation) */
+    default: i = (int)v; memcpy(p, &i, sizeof i); break;
     }
 }
 
@@ -95,9 +98,9 @@ clkfac_status clkfac_agent_options_resolve(clkfac_agent_options *out,
     for (size_t k = 0; k < N_ROWS; k++) {
         const clkfac_option *d = &TABLE[k];
         uint64_t bit = (uint64_t)1 << k;
-        if (!(o.given & bit) && field_value(d, &o) == 0) {
+        if (!(o.given & bit) && clkfac_option_get(d, &o) == 0) {
             unsigned a = (unsigned)o.algo < 3 ? (unsigned)o.algo : 0;
-            set_default(d, &o, d->def[a]);
+            clkfac_option_set(d, &o, d->def[a]);
         }
         o.given |= bit;
     }
@@ -146,10 +149,11 @@ clkfac_status clkfac_agent_options_text(char *buf, size_t cap, const clkfac_agen
         first = 0;
         const char *p = (const char *)&o + d->offset, *s;
         uint64_t q;
-        double v = field_value(d, &o);
+        double v = clkfac_option_get(d, &o);
         switch (d->type) {
         case CLKFAC_OPTION_BOOL: put(buf, cap, &n, "%s", v != 0 ? "true" : "false"); break;
         case CLKFAC_OPTION_FLOAT: put(buf, cap, &n, "%g", v); break;
+        case CLKFAC_OPTION_DOUBLE: put(buf, cap, &n, "%.17g", v); break;
         case CLKFAC_OPTION_U64:
             memcpy(&q, p, sizeof q);
             put(buf, cap, &n, "%" PRIu64, q);
