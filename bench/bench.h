@@ -4,6 +4,7 @@
 #ifndef CLKFAC_BENCH_H
 #define CLKFAC_BENCH_H
 
+#include "app/app.h" /* messages and exit codes as the command line has them */
 #include "clkfac/clkfac.h"
 
 typedef struct bench_kfac_options {
@@ -37,22 +38,6 @@ int bench_step_run(const bench_step_options *o);
  * (provenance and rows), each atomically. Returns 0, or 1 with a message on stderr. */
 int bench_write_table(const char *dir, const char *stem, clkfac_table *t, const char *title,
                       const char *notes, const char *prov);
-
-/* Exit codes of the benchmark programs, the command line's: 0, 1 runtime failure, 2 usage. */
-enum { BENCH_OK = 0, BENCH_RUNTIME = 1, BENCH_USAGE = 2 };
-
-/* Prints "clkfac: <message>" to stderr; returns BENCH_USAGE. */
-int bench_usage_error(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-/* Prints "clkfac: <what>: STATUS: detail" to stderr; returns BENCH_USAGE for invalid-argument,
- * shape and format errors (the user's input), else BENCH_RUNTIME. */
-int bench_fail(const char *what, clkfac_status st);
-/* Opens the device a spec names (NULL or empty: $CLKFAC_DEVICE, else the default): 0, or the
- * exit code with the message printed (2 when a given spec matches nothing, else 1). */
-int bench_context(clkfac_context **ctx, const char *device);
 
 /* 1 when the comma-separated list names `name`. */
 int bench_list_has(const char *list, const char *name);

@@ -1,6 +1,5 @@
 /* Result writing shared by the benchmark programs: a table as CSV, as Markdown with a title,
  * notes and the provenance block, and as JSON with the provenance beside the rows. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,44 +31,14 @@ int bench_list_has(const char *list, const char *name)
     return 0;
 }
 
-int bench_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "clkfac: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    return BENCH_USAGE;
-}
-
-int bench_fail(const char *what, clkfac_status st)
-{
-    fprintf(stderr, "clkfac: %s: %s: %s\n", what, clkfac_status_str(st), clkfac_last_error());
-    return (st == CLKFAC_ERR_INVALID_ARG || st == CLKFAC_ERR_SHAPE || st == CLKFAC_ERR_FORMAT)
-               ? BENCH_USAGE
-               : BENCH_RUNTIME;
-}
-
-int bench_context(clkfac_context **ctx, const char *device)
-{
-    clkfac_context_options co = CLKFAC_CONTEXT_OPTIONS_INIT;
-    co.device = device;
-    clkfac_status st = clkfac_context_create(ctx, &co);
-    if (!st) return BENCH_OK;
-    bench_fail("cannot open an OpenCL device", st);
-    /* a spec that matches nothing is the user's input; no device at all is a runtime failure */
-    const char *env = getenv("CLKFAC_DEVICE");
-    int spec = (device && *device) || (env && *env);
-    return st == CLKFAC_ERR_NO_DEVICE && spec ? BENCH_USAGE : BENCH_RUNTIME;
-}
-
 int bench_open(clkfac_context **ctx, const char *suite, const char *out_dir, const char *device)
 {
     clkfac_status st = clkfac_mkdir_p(out_dir);
     if (st) {
         fprintf(stderr, "clkfac: bench %s --out %s: %s\n", suite, out_dir, clkfac_last_error());
-        return BENCH_USAGE;
+        return APP_USAGE;
     }
-    return bench_context(ctx, device);
+    int rc = APP_OK;
+    *ctx = app_context(device, &rc);
+    return *ctx ? APP_OK : rc;
 }

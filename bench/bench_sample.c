@@ -113,7 +113,7 @@ static int unknown_env(const char *name)
     fprintf(stderr, "clkfac: --envs '%s': unknown environment; expected one of:", name);
     for (size_t i = 0; i < n; i++) fprintf(stderr, " %s", ids[i]);
     fprintf(stderr, "\n");
-    return BENCH_USAGE;
+    return APP_USAGE;
 }
 
 static void note(suite *s, const char *fmt, const char *a, const char *b)
@@ -137,14 +137,14 @@ static int parse_algos(suite *s, const char *list)
         for (size_t i = 0; i < N_VARIANTS; i++)
             if (!strcmp(VARIANTS[i].name, t)) v = &VARIANTS[i];
         if (!v)
-            return bench_usage_error("--algos '%s': unknown algorithm; expected a2c, acktr, trpo, "
+            return app_usage_error("--algos '%s': unknown algorithm; expected a2c, acktr, trpo, "
                                    "a2c-separate, acktr-separate or acktr-euclidean (comma-separated)", t);
         for (size_t i = 0; i < s->n_algos; i++)
-            if (s->algos[i] == v) return bench_usage_error("--algos: '%s' given twice", t);
-        if (s->n_algos == MAX_ALGOS) return bench_usage_error("--algos: at most %d", MAX_ALGOS);
+            if (s->algos[i] == v) return app_usage_error("--algos: '%s' given twice", t);
+        if (s->n_algos == MAX_ALGOS) return app_usage_error("--algos: at most %d", MAX_ALGOS);
         s->algos[s->n_algos++] = v;
     }
-    if (!s->n_algos) return bench_usage_error("--algos '%s': expected e.g. a2c,acktr", list);
+    if (!s->n_algos) return app_usage_error("--algos '%s': expected e.g. a2c,acktr", list);
     return 0;
 }
 
@@ -162,11 +162,11 @@ static int parse_envs(suite *s, const char *list, int strict)
             continue;
         }
         for (size_t i = 0; i < s->n_envs; i++)
-            if (s->envs[i] == id) return bench_usage_error("--envs: '%s' given twice", t);
-        if (s->n_envs == MAX_ENVS) return bench_usage_error("--envs: at most %d", MAX_ENVS);
+            if (s->envs[i] == id) return app_usage_error("--envs: '%s' given twice", t);
+        if (s->n_envs == MAX_ENVS) return app_usage_error("--envs: at most %d", MAX_ENVS);
         s->envs[s->n_envs++] = id;
     }
-    if (!s->n_envs) return bench_usage_error("--envs '%s': expected e.g. CartPole-v1", list);
+    if (!s->n_envs) return app_usage_error("--envs '%s': expected e.g. CartPole-v1", list);
     return 0;
 }
 
@@ -177,10 +177,10 @@ static int seed_number(const char *text, long lo, long hi, long *out)
     errno = 0;
     long v = strtol(text, &end, 10);
     if (end == text || *end || errno)
-        return bench_usage_error("--seeds '%s': not a whole number (expected a count N for seeds "
+        return app_usage_error("--seeds '%s': not a whole number (expected a count N for seeds "
                                  "1..N, or a list like 1,2,3)", text);
     if (v < lo || v > hi)
-        return bench_usage_error("--seeds %s: out of range; expected a value in [%ld, %ld]", text,
+        return app_usage_error("--seeds %s: out of range; expected a value in [%ld, %ld]", text,
                                  lo, hi);
     *out = v;
     return 0;
@@ -191,9 +191,9 @@ static int parse_seeds(suite *s, const char *list)
     s->n_seeds = 0;
     if (!strchr(list, ',')) { /* a count */
         long n;
-        if (seed_number(list, 0, MAX_SEEDS, &n)) return BENCH_USAGE;
+        if (seed_number(list, 0, MAX_SEEDS, &n)) return APP_USAGE;
         if (n < 1)
-            return bench_usage_error("--seeds %s: expected at least one seed (a count N >= 1 for "
+            return app_usage_error("--seeds %s: expected at least one seed (a count N >= 1 for "
                                    "seeds 1..N, or a list like 1,2,3)", list);
         for (long k = 1; k <= n; k++) s->seeds[s->n_seeds++] = k;
         return 0;
@@ -202,13 +202,13 @@ static int parse_seeds(suite *s, const char *list)
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         long k;
-        if (seed_number(t, 0, 2147483647L, &k)) return BENCH_USAGE;
+        if (seed_number(t, 0, 2147483647L, &k)) return APP_USAGE;
         for (size_t i = 0; i < s->n_seeds; i++)
-            if (s->seeds[i] == k) return bench_usage_error("--seeds: seed %ld given twice", k);
-        if (s->n_seeds == MAX_SEEDS) return bench_usage_error("--seeds: at most %d", MAX_SEEDS);
+            if (s->seeds[i] == k) return app_usage_error("--seeds: seed %ld given twice", k);
+        if (s->n_seeds == MAX_SEEDS) return app_usage_error("--seeds: at most %d", MAX_SEEDS);
         s->seeds[s->n_seeds++] = k;
     }
-    if (!s->n_seeds) return bench_usage_error("--seeds '%s': expected at least one seed", list);
+    if (!s->n_seeds) return app_usage_error("--seeds '%s': expected at least one seed", list);
     return 0;
 }
 
@@ -219,7 +219,7 @@ static int suite_from_options(suite *s, const bench_sample_options *o)
     for (size_t k = 0; o->preset && k < N_PRESETS; k++)
         if (!strcmp(PRESETS[k].name, o->preset)) s->base = &PRESETS[k];
     if (o->preset && !s->base)
-        return bench_usage_error("--preset '%s': unknown preset; expected quick, paper, pixels or "
+        return app_usage_error("--preset '%s': unknown preset; expected quick, paper, pixels or "
                                "critic", o->preset);
     s->algos_opt = o->algos;
     s->envs_opt = o->envs;
@@ -236,7 +236,7 @@ static int suite_from_options(suite *s, const bench_sample_options *o)
     if (parse_algos(s, s->algos_opt ? s->algos_opt : p->algos) ||
         parse_envs(s, s->envs_opt ? s->envs_opt : p->envs, s->envs_opt != NULL) ||
         parse_seeds(s, s->seeds_opt ? s->seeds_opt : p->seeds))
-        return BENCH_USAGE;
+        return APP_USAGE;
     if (!s->steps) s->steps = p->steps;
     return 0;
 }
@@ -297,7 +297,7 @@ static int run_key(run_cfg *r)
 {
     int k = snprintf(r->key, sizeof r->key, "n_envs=%ld ", r->n_envs);
     clkfac_status st = clkfac_agent_options_text(r->key + k, sizeof r->key - (size_t)k, &r->ag, 0);
-    return st ? bench_fail("the run's settings", st) : 0;
+    return st ? app_fail("the run's settings", st) : 0;
 }
 
 /* ---- run folders --------------------------------------------------------------------------- */
@@ -341,7 +341,7 @@ static int clear_dir(const char *dir)
         if (unlink(path)) {
             fprintf(stderr, "clkfac: cannot remove %s from the unfinished run (clear the folder "
                             "by hand)\n", path);
-            rc = BENCH_RUNTIME;
+            rc = APP_RUNTIME;
         }
     }
     closedir(d);
@@ -398,7 +398,7 @@ static int probe(suite *s, clkfac_context *ctx, run_cfg *runs, size_t n)
         clkfac_vecenv_free(env);
         if (st == CLKFAC_ERR_UNSUPPORTED) {
             if (s->algos_opt)
-                return bench_usage_error("--algos %s: this build's agent cannot run %s on %s (%s)",
+                return app_usage_error("--algos %s: this build's agent cannot run %s on %s (%s)",
                                        r->v->name, r->v->name, r->env, clkfac_last_error());
             note(s, "%s is not supported by this build's agent; left out on %s", r->v->name,
                  r->env);
@@ -407,7 +407,7 @@ static int probe(suite *s, clkfac_context *ctx, run_cfg *runs, size_t n)
         } else if (st) {
             char what[256];
             snprintf(what, sizeof what, "%s on %s", r->v->name, r->env);
-            return bench_fail(what, st);
+            return app_fail(what, st);
         }
     }
     return 0;
@@ -471,8 +471,8 @@ static int write_manifest(const suite *s, clkfac_context *ctx, const run_cfg *ru
     snprintf(path, sizeof path, "%s/suite.json", s->out);
     clkfac_status st = !text || t.oom ? CLKFAC_ERR_NO_MEMORY : clkfac_file_write_atomic(path, t.s, t.n);
     core_text_free(&t);
-    if (st == CLKFAC_ERR_NO_MEMORY) return bench_fail("suite.json", st);
-    if (st) return bench_usage_error("--out %s: cannot write %s: %s", s->out, path, clkfac_last_error());
+    if (st == CLKFAC_ERR_NO_MEMORY) return app_fail("suite.json", st);
+    if (st) return app_usage_error("--out %s: cannot write %s: %s", s->out, path, clkfac_last_error());
     return 0;
 }
 
@@ -480,16 +480,16 @@ static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size
                      int tty)
 {
     clkfac_status st = clkfac_mkdir_p(r->dir);
-    if (st) return bench_fail(r->dir, st);
+    if (st) return app_fail(r->dir, st);
     int rc = clear_dir(r->dir);
     if (rc) return rc;
     clkfac_vecenv *env = NULL;
     clkfac_agent *ag = NULL;
     if ((st = clkfac_vecenv_create(&env, r->env, (size_t)r->n_envs, r->ag.seed, NULL)))
-        return bench_fail("creating the environments", st);
+        return app_fail("creating the environments", st);
     if ((st = clkfac_agent_create(&ag, ctx, env, &r->ag))) {
         clkfac_vecenv_free(env);
-        return bench_fail("creating the agent", st);
+        return app_fail("creating the agent", st);
     }
     char prefix[256];
     snprintf(prefix, sizeof prefix, "run %zu/%zu %s %s seed %ld ", k + 1, n, r->v->name, r->env,
@@ -497,8 +497,8 @@ static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size
     runs_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, r->key, 10.0,
                       tty, prefix};
     runs_result res;
-    if ((st = runs_train(&spec, ctx, env, ag, &res))) rc = bench_fail(res.failed, st);
-    if (rc == BENCH_OK && !s->quiet) {
+    if ((st = runs_train(&spec, ctx, env, ag, &res))) rc = app_fail(res.failed, st);
+    if (rc == APP_OK && !s->quiet) {
         printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s\n",
                k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
                res.recent_n, res.recent_mean, res.wall_seconds);
@@ -557,20 +557,20 @@ int bench_sample_run(const bench_sample_options *o)
     char runs_dir[4200];
     snprintf(runs_dir, sizeof runs_dir, "%s/runs", s.out);
     if (clkfac_mkdir_p(runs_dir) || access(runs_dir, W_OK))
-        return bench_usage_error("--out %s: cannot create or write the results folder %s: %s",
+        return app_usage_error("--out %s: cannot create or write the results folder %s: %s",
                                s.out, runs_dir, clkfac_last_error());
     size_t n = 0;
     run_cfg *runs = plan_runs(&s, &n);
-    if (!runs) return bench_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
+    if (!runs) return app_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
     size_t todo = 0;
     for (size_t i = 0; i < n; i++) {
         int f = run_finished(&s, &runs[i]);
         if (f == -2) {
             free(runs);
-            return BENCH_USAGE;
+            return APP_USAGE;
         }
         if (f < 0) {
-            rc = bench_usage_error("%s finished with other settings than this suite asks (%s); "
+            rc = app_usage_error("%s finished with other settings than this suite asks (%s); "
                                  "use another --out or delete that folder", runs[i].dir,
                                  runs[i].key);
             free(runs);
@@ -581,8 +581,8 @@ int bench_sample_run(const bench_sample_options *o)
     }
     clkfac_context *ctx = NULL;
     if (todo) { /* a finished suite needs no device: re-running it is instant */
-        int ctx_rc = bench_context(&ctx, s.device);
-        if (ctx_rc) {
+        int ctx_rc = APP_RUNTIME;
+        if (!(ctx = app_context(s.device, &ctx_rc))) {
             free(runs);
             return ctx_rc;
         }
@@ -596,10 +596,10 @@ int bench_sample_run(const bench_sample_options *o)
                    runs[i].v->name, runs[i].env, runs[i].seed);
         if (runs[i].state == RUN_TODO) rc = train_one(&s, ctx, &runs[i], i, n, tty);
     }
-    if (!s.quiet && rc != BENCH_USAGE) print_table(&s, runs, n);
+    if (!s.quiet && rc != APP_USAGE) print_table(&s, runs, n);
     if (!rc && !s.quiet && !s.report) {
         printf("\nresults in %s; tables and plots: clkfac report %s\n", s.out, s.out);
-    } else if (rc == BENCH_RUNTIME) {
+    } else if (rc == APP_RUNTIME) {
         fprintf(stderr, "clkfac: finished runs are kept; run the same command again to resume\n");
     }
     clkfac_context_free(ctx);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/app.h"
 #include "cli/cli.h"
 
 static void usage(FILE *f)
@@ -50,9 +51,7 @@ int cli_report_run(const clkfac_report_options *o)
     clkfac_status st = clkfac_report_write(&info, o);
     if (st) {
         fprintf(stderr, "clkfac: report: %s\n", clkfac_last_error());
-        return (st == CLKFAC_ERR_INVALID_ARG || st == CLKFAC_ERR_SHAPE || st == CLKFAC_ERR_FORMAT)
-                   ? CLI_USAGE
-                   : CLI_RUNTIME;
+        return app_exit_code(st);
     }
     printf("report: %zu runs, %zu environment%s -> %s/index.md\n", info.runs, info.environments,
            info.environments == 1 ? "" : "s", info.out);

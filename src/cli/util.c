@@ -6,26 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "cli/cli.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "clkfac: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
+    int rc = app_vusage_error(fmt, ap);
     va_end(ap);
-    return CLI_USAGE;
+    return rc;
 }
 
-int cli_fail(const char *what, clkfac_status st)
-{
-    fprintf(stderr, "clkfac: %s: %s: %s\n", what, clkfac_status_str(st), clkfac_last_error());
-    return (st == CLKFAC_ERR_INVALID_ARG || st == CLKFAC_ERR_SHAPE || st == CLKFAC_ERR_FORMAT)
-               ? CLI_USAGE
-               : CLI_RUNTIME;
-}
+int cli_fail(const char *what, clkfac_status st) { return app_fail(what, st); }
 
 int cli_parse_double(const char *opt, const char *s, double lo, double hi, double *out)
 {
@@ -82,23 +75,7 @@ int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
     return 1;
 }
 
-clkfac_context *cli_context(const char *device, int *rc)
-{
-    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
-    o.device = device;
-    clkfac_context *ctx = NULL;
-    clkfac_status st = clkfac_context_create(&ctx, &o);
-    if (st) {
-        cli_fail("cannot open an OpenCL device", st);
-        /* a --device or CLKFAC_DEVICE spec that matches nothing is the user's input (2); no
-         * device at all, or a driver failure, is a runtime failure (1) */
-        const char *env = getenv("CLKFAC_DEVICE");
-        int spec = (device && *device) || (env && *env);
-        if (rc) *rc = (st == CLKFAC_ERR_NO_DEVICE && spec) ? CLI_USAGE : CLI_RUNTIME;
-        return NULL;
-    }
-    return ctx;
-}
+clkfac_context *cli_context(const char *device, int *rc) { return app_context(device, rc); }
 
 void cli_print_wrapped(const char *text, int col, int indent, int width)
 {
