@@ -37,13 +37,17 @@ const char *clkfac_algo_name(clkfac_algo algo);
  * CONSTANT schedule, ...), say so with CLKFAC_AGENT_SET(&o, field, 0), which also sets the
  * field's bit in `given`: a given field is used as it is, even when 0. Plain assignments of
  * non-zero values need no bit. clkfac_agent_options_resolve fills the defaults and marks every
- * field given, so resolving twice changes nothing.
+ * field given, so resolving twice changes nothing; code that reads fields of options it filled
+ * (to log them, to check a bound) resolves them first, or it sees 0 where a default applies.
+ * (A mask rather than a sentinel value such as -1: it works alike for every type, enums and
+ * unsigned fields included, and keeps a resolved struct's zeros from turning back into
+ * defaults when it is passed on.)
  *
  * Row: X(C type, field, TYPE, flag or NULL, value placeholder, low, high, default, choices,
  *        algorithms, help). TYPE is BOOL (int 0/1; the flag takes no value and sets the
- * opposite of the default), INT, UINT, U64, FLOAT, ENUM (int-sized, choices name 0, 1, ...) or
- * STRING (NULL = default; choices, if any, list the accepted values). The default is one
- * number, or PER_ALGO(a2c, acktr, trpo). The algorithms (ALL, ACKTR, TRPO, ACKTR_TRPO) are the
+ * opposite of the default), INT, UINT, U64, FLOAT, DOUBLE, ENUM (int-sized, choices name 0, 1,
+ * ...) or STRING (NULL = default; choices, if any, list the accepted values). The default is
+ * one number, or PER_ALGO(a2c, acktr, trpo). The algorithms (ALL, ACKTR, TRPO, ACKTR_TRPO) are the
  * ones that read the option. */
 #define CLKFAC_AGENT_OPTION_LIST(X)                                                                \
     X(clkfac_algo, algo, ENUM, "--algo", "NAME", 0, 2, 0, CHOICES("a2c", "acktr", "trpo"), ALL,    \
