@@ -55,36 +55,46 @@ static int member_string(const json_t *o, const char *key, char *out, size_t cap
     return 0;
 }
 
-static int summary_members(runs_summary *sm, const json_t *root, const char **bad)
+/* A whole number member within [lo, 2^53] (exact in a double); 1 when absent, -1 otherwise. */
+static int member_whole(const json_t *o, const char *key, double lo, double *v)
+{
+    int r = member_number(o, key, v);
+    if (r) return r;
+    return *v == floor(*v) && *v >= lo && *v <= 9007199254740992.0 ? 0 : -1;
+}
+
+/* The members readers use; NULL, or what is wrong (a member of the wrong type). */
+static const char *summary_members(runs_summary *sm, const json_t *root)
 {
     double v;
     int r;
-    if ((r = member_string(root, "algo", sm->algo, sizeof sm->algo)) < 0) return *bad = "\"algo\" is not a string", -1;
+    if ((r = member_string(root, "algo", sm->algo, sizeof sm->algo)) < 0)
+        return "\"algo\" is not a string";
     sm->have_algo = !r;
-    if ((r = member_string(root, "env", sm->env, sizeof sm->env)) < 0) return *bad = "\"env\" is not a string", -1;
+    if ((r = member_string(root, "env", sm->env, sizeof sm->env)) < 0)
+        return "\"env\" is not a string";
     sm->have_env = !r;
-    if ((r = member_number(root, "seed", &v)) < 0 ||
-        (!r && (v != floor(v) || fabs(v) > 9007199254740992.0)))
-        return *bad = "\"seed\" is not a whole number", -1;
+    if ((r = member_whole(root, "seed", -9007199254740992.0, &v)) < 0)
+        return "\"seed\" is not a whole number";
     sm->have_seed = !r;
     sm->seed = r ? 0 : (long)v;
-    if ((r = member_number(root, "wall_seconds", &v)) < 0) return *bad = "\"wall_seconds\" is not a number", -1;
+    if ((r = member_number(root, "wall_seconds", &v)) < 0) return "\"wall_seconds\" is not a number";
     sm->wall_seconds = r ? NAN : v;
     if ((r = member_number(root, "final_mean_return_100", &v)) < 0)
-        return *bad = "\"final_mean_return_100\" is not a number", -1;
+        return "\"final_mean_return_100\" is not a number";
     sm->final_mean_return_100 = r ? NAN : v;
-    if ((r = member_number(root, "episodes", &v)) < 0 ||
-        (!r && (v < 0 || v != floor(v) || v > 9007199254740992.0)))
-        return *bad = "\"episodes\" is not a whole number >= 0", -1;
+    if ((r = member_whole(root, "episodes", 0, &v)) < 0)
+        return "\"episodes\" is not a whole number >= 0";
     sm->episodes = r ? -1 : (long long)v;
     const json_t *fin = json_object_get(root, "finished");
-    if (fin && !json_is_boolean(fin) && !json_is_null(fin)) return *bad = "\"finished\" is not true or false", -1;
+    if (fin && !json_is_boolean(fin) && !json_is_null(fin))
+        return "\"finished\" is not true or false";
     sm->finished = json_is_boolean(fin) ? json_is_true(fin) : -1;
     if (member_string(root, "suite_settings", sm->suite_settings, sizeof sm->suite_settings) < 0)
-        return *bad = "\"suite_settings\" is not a string", -1;
+        return "\"suite_settings\" is not a string";
     const json_t *prov = json_object_get(root, "provenance");
     if (json_is_object(prov)) member_string(prov, "device", sm->device, sizeof sm->device);
-    return 0;
+    return NULL;
 }
 
 int runs_summary_read(runs_summary *sm, const char *path)
@@ -105,9 +115,7 @@ int runs_summary_read(runs_summary *sm, const char *path)
                                                   "column %d); expected an object with \"algo\", "
                                                   "\"env\", \"seed\", \"wall_seconds\"",
                                path, err.text, err.line, err.column);
-    const char *bad = NULL;
-    if (!json_is_object(root)) bad = "not a JSON object";
-    else summary_members(sm, root, &bad);
+    const char *bad = json_is_object(root) ? summary_members(sm, root) : "not a JSON object";
     json_decref(root);
     if (bad) return CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: %s", path, bad);
     return CLKFAC_OK;
