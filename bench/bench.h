@@ -4,6 +4,7 @@
 #ifndef CLKFAC_BENCH_H
 #define CLKFAC_BENCH_H
 
+#include "app/app.h" /* messages and exit codes as the command line has them */
 #include "clkfac/clkfac.h"
 
 typedef struct bench_kfac_options {
@@ -47,8 +48,32 @@ int bench_open(clkfac_context **ctx, const char *suite, const char *out_dir, con
 /* Median of n values (sorts a copy). */
 double bench_median(const double *v, int n);
 
-/* `clkfac bench sample` (bench_sample.c): parses its own options (argv[0] is "sample") and
- * runs the sample-efficiency suite. Returns a process exit code (0, 1 runtime failure, 2 usage). */
-int bench_sample_main(int argc, char **argv);
+/* `clkfac bench sample` (bench_sample.c): the sample-efficiency suite. A preset names the
+ * algorithms, environments, seeds and budget of a suite. */
+typedef struct bench_sample_preset {
+    const char *name;
+    const char *algos, *envs, *seeds; /* as bench_sample_options takes them */
+    long steps;                       /* 0: each environment's reference budget */
+    const char *about;
+} bench_sample_preset;
+
+/* The presets, the default (quick) first; *count gets their number. */
+const bench_sample_preset *bench_sample_presets(size_t *count);
+
+typedef struct bench_sample_options {
+    const char *preset;               /* a preset's name; NULL: quick when none of algos, envs,
+                                         seeds, steps is given, else those complete
+                                         a2c,acktr / CartPole-v1 / 3 */
+    const char *algos, *envs, *seeds; /* comma lists overriding the preset's (NULL: keep);
+                                         seeds: a count N for 1..N, or a list with a comma */
+    uint64_t steps;                   /* > 0: every run's budget */
+    const char *out, *device;
+    int quiet;
+    int report;                       /* the caller reports OUT afterwards: no hint printed */
+} bench_sample_options;
+
+/* Checks the suite (exit 2 naming a bad value before anything is created), then trains every
+ * run not finished yet. Returns a process exit code (0, 1 runtime failure, 2 usage). */
+int bench_sample_run(const bench_sample_options *o);
 
 #endif

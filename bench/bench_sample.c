@@ -1,8 +1,10 @@
 /* `clkfac bench sample`: the sample-efficiency suite — algorithms x environments x seeds at a
  * step budget, each run trained through the library and written to OUT/runs/<algo>__<env>__seed<k>/
- * exactly as `clkfac train` writes it (cli/runlog), with a manifest OUT/suite.json. Resumable:
+ * exactly as `clkfac train` writes it (report/runs.h), with a manifest OUT/suite.json. Resumable:
  * finished runs are kept, unfinished ones restarted from scratch, so results are deterministic. */
 #include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +12,8 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "cli/cli.h"
-#include "cli/runlog.h"
+#include "core/text.h"
+#include "report/runs.h"
 
 #define MAX_ALGOS 8
 #define MAX_ENVS 16
@@ -36,12 +38,7 @@ static const variant VARIANTS[] = {
 };
 #define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
 
-typedef struct preset {
-    const char *name;
-    const char *algos, *envs, *seeds; /* as the options take them */
-    long steps;                       /* 0: each environment's reference budget */
-    const char *about;
-} preset;
+typedef bench_sample_preset preset;
 
 static const preset PRESETS[] = {
     {"quick", "a2c,acktr,trpo", "CartPole-v1", "2", 300000,
@@ -63,6 +60,12 @@ static const preset PRESETS[] = {
 };
 #define N_PRESETS (sizeof PRESETS / sizeof PRESETS[0])
 static const preset CUSTOM = {"custom", "a2c,acktr", "CartPole-v1", "3", 0, NULL};
+
+const bench_sample_preset *bench_sample_presets(size_t *count)
+{
+    if (count) *count = N_PRESETS;
+    return PRESETS;
+}
 
 typedef struct suite {
     const preset *base;      /* NULL: options only (quick's lists fill what is not given) */
@@ -94,54 +97,6 @@ typedef struct run_cfg {
 
 /* ---- suite specification ------------------------------------------------------------------- */
 
-/* Word-wraps text at width columns, every line indented by indent spaces. */
-static void print_wrapped(const char *text, int indent, int width)
-{
-    const char *p = text;
-    while (*p) {
-        int len = (int)strlen(p), cut = len;
-        if (indent + len > width) {
-            cut = width - indent;
-            while (cut > 0 && p[cut] != ' ') cut--;
-            if (cut == 0) cut = width - indent;
-        }
-        printf("\n%*s%.*s", indent, "", cut, p);
-        p += cut;
-        while (*p == ' ') p++;
-    }
-    printf("\n");
-}
-
-static void usage(void)
-{
-    printf("usage: clkfac bench sample [--preset quick|paper|pixels|critic] [--algos a2c,acktr,trpo]\n"
-           "                           [--envs CartPole-v1,...] [--seeds 3 | 1,2,3] [--steps 500k]\n"
-           "                           [--out results/bench-sample] [--device SPEC] [--quiet]\n"
-           "                           [--report]\n"
-           "  trains every algorithm x environment x seed through the library and writes\n"
-           "  OUT/runs/<algo>__<env>__seed<k>/{episodes.csv,updates.csv,summary.json} as\n"
-           "  `clkfac train` does, plus OUT/suite.json. Run it again to resume: finished runs are\n"
-           "  kept, unfinished ones restarted. Options override the preset (default quick);\n"
-           "  --seeds N means seeds 1..N, a list (with a comma, e.g. 7,) names them; --steps\n"
-           "  replaces every budget. --report runs `clkfac report OUT` afterwards.\n"
-           "  algorithms: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor and\n"
-           "  critic networks), acktr-euclidean (a first-order critic; the others' critics are\n"
-           "  Gauss-Newton). Per algorithm/environment settings are built in (see suite.json).\n"
-           "  presets:\n");
-    for (size_t i = 0; i < N_PRESETS; i++) {
-        printf("    %-7s --algos %s --envs %s --seeds %s", PRESETS[i].name, PRESETS[i].algos,
-               PRESETS[i].envs, PRESETS[i].seeds);
-        if (PRESETS[i].steps % 1000000 == 0 && PRESETS[i].steps)
-            printf(" --steps %ldM", PRESETS[i].steps / 1000000);
-        else if (PRESETS[i].steps)
-            printf(" --steps %ldk", PRESETS[i].steps / 1000);
-        print_wrapped(PRESETS[i].about, 12, 92);
-    }
-    printf("  without --preset, given options complete --algos a2c,acktr --envs CartPole-v1\n"
-           "  --seeds 3 at the reference budgets (CartPole-v1, Acrobot-v1 500k; pixel games 5M;\n"
-           "  others 1M).\n");
-}
-
 static const char *env_lookup(const char *name)
 {
     size_t n = 0;
@@ -158,7 +113,7 @@ static int unknown_env(const char *name)
     fprintf(stderr, "clkfac: --envs '%s': unknown environment; expected one of:", name);
     for (size_t i = 0; i < n; i++) fprintf(stderr, " %s", ids[i]);
     fprintf(stderr, "\n");
-    return CLI_USAGE;
+    return APP_USAGE;
 }
 
 static void note(suite *s, const char *fmt, const char *a, const char *b)
@@ -182,14 +137,14 @@ static int parse_algos(suite *s, const char *list)
         for (size_t i = 0; i < N_VARIANTS; i++)
             if (!strcmp(VARIANTS[i].name, t)) v = &VARIANTS[i];
         if (!v)
-            return cli_usage_error("--algos '%s': unknown algorithm; expected a2c, acktr, trpo, "
+            return app_usage_error("--algos '%s': unknown algorithm; expected a2c, acktr, trpo, "
                                    "a2c-separate, acktr-separate or acktr-euclidean (comma-separated)", t);
         for (size_t i = 0; i < s->n_algos; i++)
-            if (s->algos[i] == v) return cli_usage_error("--algos: '%s' given twice", t);
-        if (s->n_algos == MAX_ALGOS) return cli_usage_error("--algos: at most %d", MAX_ALGOS);
+            if (s->algos[i] == v) return app_usage_error("--algos: '%s' given twice", t);
+        if (s->n_algos == MAX_ALGOS) return app_usage_error("--algos: at most %d", MAX_ALGOS);
         s->algos[s->n_algos++] = v;
     }
-    if (!s->n_algos) return cli_usage_error("--algos '%s': expected e.g. a2c,acktr", list);
+    if (!s->n_algos) return app_usage_error("--algos '%s': expected e.g. a2c,acktr", list);
     return 0;
 }
 
@@ -207,11 +162,27 @@ static int parse_envs(suite *s, const char *list, int strict)
             continue;
         }
         for (size_t i = 0; i < s->n_envs; i++)
-            if (s->envs[i] == id) return cli_usage_error("--envs: '%s' given twice", t);
-        if (s->n_envs == MAX_ENVS) return cli_usage_error("--envs: at most %d", MAX_ENVS);
+            if (s->envs[i] == id) return app_usage_error("--envs: '%s' given twice", t);
+        if (s->n_envs == MAX_ENVS) return app_usage_error("--envs: at most %d", MAX_ENVS);
         s->envs[s->n_envs++] = id;
     }
-    if (!s->n_envs) return cli_usage_error("--envs '%s': expected e.g. CartPole-v1", list);
+    if (!s->n_envs) return app_usage_error("--envs '%s': expected e.g. CartPole-v1", list);
+    return 0;
+}
+
+/* A seed or a seed count: a whole number in [lo, hi]; 0, or the usage error printed. */
+static int seed_number(const char *text, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || errno)
+        return app_usage_error("--seeds '%s': not a whole number (expected a count N for seeds "
+                                 "1..N, or a list like 1,2,3)", text);
+    if (v < lo || v > hi)
+        return app_usage_error("--seeds %s: out of range; expected a value in [%ld, %ld]", text,
+                                 lo, hi);
+    *out = v;
     return 0;
 }
 
@@ -220,9 +191,9 @@ static int parse_seeds(suite *s, const char *list)
     s->n_seeds = 0;
     if (!strchr(list, ',')) { /* a count */
         long n;
-        if (cli_parse_long("--seeds", list, 0, MAX_SEEDS, &n)) return CLI_USAGE;
+        if (seed_number(list, 0, MAX_SEEDS, &n)) return APP_USAGE;
         if (n < 1)
-            return cli_usage_error("--seeds %s: expected at least one seed (a count N >= 1 for "
+            return app_usage_error("--seeds %s: expected at least one seed (a count N >= 1 for "
                                    "seeds 1..N, or a list like 1,2,3)", list);
         for (long k = 1; k <= n; k++) s->seeds[s->n_seeds++] = k;
         return 0;
@@ -231,43 +202,33 @@ static int parse_seeds(suite *s, const char *list)
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         long k;
-        if (cli_parse_long("--seeds", t, 0, 2147483647L, &k)) return CLI_USAGE;
+        if (seed_number(t, 0, 2147483647L, &k)) return APP_USAGE;
         for (size_t i = 0; i < s->n_seeds; i++)
-            if (s->seeds[i] == k) return cli_usage_error("--seeds: seed %ld given twice", k);
-        if (s->n_seeds == MAX_SEEDS) return cli_usage_error("--seeds: at most %d", MAX_SEEDS);
+            if (s->seeds[i] == k) return app_usage_error("--seeds: seed %ld given twice", k);
+        if (s->n_seeds == MAX_SEEDS) return app_usage_error("--seeds: at most %d", MAX_SEEDS);
         s->seeds[s->n_seeds++] = k;
     }
-    if (!s->n_seeds) return cli_usage_error("--seeds '%s': expected at least one seed", list);
+    if (!s->n_seeds) return app_usage_error("--seeds '%s': expected at least one seed", list);
     return 0;
 }
 
-static int parse_args(suite *s, int argc, char **argv)
+/* The suite the options describe: the preset completed or overridden by the lists. */
+static int suite_from_options(suite *s, const bench_sample_options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return -1; }
-        if (!strcmp(argv[i], "--quiet")) { s->quiet = 1; continue; }
-        if (!strcmp(argv[i], "--report")) { s->report = 1; continue; }
-#define OPT(name) ((r = cli_opt(argc, argv, &i, name, &v)) != 0)
-        if (OPT("--preset")) {
-            if (r < 0) return CLI_USAGE;
-            s->base = NULL;
-            for (size_t k = 0; k < N_PRESETS; k++)
-                if (!strcmp(PRESETS[k].name, v)) s->base = &PRESETS[k];
-            if (!s->base)
-                return cli_usage_error("--preset '%s': unknown preset; expected quick, paper, "
-                                       "pixels or critic", v);
-        } else if (OPT("--algos")) { if (r < 0) return CLI_USAGE; s->algos_opt = v; }
-        else if (OPT("--envs")) { if (r < 0) return CLI_USAGE; s->envs_opt = v; }
-        else if (OPT("--seeds")) { if (r < 0) return CLI_USAGE; s->seeds_opt = v; }
-        else if (OPT("--steps")) {
-            if (r < 0 || cli_parse_long("--steps", v, 1, 10000000000L, &s->steps)) return CLI_USAGE;
-        } else if (OPT("--out")) { if (r < 0) return CLI_USAGE; s->out = v; }
-        else if (OPT("--device")) { if (r < 0) return CLI_USAGE; s->device = v; }
-        else return cli_usage_error("bench sample: unknown option '%s' (see --help)", argv[i]);
-#undef OPT
-    }
+    s->base = NULL;
+    for (size_t k = 0; o->preset && k < N_PRESETS; k++)
+        if (!strcmp(PRESETS[k].name, o->preset)) s->base = &PRESETS[k];
+    if (o->preset && !s->base)
+        return app_usage_error("--preset '%s': unknown preset; expected quick, paper, pixels or "
+                               "critic", o->preset);
+    s->algos_opt = o->algos;
+    s->envs_opt = o->envs;
+    s->seeds_opt = o->seeds;
+    s->steps = (long)o->steps;
+    s->out = o->out ? o->out : "results/bench-sample";
+    s->device = o->device;
+    s->quiet = o->quiet;
+    s->report = o->report;
     /* nothing given runs quick; options without a preset fill the rest from CUSTOM */
     if (!s->base && !s->algos_opt && !s->envs_opt && !s->seeds_opt && !s->steps)
         s->base = &PRESETS[0];
@@ -275,7 +236,7 @@ static int parse_args(suite *s, int argc, char **argv)
     if (parse_algos(s, s->algos_opt ? s->algos_opt : p->algos) ||
         parse_envs(s, s->envs_opt ? s->envs_opt : p->envs, s->envs_opt != NULL) ||
         parse_seeds(s, s->seeds_opt ? s->seeds_opt : p->seeds))
-        return CLI_USAGE;
+        return APP_USAGE;
     if (!s->steps) s->steps = p->steps;
     return 0;
 }
@@ -300,7 +261,7 @@ static void run_settings(run_cfg *r)
     clkfac_agent_options *o = &r->ag;
     *o = d;
     o->algo = r->v->algo;
-    o->shared = r->v->shared;
+    CLKFAC_AGENT_SET(o, shared, r->v->shared);
     o->critic_euclidean = r->v->critic_euclidean;
     int pixels = !strncmp(r->env, "MinAtar/", 8), pendulum = !strcmp(r->env, "Pendulum-v1");
     r->n_envs = pixels ? 16 : 8;
@@ -311,7 +272,7 @@ static void run_settings(run_cfg *r)
     if (pendulum) {
         o->n_steps = 8;
         o->gamma = 0.9f;
-        o->ent_coef = 0.0f;
+        CLKFAC_AGENT_SET(o, ent_coef, 0.0f);
     }
     switch (o->algo) {
     case CLKFAC_ALGO_A2C:
@@ -319,8 +280,7 @@ static void run_settings(run_cfg *r)
         else if (!pixels) o->lr = 1e-3f;
         break;
     case CLKFAC_ALGO_ACKTR:
-        o->lr = 0.25f; /* the trust-region step size eta */
-        if (!pixels) o->ent_coef = 0.0f;
+        if (!pixels) CLKFAC_AGENT_SET(o, ent_coef, 0.0f); /* lr: the default step size eta */
         break;
     case CLKFAC_ALGO_TRPO:
         o->n_steps = (unsigned)(1024 / r->n_envs);
@@ -328,84 +288,42 @@ static void run_settings(run_cfg *r)
     }
     o->seed = (uint64_t)r->seed;
     o->total_steps = (uint64_t)r->steps;
+    clkfac_agent_options_resolve(o, o); /* the version is ours: cannot fail */
 }
 
-static void run_key(run_cfg *r)
+/* Every option of the run's algorithm (the agent's table) and the copies: a finished run with
+ * the same key is this run. */
+static int run_key(run_cfg *r)
 {
-    const clkfac_agent_options *o = &r->ag;
-    int k = snprintf(r->key, sizeof r->key,
-                     "algo=%s shared=%d n_envs=%ld n_steps=%u net=%s activation=%s lr=%g "
-                     "schedule=%s gamma=%g ent_coef=%g vf_coef=%g max_grad_norm=%g rms=%g/%g/%g "
-                     "steps=%ld",
-                     clkfac_algo_name(o->algo), o->shared, r->n_envs, o->n_steps,
-                     o->net ? o->net : "auto", o->activation ? o->activation : "auto", (double)o->lr,
-                     o->schedule == CLKFAC_LR_LINEAR ? "linear" : "constant", (double)o->gamma,
-                     (double)o->ent_coef, (double)o->vf_coef, (double)o->max_grad_norm,
-                     (double)o->rms_decay, (double)o->rms_eps, (double)o->rms_init, r->steps);
-    size_t n = k > 0 && (size_t)k < sizeof r->key ? (size_t)k : 0;
-    if (o->algo == CLKFAC_ALGO_ACKTR)
-        snprintf(r->key + n, sizeof r->key - n,
-                 " kl_clip=%g damping=%g stats_decay=%g inv_every=%u momentum=%g",
-                 (double)o->kl_clip, (double)o->kfac_damping, (double)o->stats_decay,
-                 o->inv_every, (double)o->momentum);
-    else if (o->algo == CLKFAC_ALGO_TRPO)
-        snprintf(r->key + n, sizeof r->key - n,
-                 " gae_lambda=%g max_kl=%g cg_damping=%g cg_iters=%u vf_iters=%u vf_lr=%g "
-                 "fvp_subsample=%u",
-                 (double)o->gae_lambda, (double)o->max_kl, (double)o->cg_damping, o->cg_iters,
-                 o->vf_iters, (double)o->vf_lr, o->fvp_subsample);
+    int k = snprintf(r->key, sizeof r->key, "n_envs=%ld ", r->n_envs);
+    clkfac_status st = clkfac_agent_options_text(r->key + k, sizeof r->key - (size_t)k, &r->ag, 0);
+    return st ? app_fail("the run's settings", st) : 0;
 }
 
 /* ---- run folders --------------------------------------------------------------------------- */
 
-static char *slurp(const char *path)
+/* 1: finished with these settings and its files are whole; 0: to be (re)done (unfinished, or
+ * finished with files that do not match its summary: a note says why); -1: finished with other
+ * settings (the folder belongs to another suite); -2: summary.json is corrupt (message
+ * printed: the folder is left alone). */
+static int run_finished(const suite *s, const run_cfg *r)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *s = NULL;
-    size_t n = 0, cap = 0, k;
-    char buf[4096];
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (n + k + 1 > cap) {
-            cap = 2 * (n + k + 1);
-            char *p = realloc(s, cap);
-            if (!p) { free(s); fclose(f); return NULL; }
-            s = p;
-        }
-        memcpy(s + n, buf, k);
-        n += k;
-    }
-    fclose(f);
-    if (!s) s = calloc(1, 1);
-    else s[n] = '\0';
-    return s;
-}
-
-/* A number member of a summary.json ("key": value); NaN when missing or null. */
-static double json_number(const char *js, const char *key)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = js ? strstr(js, pat) : NULL;
-    if (!p) return NAN;
-    char *end = NULL;
-    double v = strtod(p + strlen(pat), &end);
-    return end == p + strlen(pat) ? NAN : v;
-}
-
-/* 1: summary.json says finished with these settings; 0: no finished summary; -1: finished with
- * other settings (the folder belongs to another suite). */
-static int run_finished(const run_cfg *r)
-{
-    char path[4200], pat[1100];
+    char path[4200], why[1200];
     snprintf(path, sizeof path, "%s/summary.json", r->dir);
-    char *js = slurp(path);
-    if (!js) return 0;
-    int done = strstr(js, "\"finished\": true") != NULL;
-    snprintf(pat, sizeof pat, "\"suite_settings\": \"%s\"", r->key);
-    int same = strstr(js, pat) != NULL;
-    free(js);
-    return !done ? 0 : same ? 1 : -1;
+    runs_summary sm;
+    int st = runs_summary_read(&sm, path);
+    if (st == RUNS_MISSING) return 0;
+    if (st) {
+        fprintf(stderr, "clkfac: %s; delete that run folder to redo the run\n", clkfac_last_error());
+        return -2;
+    }
+    if (sm.finished != 1) return 0;
+    if (strcmp(sm.suite_settings, r->key)) return -1;
+    if (runs_verify(r->dir, &sm, why, sizeof why)) {
+        if (!s->quiet) printf("note: %s finished but %s; the run is done again\n", r->name, why);
+        return 0;
+    }
+    return 1;
 }
 
 /* An interrupted run restarts from nothing: its folder is emptied first, so no file of the old
@@ -423,7 +341,7 @@ static int clear_dir(const char *dir)
         if (unlink(path)) {
             fprintf(stderr, "clkfac: cannot remove %s from the unfinished run (clear the folder "
                             "by hand)\n", path);
-            rc = CLI_RUNTIME;
+            rc = APP_RUNTIME;
         }
     }
     closedir(d);
@@ -447,7 +365,10 @@ static run_cfg *plan_runs(const suite *s, size_t *n_out)
                 r->seed = s->seeds[si];
                 r->steps = s->steps ? s->steps : env_budget(r->env);
                 run_settings(r);
-                run_key(r);
+                if (run_key(r)) { /* message printed */
+                    free(runs);
+                    return NULL;
+                }
                 char envdir[128];
                 snprintf(envdir, sizeof envdir, "%s", r->env);
                 for (char *c = envdir; *c; c++)
@@ -477,7 +398,7 @@ static int probe(suite *s, clkfac_context *ctx, run_cfg *runs, size_t n)
         clkfac_vecenv_free(env);
         if (st == CLKFAC_ERR_UNSUPPORTED) {
             if (s->algos_opt)
-                return cli_usage_error("--algos %s: this build's agent cannot run %s on %s (%s)",
+                return app_usage_error("--algos %s: this build's agent cannot run %s on %s (%s)",
                                        r->v->name, r->v->name, r->env, clkfac_last_error());
             note(s, "%s is not supported by this build's agent; left out on %s", r->v->name,
                  r->env);
@@ -486,49 +407,72 @@ static int probe(suite *s, clkfac_context *ctx, run_cfg *runs, size_t n)
         } else if (st) {
             char what[256];
             snprintf(what, sizeof what, "%s on %s", r->v->name, r->env);
-            return cli_fail(what, st);
+            return app_fail(what, st);
         }
     }
     return 0;
 }
 
-static void json_list_str(runlog_text *j, const char *key, const char *const *v, size_t n)
+static json_t *json_strings(const char *const *v, size_t n)
 {
-    runlog_printf(j, "  \"%s\": [", key);
-    for (size_t i = 0; i < n; i++) runlog_printf(j, "%s\"%s\"", i ? ", " : "", v[i]);
-    runlog_printf(j, "],\n");
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(v[i]))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
 }
 
+static json_t *manifest_runs(const run_cfg *runs, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(
+                a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:s}", "name", runs[i].name, "algo",
+                             runs[i].v->name, "env", runs[i].env, "seed", (json_int_t)runs[i].seed,
+                             "steps", (json_int_t)runs[i].steps, "skipped",
+                             runs[i].state == RUN_SKIP, "settings", runs[i].key))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}
+
+/* OUT/suite.json: what the suite is (preset, lists, budgets, notes), every run with its settings,
+ * and the provenance. */
 static int write_manifest(const suite *s, clkfac_context *ctx, const run_cfg *runs, size_t n)
 {
-    runlog_text j = {0};
     const char *names[MAX_ALGOS];
     for (size_t i = 0; i < s->n_algos; i++) names[i] = s->algos[i]->name;
-    runlog_printf(&j, "{\n  \"suite\": \"sample\",\n  \"preset\": \"%s\",\n",
-                  s->base ? s->base->name : "custom");
-    if (s->base) runlog_printf(&j, "  \"about\": \"%s\",\n", s->base->about);
-    json_list_str(&j, "algos", names, s->n_algos);
-    json_list_str(&j, "envs", s->envs, s->n_envs);
-    runlog_printf(&j, "  \"seeds\": [");
-    for (size_t i = 0; i < s->n_seeds; i++) runlog_printf(&j, "%s%ld", i ? ", " : "", s->seeds[i]);
-    runlog_printf(&j, "],\n");
-    if (s->steps) runlog_printf(&j, "  \"steps\": %ld,\n", s->steps);
-    else runlog_printf(&j, "  \"steps\": \"per environment (see runs)\",\n");
-    runlog_printf(&j, "  \"notes\": \"%s\",\n  \"runs\": [\n", s->notes);
-    for (size_t i = 0; i < n; i++)
-        runlog_printf(&j, "    {\"name\": \"%s\", \"algo\": \"%s\", \"env\": \"%s\", \"seed\": %ld, "
-                          "\"steps\": %ld, \"skipped\": %s, \"settings\": \"%s\"}%s\n",
-                      runs[i].name, runs[i].v->name, runs[i].env, runs[i].seed, runs[i].steps,
-                      runs[i].state == RUN_SKIP ? "true" : "false", runs[i].key,
-                      i + 1 < n ? "," : "");
-    runlog_printf(&j, "  ],\n  \"provenance\": ");
-    int oom = runlog_provenance_json(&j, ctx) || runlog_printf(&j, "\n}\n");
+    json_t *seeds = json_array();
+    for (size_t i = 0; seeds && i < s->n_seeds; i++)
+        json_array_append_new(seeds, json_integer((json_int_t)s->seeds[i]));
+    json_t *j = json_pack("{s:s, s:s}", "suite", "sample", "preset",
+                          s->base ? s->base->name : "custom");
+    int bad = !j || !seeds;
+    if (!bad && s->base) bad = json_object_set_new(j, "about", json_string(s->base->about));
+    if (!bad) bad = json_object_set_new(j, "algos", json_strings(names, s->n_algos));
+    if (!bad) bad = json_object_set_new(j, "envs", json_strings(s->envs, s->n_envs));
+    if (!bad) bad = json_object_set(j, "seeds", seeds);
+    if (!bad)
+        bad = json_object_set_new(j, "steps", s->steps ? json_integer((json_int_t)s->steps)
+                                                       : json_string("per environment (see runs)"));
+    if (!bad) bad = json_object_set_new(j, "notes", json_string(s->notes));
+    if (!bad) bad = json_object_set_new(j, "runs", manifest_runs(runs, n));
+    if (!bad) bad = json_object_set_new(j, "provenance", runs_provenance_object(ctx));
+    char *text = bad ? NULL : json_dumps(j, JSON_INDENT(2));
+    json_decref(seeds);
+    json_decref(j);
+    core_text t = {0};
+    if (text) core_text_printf(&t, "%s\n", text);
+    free(text);
     char path[4200];
     snprintf(path, sizeof path, "%s/suite.json", s->out);
-    clkfac_status st = oom ? CLKFAC_ERR_NO_MEMORY : clkfac_file_write_atomic(path, j.s, j.n);
-    free(j.s);
-    if (st == CLKFAC_ERR_NO_MEMORY) return cli_fail("suite.json", st);
-    if (st) return cli_usage_error("--out %s: cannot write %s: %s", s->out, path, clkfac_last_error());
+    clkfac_status st = !text || t.oom ? CLKFAC_ERR_NO_MEMORY : clkfac_file_write_atomic(path, t.s, t.n);
+    core_text_free(&t);
+    if (st == CLKFAC_ERR_NO_MEMORY) return app_fail("suite.json", st);
+    if (st) return app_usage_error("--out %s: cannot write %s: %s", s->out, path, clkfac_last_error());
     return 0;
 }
 
@@ -536,26 +480,25 @@ static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size
                      int tty)
 {
     clkfac_status st = clkfac_mkdir_p(r->dir);
-    if (st) return cli_fail(r->dir, st);
+    if (st) return app_fail(r->dir, st);
     int rc = clear_dir(r->dir);
     if (rc) return rc;
     clkfac_vecenv *env = NULL;
     clkfac_agent *ag = NULL;
     if ((st = clkfac_vecenv_create(&env, r->env, (size_t)r->n_envs, r->ag.seed, NULL)))
-        return cli_fail("creating the environments", st);
+        return app_fail("creating the environments", st);
     if ((st = clkfac_agent_create(&ag, ctx, env, &r->ag))) {
         clkfac_vecenv_free(env);
-        return cli_fail("creating the agent", st);
+        return app_fail("creating the agent", st);
     }
-    char prefix[256], extra[1100];
+    char prefix[256];
     snprintf(prefix, sizeof prefix, "run %zu/%zu %s %s seed %ld ", k + 1, n, r->v->name, r->env,
              r->seed);
-    snprintf(extra, sizeof extra, "\"suite_settings\": \"%s\"", r->key);
-    runlog_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, extra, 10.0,
-                        tty, prefix};
-    runlog_result res;
-    rc = runlog_train(&spec, ctx, env, ag, &res);
-    if (rc == CLI_OK && !s->quiet) {
+    runs_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, r->key, 10.0,
+                      tty, prefix};
+    runs_result res;
+    if ((st = runs_train(&spec, ctx, env, ag, &res))) rc = app_fail(res.failed, st);
+    if (rc == APP_OK && !s->quiet) {
         printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s\n",
                k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
                res.recent_n, res.recent_mean, res.wall_seconds);
@@ -582,11 +525,10 @@ static void print_table(const suite *s, const run_cfg *runs, size_t n)
                 planned++;
                 char path[4200];
                 snprintf(path, sizeof path, "%s/summary.json", runs[i].dir);
-                char *js = slurp(path);
-                double v = json_number(js, "final_mean_return_100");
-                int fin = js && strstr(js, "\"finished\": true");
-                double w = json_number(js, "wall_seconds");
-                free(js);
+                runs_summary sm;
+                if (runs_summary_read(&sm, path)) continue;
+                double v = sm.final_mean_return_100, w = sm.wall_seconds;
+                int fin = sm.finished == 1;
                 if (!fin || isnan(v)) continue;
                 sum += v;
                 sq += v * v;
@@ -606,26 +548,29 @@ static void print_table(const suite *s, const run_cfg *runs, size_t n)
         }
 }
 
-int bench_sample_main(int argc, char **argv)
+int bench_sample_run(const bench_sample_options *o)
 {
     suite s;
     memset(&s, 0, sizeof s);
-    s.out = "results/bench-sample";
-    int rc = parse_args(&s, argc, argv);
-    if (rc) return rc < 0 ? CLI_OK : rc;
+    int rc = suite_from_options(&s, o);
+    if (rc) return rc;
     char runs_dir[4200];
     snprintf(runs_dir, sizeof runs_dir, "%s/runs", s.out);
     if (clkfac_mkdir_p(runs_dir) || access(runs_dir, W_OK))
-        return cli_usage_error("--out %s: cannot create or write the results folder %s: %s",
+        return app_usage_error("--out %s: cannot create or write the results folder %s: %s",
                                s.out, runs_dir, clkfac_last_error());
     size_t n = 0;
     run_cfg *runs = plan_runs(&s, &n);
-    if (!runs) return cli_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
+    if (!runs) return app_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
     size_t todo = 0;
     for (size_t i = 0; i < n; i++) {
-        int f = run_finished(&runs[i]);
+        int f = run_finished(&s, &runs[i]);
+        if (f == -2) {
+            free(runs);
+            return APP_USAGE;
+        }
         if (f < 0) {
-            rc = cli_usage_error("%s finished with other settings than this suite asks (%s); "
+            rc = app_usage_error("%s finished with other settings than this suite asks (%s); "
                                  "use another --out or delete that folder", runs[i].dir,
                                  runs[i].key);
             free(runs);
@@ -636,8 +581,8 @@ int bench_sample_main(int argc, char **argv)
     }
     clkfac_context *ctx = NULL;
     if (todo) { /* a finished suite needs no device: re-running it is instant */
-        int ctx_rc = CLI_RUNTIME;
-        if (!(ctx = cli_context(s.device, &ctx_rc))) {
+        int ctx_rc = APP_RUNTIME;
+        if (!(ctx = app_context(s.device, &ctx_rc))) {
             free(runs);
             return ctx_rc;
         }
@@ -651,16 +596,10 @@ int bench_sample_main(int argc, char **argv)
                    runs[i].v->name, runs[i].env, runs[i].seed);
         if (runs[i].state == RUN_TODO) rc = train_one(&s, ctx, &runs[i], i, n, tty);
     }
-    if (!s.quiet && rc != CLI_USAGE) print_table(&s, runs, n);
-    if (!rc && s.report) {
-        char name[] = "report", out[4096];
-        snprintf(out, sizeof out, "%s", s.out);
-        char *rargv[] = {name, out, NULL};
-        printf("\n");
-        rc = cmd_report(2, rargv);
-    } else if (!rc && !s.quiet) {
+    if (!s.quiet && rc != APP_USAGE) print_table(&s, runs, n);
+    if (!rc && !s.quiet && !s.report) {
         printf("\nresults in %s; tables and plots: clkfac report %s\n", s.out, s.out);
-    } else if (rc == CLI_RUNTIME) {
+    } else if (rc == APP_RUNTIME) {
         fprintf(stderr, "clkfac: finished runs are kept; run the same command again to resume\n");
     }
     clkfac_context_free(ctx);

@@ -15,9 +15,9 @@ static clkfac_agent *make_agent(clkfac_vecenv **env, clkfac_algo algo, float mom
     clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
     o.algo = algo;
     o.lr = algo == CLKFAC_ALGO_ACKTR ? 0.25f : 7e-4f;
-    o.ent_coef = 0.0f;
-    o.momentum = momentum;
-    o.stats_decay = decay;
+    CLKFAC_AGENT_SET(&o, ent_coef, 0.0f); /* 0 means 0, not the default */
+    CLKFAC_AGENT_SET(&o, momentum, momentum);
+    CLKFAC_AGENT_SET(&o, stats_decay, decay);
     o.inv_every = inv_every;
     o.measure_kl = measure;
     o.seed = 3;
@@ -146,9 +146,9 @@ static void test_eigen_weight_decay_and_adaptive_step(void **state)
         clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
         o.algo = CLKFAC_ALGO_ACKTR;
         o.lr = variant ? 0.03f : 0.25f;
-        o.momentum = 0.0f;
+        CLKFAC_AGENT_SET(&o, momentum, 0.0f);
         o.inv_every = 1;
-        o.stats_decay = 0.0f;
+        CLKFAC_AGENT_SET(&o, stats_decay, 0.0f);
         o.kfac_eigen = !variant;
         o.weight_decay = variant ? 0.0f : 1e-4f;
         o.kl_target = variant ? 0.002f : 0.0f;
@@ -234,7 +234,7 @@ static void test_bad_settings_rejected(void **state)
     TH_OK(clkfac_vecenv_create(&env, "CartPole-v1", 2, 1, NULL));
     clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
     o.algo = CLKFAC_ALGO_ACKTR;
-    o.kl_clip = 0;
+    CLKFAC_AGENT_SET(&o, kl_clip, 0.0f);
     clkfac_agent *ag = NULL;
     assert_int_equal(clkfac_agent_create(&ag, th_ctx(), env, &o), CLKFAC_ERR_INVALID_ARG);
     assert_null(ag);

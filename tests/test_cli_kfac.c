@@ -515,6 +515,16 @@ static void test_usage_options(void **state)
     assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", "")), 2);
     expect_err("missing --out");
 
+    /* a valued flag last on the line names the flag (never a match without its value) */
+    const char *valued[] = {"--layer", "--kernel", "--damping", "--method", "--out", "--device"};
+    for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++) {
+        snprintf(extra, sizeof extra, "--out '%s' %s", tpath("never4"), valued[i]);
+        assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
+        char needle[64];
+        snprintf(needle, sizeof needle, "%s needs a value", valued[i]);
+        expect_err(needle);
+    }
+
     snprintf(extra, sizeof extra, "--stride 0 --out '%s'", tpath("never4"));
     assert_int_equal(run_kfac(conv_args("ux.npy", "ug.npy", extra)), 2);
     expect_err("--stride 0");

@@ -32,6 +32,7 @@ static void train_game(const char *game, clkfac_algo algo, int minimal)
     o.inv_every = 2; /* ACKTR: the inverses are recomputed within the few updates */
     o.measure_kl = 1;
     o.seed = 7;
+    TH_OK(clkfac_agent_options_resolve(&o, &o)); /* the defaults the checks below read */
     clkfac_agent *ag = NULL;
     TH_OK(clkfac_agent_create(&ag, th_ctx(), env, &o));
     size_t n_params = 0, got = 0;

@@ -108,7 +108,6 @@ static int run_report(const char *args, char **err)
 static int setup(void **state)
 {
     (void)state;
-    if (!getenv("CLKFAC_BIN")) return 0;
     snprintf(g_dir, sizeof g_dir, "/tmp/clkfac_test_report_XXXXXX");
     return mkdtemp(g_dir) ? 0 : -1;
 }
@@ -465,6 +464,133 @@ static void test_folders_merged(void **state)
     free(err);
 }
 
+/* Warnings of a library call, collected. */
+typedef struct warnings {
+    char text[8192];
+    int n;
+} warnings;
+
+static void collect(void *user, const char *message)
+{
+    warnings *w = user;
+    size_t k = strlen(w->text);
+    snprintf(w->text + k, sizeof w->text - k, "%s\n", message);
+    w->n++;
+}
+
+static clkfac_status report_lib(const char *out, warnings *w)
+{
+    const char *dirs[1] = {g_dir};
+    clkfac_report_options o = CLKFAC_REPORT_OPTIONS_INIT;
+    o.dirs = dirs;
+    o.n_dirs = 1;
+    o.out = out;
+    o.warn = collect;
+    o.warn_user = w;
+    memset(w, 0, sizeof *w);
+    return clkfac_report_write(NULL, &o);
+}
+
+/* The report is a library call: the same tables as the program, what it covered in info, and
+ * errors as statuses with the message in clkfac_last_error(). */
+static void test_library_call(void **state)
+{
+    (void)state;
+    write_suite(NULL);
+    char out[600], path[700];
+    const char *dirs[2] = {g_dir, "/nonexistent/suite"};
+    clkfac_report_options o = CLKFAC_REPORT_OPTIONS_INIT;
+    clkfac_report_info info;
+    snprintf(out, sizeof out, "%s/lib", g_dir);
+    o.dirs = dirs;
+    o.n_dirs = 1;
+    o.out = out;
+    TH_OK(clkfac_report_write(&info, &o));
+    assert_int_equal(info.runs, 4);
+    assert_int_equal(info.environments, 1);
+    assert_string_equal(info.out, out);
+    snprintf(path, sizeof path, "%s/results.csv", out);
+    char *csv = slurp(path, NULL);
+    assert_non_null(csv);
+    ASSERT_NEAR(num(csv, "beta", "final_mean"), 555.5, 1e-9);
+    if (getenv("CLKFAC_BIN")) { /* the program writes the same table */
+        char args[700];
+        snprintf(args, sizeof args, "'%s' --out '%s/cli'", g_dir, g_dir);
+        assert_int_equal(run_report(args, NULL), 0);
+        snprintf(path, sizeof path, "%s/cli/results.csv", g_dir);
+        char *cli = slurp(path, NULL);
+        assert_non_null(cli);
+        assert_string_equal(cli, csv);
+        free(cli);
+    }
+    free(csv);
+    o.n_dirs = 2; /* a folder that is not there */
+    assert_int_equal(clkfac_report_write(&info, &o), CLKFAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(clkfac_last_error(), "/nonexistent/suite"));
+    o.n_dirs = 0;
+    assert_int_equal(clkfac_report_write(&info, &o), CLKFAC_ERR_INVALID_ARG);
+    o.n_dirs = 1;
+    o.version = 99;
+    assert_int_equal(clkfac_report_write(&info, &o), CLKFAC_ERR_INVALID_ARG);
+}
+
+/* Damaged run folders: a summary.json nested past any sane depth, one cut off mid-file, and a
+ * finished run whose episodes.csv lost rows at a line boundary. The first two are named as
+ * corrupt (no crash, no guess); the last is reported with a warning and listed as damaged. */
+static void test_damaged_run_folders(void **state)
+{
+    (void)state;
+    char out[600], path[700];
+    warnings w;
+    snprintf(out, sizeof out, "%s/damaged", g_dir);
+    snprintf(path, sizeof path, "%s/runs/alpha__CartPole-v1__seed0/summary.json", g_dir);
+
+    write_suite(NULL);
+    /* {"provenance": {"provenance": ...}}: the old hand-written reader recursed once per level
+     * here without a limit and overflowed the stack */
+    enum { DEPTH = 200000 };
+    static const char level[] = "{\"provenance\": ";
+    size_t ll = sizeof level - 1;
+    char *deep = malloc(DEPTH * (ll + 1) + 8);
+    assert_non_null(deep);
+    for (size_t i = 0; i < DEPTH; i++) memcpy(deep + i * ll, level, ll);
+    memset(deep + DEPTH * ll, '}', DEPTH);
+    snprintf(deep + DEPTH * (ll + 1), 8, "\n");
+    put(path, deep);
+    free(deep);
+    assert_int_equal(report_lib(out, &w), CLKFAC_ERR_FORMAT);
+    assert_non_null(strstr(clkfac_last_error(), "summary.json"));
+    assert_non_null(strstr(clkfac_last_error(), "depth"));
+
+    write_suite(NULL);
+    put(path, "{ \"algo\": \"alpha\", \"env\": \"CartPole-v1\", \"seed\": 0, \"fini");
+    assert_int_equal(report_lib(out, &w), CLKFAC_ERR_FORMAT);
+    assert_non_null(strstr(clkfac_last_error(), "summary.json: corrupt"));
+    assert_non_null(strstr(clkfac_last_error(), "line 1"));
+
+    write_suite(NULL); /* 300 episodes written, 200 left */
+    put(path, "{\"algo\": \"alpha\", \"env\": \"CartPole-v1\", \"seed\": 0, "
+              "\"finished\": true, \"episodes\": 300, \"wall_seconds\": 10}\n");
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "cd '%s/runs/alpha__CartPole-v1__seed0' && head -n 201 episodes.csv "
+                              "> e && mv e episodes.csv", g_dir);
+    assert_int_equal(system(cmd), 0);
+    TH_OK(report_lib(out, &w));
+    assert_non_null(strstr(w.text, "200 episodes, but summary.json counts 300"));
+    snprintf(cmd, sizeof cmd, "%s/index.md", out);
+    char *index = slurp(cmd, NULL);
+    assert_non_null(index);
+    const char *damaged = strstr(index, "## Runs whose episodes.csv was cut short");
+    assert_non_null(damaged);
+    assert_non_null(strstr(damaged, "- alpha__CartPole-v1__seed0\n"));
+    free(index);
+    /* the same cut in an unfinished run is a run in progress, not damage */
+    put(path, "{\"algo\": \"alpha\", \"env\": \"CartPole-v1\", \"seed\": 0, "
+              "\"finished\": false, \"episodes\": 300}\n");
+    TH_OK(report_lib(out, &w));
+    assert_null(strstr(w.text, "cut short"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +598,8 @@ int main(void)
         cmocka_unit_test(test_folders_merged),
         cmocka_unit_test(test_resumed_run_gives_identical_tables),
         cmocka_unit_test(test_errors_exit_2_naming_the_problem),
+        cmocka_unit_test(test_library_call),
+        cmocka_unit_test(test_damaged_run_folders),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

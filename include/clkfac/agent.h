@@ -23,73 +23,195 @@ typedef enum clkfac_algo {
 clkfac_status clkfac_algo_parse(clkfac_algo *out, const char *name);
 const char *clkfac_algo_name(clkfac_algo algo);
 
+/* ---- options ---------------------------------------------------------------------------------
+ * Every agent option is one row of CLKFAC_AGENT_OPTION_LIST: the struct field, its type, the
+ * command-line flag, the range the command line accepts, the default under each algorithm and
+ * a help line. From the list come the struct below, the descriptor table
+ * (clkfac_agent_option_table: the CLI's parser and usage text, the options block of a run's
+ * summary.json and a suite's run key all read it) and the default resolver. Adding an option is
+ * one row here (and the code that reads it).
+ *
+ * Zero means default: an options struct starts as CLKFAC_AGENT_OPTIONS_INIT (the version, all
+ * else 0) and every field left 0 takes its default when the agent is created. For a field whose
+ * 0 is a legitimate value other than its default (ent_coef, momentum, stats_decay, shared, a
+ * CONSTANT schedule, ...), say so with CLKFAC_AGENT_SET(&o, field, 0), which also sets the
+ * field's bit in `given`: a given field is used as it is, even when 0. Plain assignments of
+ * non-zero values need no bit. clkfac_agent_options_resolve fills the defaults and marks every
+ * field given, so resolving twice changes nothing; code that reads fields of options it filled
+ * (to log them, to check a bound) resolves them first, or it sees 0 where a default applies.
+ * (A mask rather than a sentinel value such as -1: it works alike for every type, enums and
+ * unsigned fields included, and keeps a resolved struct's zeros from turning back into
+ * defaults when it is passed on.)
+ *
+ * Row: X(C type, field, TYPE, flag or NULL, value placeholder, low, high, default, choices,
+ *        algorithms, help). TYPE is BOOL (int 0/1; the flag takes no value and sets the
+ * opposite of the default), INT, UINT, U64, FLOAT, DOUBLE, ENUM (int-sized, choices name 0, 1,
+ * ...) or STRING (NULL = default; choices, if any, list the accepted values). The default is
+ * one number, or PER_ALGO(a2c, acktr, trpo). The algorithms (ALL, ACKTR, TRPO, ACKTR_TRPO) are the
+ * ones that read the option. */
+#define CLKFAC_AGENT_OPTION_LIST(X)                                                                \
+    X(clkfac_algo, algo, ENUM, "--algo", "NAME", 0, 2, 0, CHOICES("a2c", "acktr", "trpo"), ALL,    \
+      "algorithm: a2c (RMSProp), acktr (K-FAC natural gradient in a trust region) or trpo "        \
+      "(conjugate-gradient natural gradient with line search)")                                    \
+    X(unsigned, n_steps, UINT, "--nsteps", "N", 1, 100000, 5, NONE, ALL,                            \
+      "rollout length per environment copy (a batch is envs x nsteps)")                           \
+    X(const char *, net, STRING, "--net", "SPEC", 0, 0, 0, NONE, ALL,                              \
+      "trunk layers, e.g. 'dense:64 dense:64'; default by observation: vectors 'dense:64 "         \
+      "dense:64' (tanh), 10x10 pixel games 'conv:16,3,1 dense:128' (relu), 84x84 frames the "      \
+      "ACKTR paper's Atari CNN (relu)")                                                            \
+    X(const char *, activation, STRING, "--activation", "NAME", 0, 0, 0,                           \
+      CHOICES("tanh", "relu", "elu"), ALL, "trunk activation; default as for --net")               \
+    X(int, shared, BOOL, "--separate", NULL, 0, 1, 1, NONE, ALL,                                   \
+      "separate actor and critic networks (default: one trunk with policy and value heads; "    \
+      "TRPO and ACKTR's Euclidean critic are always separate)")                                   \
+    X(float, lr, FLOAT, "--lr", "X", 1e-12, 10, PER_ALGO(7e-4, 0.25, 7e-4), NONE, ALL,                  \
+      "learning rate; ACKTR: the trust-region step size eta")                                      \
+    X(clkfac_lr_schedule, schedule, ENUM, "--lr-schedule", "NAME", 0, 1, 1,                        \
+      CHOICES("constant", "linear"), ALL, "learning-rate schedule: linear decays to 0 over "       \
+      "total_steps")                                                                               \
+    X(uint64_t, total_steps, U64, NULL, "N", 0, 1e15, 0, NONE, ALL,                                \
+      "environment steps the schedule spans (0: constant lr; clkfac train sets --steps)")          \
+    X(float, gamma, FLOAT, "--gamma", "X", 0, 1, 0.99, NONE, ALL, "discount factor")               \
+    X(float, ent_coef, FLOAT, "--ent-coef", "X", 0, 100, 0.01, NONE, ALL,                          \
+      "entropy bonus coefficient")                                                                 \
+    X(float, vf_coef, FLOAT, "--vf-coef", "X", 0, 100, 0.5, NONE, ALL, "value loss coefficient")   \
+    X(float, max_grad_norm, FLOAT, "--max-grad-norm", "X", 0, 1e9, 0.5, NONE, ALL,                 \
+      "global gradient-norm clip (0 disables)")                                                    \
+    X(float, rms_decay, FLOAT, NULL, "X", 0, 1, 0.99, NONE, ALL, "RMSProp decay")                  \
+    X(float, rms_eps, FLOAT, NULL, "X", 0, 1, 1e-5, NONE, ALL,                                     \
+      "RMSProp epsilon, inside the square root")                                                   \
+    X(float, rms_init, FLOAT, "--rms-init", "X", 0, 1e6, 1, NONE, ALL,                             \
+      "RMSProp initial mean square: 1 as TensorFlow (the A2C reference), 0 as PyTorch")            \
+    X(uint64_t, seed, U64, "--seed", "N", 0, 2147483647, 0, NONE, ALL,                             \
+      "network initialisation and action sampling")                                                \
+    X(int, sync_timing, BOOL, "--sync-timing", NULL, 0, 1, 0, NONE, ALL,                           \
+      "wait for each update's device work so the timing split is exact (one more blocking "        \
+      "call per update)")                                                                          \
+    X(float, kl_clip, FLOAT, "--kl-clip", "X", 1e-12, 1e6, 0.001, NONE, ACKTR,                     \
+      "trust region: the step is scaled by nu = min(1, sqrt(kl_clip / q))")                        \
+    X(float, kfac_damping, FLOAT, "--damping", "X", 1e-12, 1e6, 0.01, NONE, ACKTR,                 \
+      "Tikhonov lambda of the factored damping")                                                   \
+    X(float, stats_decay, FLOAT, "--stats-decay", "X", 0, 0.999999, 0.99, NONE, ACKTR,             \
+      "running-average decay of the K-FAC factors")                                                \
+    X(unsigned, inv_every, UINT, "--inv-every", "N", 1, 1000000, 10, NONE, ACKTR,                  \
+      "recompute the inverses every T_inv updates")                                                \
+    X(float, momentum, FLOAT, "--momentum", "X", 0, 0.999999, 0.9, NONE, ACKTR,                    \
+      "momentum of the step")                                                                      \
+    X(float, gae_lambda, FLOAT, "--gae-lambda", "X", 0, 1, 0.98, NONE, TRPO,                       \
+      "GAE lambda of the advantages")                                                              \
+    X(float, max_kl, FLOAT, "--max-kl", "X", 1e-12, 1e6, 0.01, NONE, TRPO,                         \
+      "trust region: mean KL of a step")                                                           \
+    X(float, cg_damping, FLOAT, "--cg-damping", "X", 0, 1e6, 0.1, NONE, TRPO,                      \
+      "conjugate gradient solves (F + cg_damping I) x = g")                                        \
+    X(unsigned, cg_iters, UINT, NULL, "N", 1, 1000, 10, NONE, TRPO,                                \
+      "conjugate-gradient iterations from x = 0")                                                  \
+    X(unsigned, vf_iters, UINT, NULL, "N", 1, 1000, 5, NONE, TRPO,                                 \
+      "value epochs of Adam per update, minibatches of 64")                                        \
+    X(float, vf_lr, FLOAT, "--vf-lr", "X", 1e-12, 10, 1e-3, NONE, ACKTR_TRPO,                      \
+      "Adam rate of the value function (TRPO; ACKTR's Euclidean critic)")                          \
+    X(unsigned, fvp_subsample, UINT, NULL, "N", 1, 1000000, 5, NONE, TRPO,                         \
+      "Fisher-vector products on every k-th sample")                                               \
+    X(int, measure_kl, BOOL, "--measure-kl", NULL, 0, 1, 0, NONE, ACKTR,                           \
+      "measure the mean KL between the policy before and after each step (one more forward; "      \
+      "TRPO always does)")                                                                         \
+    X(unsigned, stats_every, UINT, "--stats-every", "N", 1, 1000000, 1, NONE, ACKTR,               \
+      "factor statistics (the Fisher pass) every T_s updates")                                     \
+    X(unsigned, cold_steps, UINT, "--cold-steps", "N", 1, 1000000, 1, NONE, ACKTR,                 \
+      "the first K factor batches are averaged plainly before the decay applies")                  \
+    X(int, critic_euclidean, ENUM, "--critic", "NAME", 0, 1, 0, CHOICES("gauss-newton", "euclidean"), \
+      ACKTR, "gauss-newton: the critic preconditioned by K-FAC with the actor; euclidean: "        \
+      "separate networks, the critic fitted by Adam at vf_lr (the paper's critic comparison)")    \
+    X(int, kfac_eigen, BOOL, "--kfac-eigen", NULL, 0, 1, 0, NONE, ACKTR,                           \
+      "the reference code's eigenvalue damping instead of factored Tikhonov damping (host "        \
+      "eigensolver every T_inv updates: a blocking call there)")                                   \
+    X(float, weight_decay, FLOAT, "--weight-decay", "X", 0, 1e3, 0, NONE, ACKTR,                   \
+      "L2 coefficient, added to the gradient and folded into the damping")                        \
+    X(float, kl_target, FLOAT, "--kl-target", "X", 0, 1e3, 0, NONE, ACKTR,                         \
+      "continuous control: > 0 adapts the step size so the measured mean KL stays near it "        \
+      "(divide / multiply by 1.5 above 2x / below 0.5x; reference 0.002)")
+
+/* CLKFAC_AGENT_OPT_<field>: the row index of each option, the bit of `given`. */
+enum {
+#define CLKFAC_AGENT_OPT_ID_(ctype, field, ...) CLKFAC_AGENT_OPT_##field,
+    CLKFAC_AGENT_OPTION_LIST(CLKFAC_AGENT_OPT_ID_)
+#undef CLKFAC_AGENT_OPT_ID_
+    CLKFAC_AGENT_OPTION_COUNT
+};
+
 typedef struct clkfac_agent_options {
-    unsigned version;              /* CLKFAC_AGENT_OPTIONS_VERSION */
-    clkfac_algo algo;              /* default A2C */
-    unsigned n_steps;              /* rollout length per env (default 5) */
-    const char *net;               /* trunk spec for nn; NULL picks by observation: vectors
-                                      "dense:64 dense:64" (tanh), 10x10 pixel games
-                                      "conv:16,3,1 dense:128" (relu), 84x84 frames the ACKTR
-                                      paper's Atari CNN (relu) */
-    const char *activation;        /* trunk activation; NULL: as above */
-    int shared;                    /* 1: one trunk with pi and v heads; 0: separate actor and
-                                      critic networks (default 1) */
-    float lr;                      /* default 7e-4 */
-    clkfac_lr_schedule schedule;   /* default LINEAR over total_steps */
-    uint64_t total_steps;          /* environment steps the schedule spans (0: constant lr) */
-    float gamma;                   /* default 0.99 */
-    float ent_coef;                /* default 0.01 */
-    float vf_coef;                 /* default 0.5 */
-    float max_grad_norm;           /* global-norm clip, <= 0 disables (default 0.5) */
-    float rms_decay;               /* default 0.99 */
-    float rms_eps;                 /* inside the square root (default 1e-5) */
-    float rms_init;                /* initial mean square: 1 as TensorFlow (the A2C reference),
-                                      0 as PyTorch */
-    uint64_t seed;                 /* network init and action sampling (default 0) */
-    int sync_timing;               /* 1: wait for each update's device work so the timing split
-                                      below is exact (one more blocking call per update) */
-    /* ACKTR (lr is the step size eta; reference Atari setting 0.25) */
-    float kl_clip;                 /* trust region: nu = min(1, sqrt(kl_clip / q)) (0.001) */
-    float kfac_damping;            /* Tikhonov lambda of the factored damping (0.01) */
-    float stats_decay;             /* running-average decay of the factors (0.99) */
-    unsigned inv_every;            /* recompute inverses every T_inv updates (10) */
-    float momentum;                /* momentum of the step (0.9) */
-    /* TRPO (ALGORITHMS.md, MuJoCo reference settings). TRPO always uses separate actor and
-     * critic networks (shared is forced to 0): the natural-gradient step and its KL constraint
-     * concern the policy alone, and the value function is fitted by its own Adam. */
-    float gae_lambda;              /* GAE lambda of the advantages (0.98) */
-    float max_kl;                  /* trust region: mean KL of a step (0.01) */
-    float cg_damping;              /* CG solves (F + cg_damping I) x = g (0.1) */
-    unsigned cg_iters;             /* conjugate-gradient iterations from x = 0 (10) */
-    unsigned vf_iters;             /* value epochs of Adam per update, minibatches of 64 (5) */
-    float vf_lr;                   /* value Adam learning rate (1e-3) */
-    unsigned fvp_subsample;        /* Fisher-vector products on every k-th sample (5) */
-    int measure_kl;                /* ACKTR: 1 measures the mean KL between the policy before and
-                                      after each step on the rollout batch (one more forward);
-                                      TRPO always measures it */
-    unsigned stats_every;          /* ACKTR: factor statistics (the Fisher pass) every T_s
-                                      updates (1) */
-    unsigned cold_steps;           /* ACKTR: the first K factor batches are averaged plainly
-                                      before the decay applies (1: start from the first batch) */
-    int critic_euclidean;          /* ACKTR: 0 = Gauss-Newton critic, preconditioned by K-FAC
-                                      with the actor (default); 1 = Euclidean critic: separate
-                                      networks, the critic fitted by Adam at vf_lr on the value
-                                      loss (the paper's critic comparison) */
-    int kfac_eigen;                /* ACKTR: 0 = factored Tikhonov damping (default); 1 = the
-                                      reference code's eigenvalue rule (host eigensolver every
-                                      T_inv updates: a blocking call there) */
-    float weight_decay;            /* ACKTR: L2 coefficient, added to the gradient and folded
-                                      into the damping (0) */
-    float kl_target;               /* ACKTR, continuous control: > 0 adapts the step size so the
-                                      measured mean KL stays near it (divide / multiply by 1.5
-                                      above 2x / below 0.5x; reference 0.002), on the device */
+    unsigned version; /* CLKFAC_AGENT_OPTIONS_VERSION */
+    uint64_t given;   /* bit CLKFAC_AGENT_OPT_<field>: the field is used as it is, even when 0 */
+#define CLKFAC_AGENT_OPT_FIELD_(ctype, field, ...) ctype field;
+    CLKFAC_AGENT_OPTION_LIST(CLKFAC_AGENT_OPT_FIELD_)
+#undef CLKFAC_AGENT_OPT_FIELD_
 } clkfac_agent_options;
 
-#define CLKFAC_AGENT_OPTIONS_VERSION 1
-#define CLKFAC_AGENT_OPTIONS_INIT                                                             \
-    { CLKFAC_AGENT_OPTIONS_VERSION, CLKFAC_ALGO_A2C, 5u, NULL, NULL, 1,                           \
-      7e-4f, CLKFAC_LR_LINEAR, 0u, 0.99f, 0.01f, 0.5f, 0.5f, 0.99f, 1e-5f, 1.0f, 0u, 0,       \
-      0.001f, 0.01f, 0.99f, 10u, 0.9f, 0.98f, 0.01f, 0.1f, 10u, 5u, 1e-3f, 5u, 0, 1u, 1u, 0, 0, 0.0f, 0.0f }
+/* Version 2: zero means default (version 1 held every default in its _INIT). */
+#define CLKFAC_AGENT_OPTIONS_VERSION 2
+#define CLKFAC_AGENT_OPTIONS_INIT { .version = CLKFAC_AGENT_OPTIONS_VERSION }
+
+/* Sets a field and marks it given (use it for a 0 that means 0). */
+#define CLKFAC_AGENT_SET(opts, field, value)                                                   \
+    ((opts)->field = (value), (opts)->given |= (uint64_t)1 << CLKFAC_AGENT_OPT_##field)
+
+typedef enum clkfac_option_type {
+    CLKFAC_OPTION_BOOL,   /* int, 0 or 1 */
+    CLKFAC_OPTION_INT,    /* int */
+    CLKFAC_OPTION_UINT,   /* unsigned */
+    CLKFAC_OPTION_U64,    /* uint64_t */
+    CLKFAC_OPTION_FLOAT,  /* float */
+    CLKFAC_OPTION_DOUBLE, /* double */
+    CLKFAC_OPTION_ENUM,   /* an int-sized enum; choices name the values 0, 1, ... */
+    CLKFAC_OPTION_STRING  /* const char *; NULL means the default */
+} clkfac_option_type;
+
+/* Which algorithms read an option: bit (1 << clkfac_algo). */
+#define CLKFAC_OPTION_FOR_ALL 7u
+#define CLKFAC_OPTION_FOR_ACKTR (1u << CLKFAC_ALGO_ACKTR)
+#define CLKFAC_OPTION_FOR_TRPO (1u << CLKFAC_ALGO_TRPO)
+#define CLKFAC_OPTION_FOR_ACKTR_TRPO (CLKFAC_OPTION_FOR_ACKTR | CLKFAC_OPTION_FOR_TRPO)
+
+/* One option: a row of a table describing the fields of an options struct. The command line's
+ * own run options (clkfac train --steps, --envs, ...) use the same descriptor. */
+typedef struct clkfac_option {
+    const char *name;           /* the field; the key in summary.json and in a suite's run key */
+    const char *flag;           /* command-line flag ("--ent-coef"); NULL: none */
+    const char *meta;           /* the value's placeholder in usage text; NULL for BOOL */
+    clkfac_option_type type;
+    size_t offset, size;        /* offsetof and sizeof the field */
+    double lo, hi;              /* numbers: the range the command line accepts, inclusive */
+    double def[3];              /* the default under a2c, acktr, trpo (BOOL 0/1, ENUM the value;
+                                   STRING: unused, NULL is the default) */
+    const char *const *choices; /* ENUM: names of 0, 1, ...; STRING: the accepted values, or NULL
+                                   for any; NULL-terminated */
+    unsigned algos;             /* CLKFAC_OPTION_FOR_* bits */
+    const char *help;
+} clkfac_option;
+
+/* The field row d describes in the struct at base, as a number (BOOL and ENUM as their int; a
+ * STRING is 1 when set, 0 when NULL), and a number stored into it converted to its type (a
+ * STRING is left as it is). */
+double clkfac_option_get(const clkfac_option *d, const void *base);
+void clkfac_option_set(const clkfac_option *d, void *base, double v);
+
+/* The agent's options, in CLKFAC_AGENT_OPTION_LIST order; *count gets the number of rows.
+ * Static storage. */
+const clkfac_option *clkfac_agent_option_table(size_t *count);
+
+/* out = in with every field that is 0 and not given set to its default for in->algo, and every
+ * field marked given. in NULL: all defaults. A version other than CLKFAC_AGENT_OPTIONS_VERSION
+ * fails with CLKFAC_ERR_INVALID_ARG. The agent calls it first thing; callers that log options
+ * call it to see what the agent will use. Ranges are not checked here (the agent checks what it
+ * needs; the command line checks the table's ranges). */
+clkfac_status clkfac_agent_options_resolve(clkfac_agent_options *out,
+                                           const clkfac_agent_options *in);
+
+/* The resolved options that apply to their algorithm (table order) as text in buf: with
+ * json = 0, "name=value" separated by spaces (a NULL string is "auto"); with json = 1, JSON
+ * object members "\"name\": value" separated by ", " (strings and names quoted, BOOL true/false,
+ * a NULL string null). cap too small fails with CLKFAC_ERR_INVALID_ARG naming the size needed. */
+clkfac_status clkfac_agent_options_text(char *buf, size_t cap, const clkfac_agent_options *opts,
+                                        int json);
 
 typedef struct clkfac_agent clkfac_agent;
 

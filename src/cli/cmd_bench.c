@@ -5,114 +5,188 @@
 #include "bench/bench.h"
 #include "cli/cli.h"
 
+/* "--nets a,b": every name one of the known (a NULL-terminated list); 0 or CLI_USAGE. */
+static int check_list(const char *flag, const char *list, const char *const *known,
+                      const char *expected)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int ok = 0;
+        for (int i = 0; known[i]; i++) ok |= !strcmp(tok, known[i]);
+        if (!ok)
+            return cli_usage_error("%s: unknown network '%s'; expected %s (comma-separated)", flag,
+                                   tok, expected);
+    }
+    return 0;
+}
+
+typedef struct batch_list {
+    const char *batch;
+} batch_list;
+
+static const clkfac_option KFAC_OPTIONS[] = {
+    CLI_OPTION(STRING, bench_kfac_options, nets, "--nets", "LIST", 0, 0, 0,
+               "comma-separated: atari, atari32, minatar (default all)"),
+    CLI_OPTION(INT, bench_kfac_options, reps, "--reps", "N", 1, 1000, 5, "measured repetitions"),
+    CLI_OPTION(INT, bench_kfac_options, warmup, "--warmup", "N", 0, 100, 1, "warm-up runs"),
+    CLI_OPTION(FLOAT, bench_kfac_options, damping, "--damping", "X", 1e-12, 1e6, 0.01, "damping"),
+    CLI_OPTION(STRING, bench_kfac_options, out_dir, "--out", "DIR", 0, 0, 0,
+               "results folder (default results/bench-kfac)"),
+    CLI_OPTION(STRING, bench_kfac_options, device, "--device", "SPEC", 0, 0, 0, "OpenCL device"),
+};
+static const clkfac_option BATCH_OPTION[] = {
+    CLI_OPTION(STRING, batch_list, batch, "--batch", "LIST", 0, 0, 0,
+               "comma-separated batch sizes (default 80,160,640)"),
+};
+
 static int bench_kfac_cli(int argc, char **argv)
 {
     bench_kfac_options o = {NULL, "results/bench-kfac", "atari,atari32,minatar", {80, 160, 640},
-                            3, 5, 1, 0.01f};
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r;
+                            3, 0, 0, 0};
+    cli_defaults(KFAC_OPTIONS, sizeof KFAC_OPTIONS / sizeof KFAC_OPTIONS[0], &o);
+    batch_list b = {NULL};
+    cli_table t[] = {{KFAC_OPTIONS, sizeof KFAC_OPTIONS / sizeof KFAC_OPTIONS[0], &o, NULL},
+                     {BATCH_OPTION, 1, &b, NULL}};
+    int r = cli_parse("bench kfac", argc, argv, t, 2);
+    if (r < 0) {
+        printf("usage: clkfac bench kfac [options]\n"
+               "  times every K-FAC op per layer of the ACKTR Atari CNN (and its 32-filter\n"
+               "  conv3 variant) and the pixel-game CNN, against the device's SGEMM rate.\n");
+        cli_print_options(KFAC_OPTIONS, sizeof KFAC_OPTIONS / sizeof KFAC_OPTIONS[0],
+                          CLKFAC_OPTION_FOR_ALL);
+        cli_print_options(BATCH_OPTION, 1, CLKFAC_OPTION_FOR_ALL);
+        return CLI_OK;
+    }
+    if (r) return r;
+    static const char *const NETS[] = {"atari", "atari32", "minatar", NULL};
+    if (check_list("--nets", o.nets, NETS, "atari, atari32 or minatar")) return CLI_USAGE;
+    if (b.batch) {
+        char buf[256];
         long n;
-        double d;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: clkfac bench kfac [--nets atari,atari32,minatar] [--batch 80,160,640]\n"
-                   "                         [--reps 5] [--warmup 1] [--damping 0.01]\n"
-                   "                         [--out results/bench-kfac] [--device SPEC]\n"
-                   "  times every K-FAC op per layer of the ACKTR Atari CNN (and its 32-filter\n"
-                   "  conv3 variant) and the pixel-game CNN, against the device's SGEMM rate.\n");
-            return CLI_OK;
+        snprintf(buf, sizeof buf, "%s", b.batch);
+        o.n_batches = 0;
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (o.n_batches == 8) return cli_usage_error("--batch: at most 8 sizes");
+            if (cli_parse_long("--batch", tok, 1, 100000, &n)) return CLI_USAGE;
+            o.batches[o.n_batches++] = (int)n;
         }
-        if ((r = cli_opt(argc, argv, &i, "--device", &v))) { if (r < 0) return CLI_USAGE; o.device = v; }
-        else if ((r = cli_opt(argc, argv, &i, "--out", &v))) { if (r < 0) return CLI_USAGE; o.out_dir = v; }
-        else if ((r = cli_opt(argc, argv, &i, "--nets", &v))) {
-            if (r < 0) return CLI_USAGE;
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", v);
-            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
-                if (strcmp(tok, "atari") && strcmp(tok, "atari32") && strcmp(tok, "minatar"))
-                    return cli_usage_error("--nets: unknown network '%s'; expected atari, "
-                                           "atari32 or minatar (comma-separated)", tok);
-            o.nets = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
-            if (r < 0) return CLI_USAGE;
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", v);
-            o.n_batches = 0;
-            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-                if (o.n_batches == 8) return cli_usage_error("--batch: at most 8 sizes");
-                if (cli_parse_long("--batch", tok, 1, 100000, &n)) return CLI_USAGE;
-                o.batches[o.n_batches++] = (int)n;
-            }
-            if (!o.n_batches) return cli_usage_error("--batch: expected sizes like 80,160,640");
-        } else if ((r = cli_opt(argc, argv, &i, "--reps", &v))) {
-            if (r < 0 || cli_parse_long("--reps", v, 1, 1000, &n)) return CLI_USAGE;
-            o.reps = (int)n;
-        } else if ((r = cli_opt(argc, argv, &i, "--warmup", &v))) {
-            if (r < 0 || cli_parse_long("--warmup", v, 0, 100, &n)) return CLI_USAGE;
-            o.warmup = (int)n;
-        } else if ((r = cli_opt(argc, argv, &i, "--damping", &v))) {
-            if (r < 0 || cli_parse_double("--damping", v, 1e-12, 1e6, &d)) return CLI_USAGE;
-            o.damping = (float)d;
-        } else {
-            return cli_usage_error("bench kfac: unknown option '%s' (see --help)", argv[i]);
-        }
+        if (!o.n_batches) return cli_usage_error("--batch: expected sizes like 80,160,640");
     }
     return bench_kfac_run(&o);
 }
 
+static const clkfac_option STEP_OPTIONS[] = {
+    CLI_OPTION(STRING, bench_step_options, nets, "--nets", "LIST", 0, 0, 0,
+               "comma-separated: atari, atari32, minatar, mlp (default all)"),
+    CLI_OPTION(STRING, bench_step_options, algos, "--algos", "LIST", 0, 0, 0,
+               "comma-separated: a2c, acktr, trpo (default all)"),
+    CLI_OPTION(INT, bench_step_options, max_batch, "--max-batch", "N", 1, 10000000, 0,
+               "skip larger batches (default none)"),
+    CLI_OPTION(INT, bench_step_options, reps, "--reps", "N", 1, 1000, 3, "measured repetitions"),
+    CLI_OPTION(INT, bench_step_options, warmup, "--warmup", "N", 0, 100, 1, "warm-up runs"),
+    CLI_OPTION(STRING, bench_step_options, out_dir, "--out", "DIR", 0, 0, 0,
+               "results folder (default results/bench-step)"),
+    CLI_OPTION(STRING, bench_step_options, device, "--device", "SPEC", 0, 0, 0, "OpenCL device"),
+};
+
 static int bench_step_cli(int argc, char **argv)
 {
     bench_step_options o = {NULL, "results/bench-step", "atari,atari32,minatar,mlp", "a2c,acktr,trpo",
-                            0, 3, 1};
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r;
-        long n;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: clkfac bench step [--nets atari,atari32,minatar,mlp] [--algos a2c,acktr,trpo]\n"
-                   "                         [--max-batch N] [--reps 3] [--warmup 1]\n"
-                   "                         [--out results/bench-step] [--device SPEC]\n"
-                   "  time per update and timesteps per second of each algorithm on the paper's\n"
-                   "  Atari CNN (synthetic frames), its 32-filter variant, the pixel-game CNN\n"
-                   "  (Breakout) and a 64x64 MLP (CartPole) at batches 80/160/640 (CNN) and\n"
-                   "  1000/2500/25000 (MLP), with the phase breakdown and ratios to A2C.\n");
-            return CLI_OK;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--device", &v))) { if (r < 0) return CLI_USAGE; o.device = v; }
-        else if ((r = cli_opt(argc, argv, &i, "--out", &v))) { if (r < 0) return CLI_USAGE; o.out_dir = v; }
-        else if ((r = cli_opt(argc, argv, &i, "--nets", &v))) {
-            if (r < 0) return CLI_USAGE;
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", v);
-            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
-                if (strcmp(tok, "atari") && strcmp(tok, "atari32") && strcmp(tok, "minatar") &&
-                    strcmp(tok, "mlp"))
-                    return cli_usage_error("--nets: unknown network '%s'; expected atari, atari32, "
-                                           "minatar or mlp (comma-separated)", tok);
-            o.nets = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--algos", &v))) {
-            if (r < 0) return CLI_USAGE;
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", v);
-            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-                clkfac_algo a;
-                if (clkfac_algo_parse(&a, tok)) return cli_usage_error("--algos: %s", clkfac_last_error());
-            }
-            o.algos = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--max-batch", &v))) {
-            if (r < 0 || cli_parse_long("--max-batch", v, 1, 10000000, &n)) return CLI_USAGE;
-            o.max_batch = (int)n;
-        } else if ((r = cli_opt(argc, argv, &i, "--reps", &v))) {
-            if (r < 0 || cli_parse_long("--reps", v, 1, 1000, &n)) return CLI_USAGE;
-            o.reps = (int)n;
-        } else if ((r = cli_opt(argc, argv, &i, "--warmup", &v))) {
-            if (r < 0 || cli_parse_long("--warmup", v, 0, 100, &n)) return CLI_USAGE;
-            o.warmup = (int)n;
-        } else {
-            return cli_usage_error("bench step: unknown option '%s' (see --help)", argv[i]);
-        }
+                            0, 0, 0};
+    cli_defaults(STEP_OPTIONS, sizeof STEP_OPTIONS / sizeof STEP_OPTIONS[0], &o);
+    cli_table t = {STEP_OPTIONS, sizeof STEP_OPTIONS / sizeof STEP_OPTIONS[0], &o, NULL};
+    int r = cli_parse("bench step", argc, argv, &t, 1);
+    if (r < 0) {
+        printf("usage: clkfac bench step [options]\n"
+               "  time per update and timesteps per second of each algorithm on the paper's\n"
+               "  Atari CNN (synthetic frames), its 32-filter variant, the pixel-game CNN\n"
+               "  (Breakout) and a 64x64 MLP (CartPole) at batches 80/160/640 (CNN) and\n"
+               "  1000/2500/25000 (MLP), with the phase breakdown and ratios to A2C.\n");
+        cli_print_options(STEP_OPTIONS, sizeof STEP_OPTIONS / sizeof STEP_OPTIONS[0],
+                          CLKFAC_OPTION_FOR_ALL);
+        return CLI_OK;
+    }
+    if (r) return r;
+    static const char *const NETS[] = {"atari", "atari32", "minatar", "mlp", NULL};
+    if (check_list("--nets", o.nets, NETS, "atari, atari32, minatar or mlp")) return CLI_USAGE;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", o.algos);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        clkfac_algo a;
+        if (clkfac_algo_parse(&a, tok)) return cli_usage_error("--algos: %s", clkfac_last_error());
     }
     return bench_step_run(&o);
+}
+
+static const clkfac_option SAMPLE_OPTIONS[] = {
+    CLI_OPTION(STRING, bench_sample_options, preset, "--preset", "NAME", 0, 0, 0,
+               "a suite listed below (default quick)"),
+    CLI_OPTION(STRING, bench_sample_options, algos, "--algos", "LIST", 0, 0, 0,
+               "comma-separated: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor "
+               "and critic networks), acktr-euclidean (a first-order critic; the others' critics "
+               "are Gauss-Newton)"),
+    CLI_OPTION(STRING, bench_sample_options, envs, "--envs", "LIST", 0, 0, 0,
+               "comma-separated environment ids"),
+    CLI_OPTION(STRING, bench_sample_options, seeds, "--seeds", "N|LIST", 0, 0, 0,
+               "N means seeds 1..N, a list (with a comma, e.g. 7,) names them"),
+    CLI_OPTION(U64, bench_sample_options, steps, "--steps", "N", 1, 1e10, 0,
+               "replaces every run's budget (default: the preset's)"),
+    CLI_OPTION(STRING, bench_sample_options, out, "--out", "DIR", 0, 0, 0,
+               "results folder (default results/bench-sample)"),
+    CLI_OPTION(STRING, bench_sample_options, device, "--device", "SPEC", 0, 0, 0,
+               "OpenCL device (see clkfac devices)"),
+    CLI_OPTION(BOOL, bench_sample_options, quiet, "--quiet", NULL, 0, 1, 0,
+               "no progress, no table"),
+    CLI_OPTION(BOOL, bench_sample_options, report, "--report", NULL, 0, 1, 0,
+               "run `clkfac report OUT` afterwards"),
+};
+
+static void bench_sample_usage(void)
+{
+    printf("usage: clkfac bench sample [options]\n"
+           "  trains every algorithm x environment x seed through the library and writes\n"
+           "  OUT/runs/<algo>__<env>__seed<k>/{episodes.csv,updates.csv,summary.json} as\n"
+           "  `clkfac train` does, plus OUT/suite.json. Run it again to resume: finished runs are\n"
+           "  kept, unfinished ones restarted. Options override the preset. Per algorithm and\n"
+           "  environment settings are built in (see suite.json).\n");
+    cli_print_options(SAMPLE_OPTIONS, sizeof SAMPLE_OPTIONS / sizeof SAMPLE_OPTIONS[0],
+                      CLKFAC_OPTION_FOR_ALL);
+    printf("presets:\n");
+    size_t n = 0;
+    const bench_sample_preset *p = bench_sample_presets(&n);
+    for (size_t i = 0; i < n; i++) {
+        printf("  %-7s --algos %s --envs %s --seeds %s", p[i].name, p[i].algos, p[i].envs,
+               p[i].seeds);
+        if (p[i].steps % 1000000 == 0 && p[i].steps)
+            printf(" --steps %ldM", p[i].steps / 1000000);
+        else if (p[i].steps)
+            printf(" --steps %ldk", p[i].steps / 1000);
+        printf("\n%10s", "");
+        cli_print_wrapped(p[i].about, 10, 10, 92);
+    }
+    printf("  without --preset, given options complete --algos a2c,acktr --envs CartPole-v1\n"
+           "  --seeds 3 at the reference budgets (CartPole-v1, Acrobot-v1 500k; pixel games 5M;\n"
+           "  others 1M).\n");
+}
+
+static int bench_sample_cli(int argc, char **argv)
+{
+    bench_sample_options o;
+    memset(&o, 0, sizeof o);
+    cli_table t = {SAMPLE_OPTIONS, sizeof SAMPLE_OPTIONS / sizeof SAMPLE_OPTIONS[0], &o, NULL};
+    int r = cli_parse("bench sample", argc, argv, &t, 1);
+    if (r < 0) bench_sample_usage();
+    if (r) return r < 0 ? CLI_OK : r;
+    r = bench_sample_run(&o);
+    if (r == CLI_OK && o.report) {
+        char name[] = "report", out[4096];
+        snprintf(out, sizeof out, "%s", o.out ? o.out : "results/bench-sample");
+        char *rargv[] = {name, out, NULL};
+        printf("\n");
+        r = cmd_report(2, rargv);
+    }
+    return r;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -123,6 +197,6 @@ int cmd_bench(int argc, char **argv)
     }
     if (!strcmp(argv[1], "kfac")) return bench_kfac_cli(argc - 1, argv + 1);
     if (!strcmp(argv[1], "step")) return bench_step_cli(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "sample")) return bench_sample_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sample")) return bench_sample_cli(argc - 1, argv + 1);
     return cli_usage_error("bench: unknown suite '%s'; expected kfac, step or sample", argv[1]);
 }

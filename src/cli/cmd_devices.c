@@ -6,30 +6,35 @@
 
 #include "cli/cli.h"
 
+typedef struct devices_cli {
+    int build;
+    const char *device;
+} devices_cli;
+
+static const clkfac_option OPTIONS[] = {
+    CLI_OPTION(BOOL, devices_cli, build, "--build", NULL, 0, 1, 0,
+               "build every kernel program on the selected device and report the time (cold = "
+               "compiled, warm = from the cache in ~/.cache/clkfac)"),
+    CLI_OPTION(STRING, devices_cli, device, "--device", "SPEC", 0, 0, 0,
+               "P:D, cpu, gpu or part of a name (default $CLKFAC_DEVICE, else the first GPU, else "
+               "the first device)"),
+};
+
 int cmd_devices(int argc, char **argv)
 {
-    int build = 0;
-    const char *device = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: clkfac devices [--build] [--device SPEC]\n"
-                   "  lists platforms and devices; '*' marks the default (first GPU, else first\n"
-                   "  device). SPEC (or CLKFAC_DEVICE) is P:D, cpu, gpu or part of a name.\n"
-                   "  --build  build every kernel program on the selected device and report the\n"
-                   "           time (cold = compiled, warm = from the cache in ~/.cache/clkfac)\n");
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--build")) {
-            build = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--device", &v)) != 0) {
-            if (r < 0) return CLI_USAGE;
-            device = v;
-        } else {
-            return cli_usage_error("devices: unknown option '%s'; expected --build, --device",
-                                   argv[i]);
-        }
+    devices_cli o = {0, NULL};
+    cli_table t = {OPTIONS, sizeof OPTIONS / sizeof OPTIONS[0], &o, NULL};
+    int r = cli_parse("devices", argc, argv, &t, 1);
+    if (r < 0) {
+        printf("usage: clkfac devices [options]\n"
+               "  lists platforms and devices; '*' marks the default (first GPU, else first\n"
+               "  device).\n");
+        cli_print_options(OPTIONS, sizeof OPTIONS / sizeof OPTIONS[0], CLKFAC_OPTION_FOR_ALL);
+        return CLI_OK;
     }
+    if (r) return r;
+    const int build = o.build;
+    const char *device = o.device;
     clkfac_device_info *list = NULL;
     size_t n = 0;
     clkfac_status st = clkfac_device_list(&list, &n);

@@ -113,48 +113,68 @@ typedef struct show_cfg {
     int minimal, ramping, grid, greedy;
 } show_cfg;
 
+/* The command line as the option tables read it (show_cfg keeps its own types). */
+typedef struct env_cli {
+    const char *env, *out, *policy, *device;
+    uint64_t seed;
+    int steps, episodes, scale;
+    double sticky;
+    int minimal, ramping, grid, greedy;
+} env_cli;
+
+/* Both subcommands' options, then show's own; eval's --episodes allows more of them. */
+static const clkfac_option COMMON_OPTIONS[] = {
+    CLI_OPTION(STRING, env_cli, env, "--env", "ID", 0, 0, 0, "environment"),
+    CLI_OPTION(U64, env_cli, seed, "--seed", "N", 0, 2147483647, 0, "seed"),
+    CLI_OPTION(DOUBLE, env_cli, sticky, "--sticky", "P", 0, 1, -1, "sticky-action probability"),
+    CLI_OPTION(STRING, env_cli, policy, "--policy", "NAME", 0, 0, 0, "who acts"),
+    CLI_OPTION(STRING, env_cli, device, "--device", "SPEC", 0, 0, 0, "OpenCL device"),
+    CLI_OPTION(BOOL, env_cli, minimal, "--minimal", NULL, 0, 1, 0, "minimal action set"),
+    CLI_OPTION(BOOL, env_cli, ramping, "--no-ramping", NULL, 0, 1, 1, "no difficulty ramp"),
+    CLI_OPTION(BOOL, env_cli, greedy, "--greedy", NULL, 0, 1, 0, "most likely action"),
+};
+static const clkfac_option SHOW_OPTIONS[] = {
+    CLI_OPTION(INT, env_cli, episodes, "--episodes", "N", 1, 10000, 1, "episodes"),
+    CLI_OPTION(STRING, env_cli, out, "--out", "DIR", 0, 0, 0, "frames folder"),
+    CLI_OPTION(INT, env_cli, steps, "--steps", "N", 1, 100000, 200, "steps"),
+    CLI_OPTION(INT, env_cli, scale, "--scale", "N", 1, 256, 24, "pixels per cell"),
+    CLI_OPTION(BOOL, env_cli, grid, "--no-grid", NULL, 0, 1, 1, "no grid lines"),
+};
+static const clkfac_option EVAL_OPTIONS[] = {
+    CLI_OPTION(INT, env_cli, episodes, "--episodes", "N", 1, 1000000, 1000, "episodes"),
+};
+#define N_OF(a) (sizeof a / sizeof a[0])
+
 /* Options of `env show` and `env eval` (sub names which); the frame options belong to show. */
 static int show_parse(show_cfg *c, int argc, char **argv, const char *sub)
 {
     const int show = !strcmp(sub, "show");
-    for (int i = 2; i < argc; i++) {
-        const char *v = NULL;
-        int r = 0;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return -1;
-        }
-        if (!strcmp(argv[i], "--minimal")) { c->minimal = 1; continue; }
-        if (!strcmp(argv[i], "--no-ramping")) { c->ramping = 0; continue; }
-        if (!strcmp(argv[i], "--greedy")) { c->greedy = 1; continue; }
-        if (show && !strcmp(argv[i], "--no-grid")) { c->grid = 0; continue; }
-        /* the first six are both subcommands', the rest show's */
-        const char *const valued[] = {"--env",    "--seed", "--sticky", "--episodes",
-                                      "--policy", "--device", "--out",  "--steps", "--scale"};
-        const int n_valued = 9, n_common = 6;
-        int k = 0;
-        for (; k < n_valued; k++)
-            if ((show || k < n_common) && (r = cli_opt(argc, argv, &i, valued[k], &v)) != 0)
-                break;
-        if (r < 0) return CLI_USAGE;
-        if (k == n_valued)
-            return cli_usage_error("env %s: unknown option '%s' (see clkfac env --help)", sub,
-                                   argv[i]);
-        switch (k) {
-        case 0: c->env = v; break;
-        case 1: if (cli_parse_long("--seed", v, 0, 2147483647L, &c->seed)) return CLI_USAGE; break;
-        case 2: if (cli_parse_double("--sticky", v, 0, 1, &c->sticky)) return CLI_USAGE; break;
-        case 3:
-            if (cli_parse_long("--episodes", v, 1, show ? 10000 : 1000000, &c->episodes))
-                return CLI_USAGE;
-            break;
-        case 4: c->policy = v; break; /* random, noop or a folder: checked when opened */
-        case 5: c->device = v; break;
-        case 6: c->out = v; break;
-        case 7: if (cli_parse_long("--steps", v, 1, 100000, &c->steps)) return CLI_USAGE; break;
-        default: if (cli_parse_long("--scale", v, 1, 256, &c->scale)) return CLI_USAGE; break;
-        }
-    }
+    env_cli e;
+    memset(&e, 0, sizeof e);
+    e.policy = "random";
+    cli_defaults(COMMON_OPTIONS, N_OF(COMMON_OPTIONS), &e);
+    cli_table t[] = {{COMMON_OPTIONS, N_OF(COMMON_OPTIONS), &e, NULL},
+                     {show ? SHOW_OPTIONS : EVAL_OPTIONS, show ? N_OF(SHOW_OPTIONS) : N_OF(EVAL_OPTIONS),
+                      &e, NULL}};
+    cli_defaults(t[1].rows, t[1].n, &e);
+    char cmd[16];
+    snprintf(cmd, sizeof cmd, "env %s", sub);
+    int r = cli_parse(cmd, argc - 1, argv + 1, t, 2);
+    if (r < 0) usage(stdout);
+    if (r) return r;
+    c->env = e.env;
+    c->out = e.out;
+    c->policy = e.policy; /* random, noop or a folder: checked when opened */
+    c->device = e.device;
+    c->seed = (long)e.seed;
+    c->steps = show ? e.steps : 0;
+    c->episodes = e.episodes;
+    c->scale = show ? e.scale : 0;
+    c->sticky = e.sticky;
+    c->minimal = e.minimal;
+    c->ramping = e.ramping;
+    c->grid = show ? e.grid : 0;
+    c->greedy = e.greedy;
     int builtin = !strcmp(c->policy, "random") || !strcmp(c->policy, "noop");
     if (!c->env && builtin)
         return cli_usage_error("env %s: missing --env ID (see clkfac env list)", sub);
@@ -237,7 +257,7 @@ static int policy_open(policy *p, const show_cfg *c, const char *env_id)
     }
     o.net = p->saved.net;
     o.activation = p->saved.activation;
-    o.shared = p->saved.shared;
+    CLKFAC_AGENT_SET(&o, shared, p->saved.shared); /* 0 means separate, not default */
     o.critic_euclidean = p->saved.critic_euclidean;
     o.seed = (uint64_t)c->seed;
     o.n_steps = 1;
@@ -418,7 +438,7 @@ done:
 
 static int env_show(int argc, char **argv)
 {
-    show_cfg c = {NULL, NULL, "random", NULL, 0, 200, 1, 24, -1.0, 0, 1, 1, 0};
+    show_cfg c;
     int r = show_parse(&c, argc, argv, "show");
     if (r) return r < 0 ? CLI_OK : r;
     runlog_policy saved;
@@ -509,7 +529,7 @@ done:
 
 static int env_eval(int argc, char **argv)
 {
-    show_cfg c = {NULL, NULL, "random", NULL, 0, 0, 1000, 0, -1.0, 0, 1, 0, 0};
+    show_cfg c;
     int r = show_parse(&c, argc, argv, "eval");
     if (r) return r < 0 ? CLI_OK : r;
     runlog_policy saved;

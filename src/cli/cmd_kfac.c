@@ -115,100 +115,82 @@ static const char *pair_str(char *buf, size_t cap, long a, long b)
     return buf;
 }
 
+/* The command line as the option table reads it; pairs stay text until parse_pair. */
+typedef struct kfac_cli {
+    int layer, in_c, out_c, in_f, out_f, bias, method;
+    const char *kernel, *stride, *padding, *dilation;
+    const char *x_path, *g_path, *dw_path, *out_dir, *device;
+    double damping;
+} kfac_cli;
+
+/* Row order: the conv-only rows, then the dense-only rows, as the checks below read them. */
+enum { K_LAYER, K_IN_C, K_OUT_C, K_KERNEL, K_STRIDE, K_PADDING, K_DILATION, K_IN_F, K_OUT_F,
+       K_BIAS, K_DAMPING, K_METHOD };
+#define DIM_MAX (1 << 24) /* far above any real layer, and keeps products in range */
+static const clkfac_option KFAC_OPTIONS[] = {
+    CLI_OPTION_CHOICES(ENUM, kfac_cli, layer, "--layer", 0,
+                       ((const char *const[]){"conv", "dense", NULL}), "the layer's kind"),
+    CLI_OPTION(INT, kfac_cli, in_c, "--in-channels", "C", 1, DIM_MAX, 0, "conv input channels"),
+    CLI_OPTION(INT, kfac_cli, out_c, "--out-channels", "K", 1, DIM_MAX, 0, "conv filters"),
+    CLI_OPTION(STRING, kfac_cli, kernel, "--kernel", "KHxKW", 0, 0, 0, "conv kernel"),
+    CLI_OPTION(STRING, kfac_cli, stride, "--stride", "S", 0, 0, 0, "conv stride"),
+    CLI_OPTION(STRING, kfac_cli, padding, "--padding", "P", 0, 0, 0, "conv padding"),
+    CLI_OPTION(STRING, kfac_cli, dilation, "--dilation", "D", 0, 0, 0, "conv dilation"),
+    CLI_OPTION(INT, kfac_cli, in_f, "--in-features", "D", 1, DIM_MAX, 0, "dense inputs"),
+    CLI_OPTION(INT, kfac_cli, out_f, "--out-features", "K", 1, DIM_MAX, 0, "dense outputs"),
+    CLI_OPTION(BOOL, kfac_cli, bias, "--bias", NULL, 0, 1, 0, "the layer has a bias"),
+    /* damping must be positive: with 0 both rules divide by (near) zero */
+    CLI_OPTION(DOUBLE, kfac_cli, damping, "--damping", "LAMBDA", 1e-30, 1e30, 0.01, "damping"),
+    CLI_OPTION_CHOICES(ENUM, kfac_cli, method, "--method", 0,
+                       ((const char *const[]){"tikhonov", "eigen", NULL}), "damping rule"),
+    CLI_OPTION(STRING, kfac_cli, x_path, "--activations", "x.npy", 0, 0, 0, "layer inputs"),
+    CLI_OPTION(STRING, kfac_cli, g_path, "--output-grads", "g.npy", 0, 0, 0, "output gradients"),
+    CLI_OPTION(STRING, kfac_cli, dw_path, "--weight-grad", "dw.npy", 0, 0, 0, "weight gradient"),
+    CLI_OPTION(STRING, kfac_cli, out_dir, "--out", "DIR", 0, 0, 0, "results folder"),
+    CLI_OPTION(STRING, kfac_cli, device, "--device", "SPEC", 0, 0, 0, "OpenCL device"),
+};
+
 /* Returns 1 to continue, 0 after --help, or -(exit code) on a usage error. */
 static int parse_args(kfac_args *a, int argc, char **argv)
 {
-    memset(a, 0, sizeof *a);
-    a->in_c = a->out_c = a->in_f = a->out_f = -1;
-    a->kh = a->kw = -1;
-    a->sh = a->sw = 1;
-    a->ph = a->pw = 0;
-    a->dh = a->dw = 1;
-    a->damping = 0.01;
-    a->method = METHOD_TIKHONOV;
-    const long big = 1L << 24; /* far above any real layer, and keeps products in range */
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        const char *arg = argv[i];
-        int r;
-/* 1 matched (v set), 0 not this option, -1 value missing (message printed) */
-#define OPT(name) cli_opt(argc, argv, &i, (name), &v)
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(arg, "--bias")) {
-            a->bias = 1;
-        } else if ((r = OPT("--layer"))) {
-            if (r < 0) return -CLI_USAGE;
-            if (!strcmp(v, "conv")) a->layer = LAYER_CONV;
-            else if (!strcmp(v, "dense")) a->layer = LAYER_DENSE;
-            else {
-                cli_usage_error("kfac: --layer '%s': expected conv or dense", v);
-                return -CLI_USAGE;
-            }
-        } else if ((r = OPT("--in-channels"))) {
-            if (r < 0 || cli_parse_long("--in-channels", v, 1, big, &a->in_c)) return -CLI_USAGE;
-            if (!a->seen_conv_opt) a->seen_conv_opt = "--in-channels";
-        } else if ((r = OPT("--out-channels"))) {
-            if (r < 0 || cli_parse_long("--out-channels", v, 1, big, &a->out_c)) return -CLI_USAGE;
-            if (!a->seen_conv_opt) a->seen_conv_opt = "--out-channels";
-        } else if ((r = OPT("--kernel"))) {
-            if (r < 0 || parse_pair("--kernel", v, 1, 4096, &a->kh, &a->kw)) return -CLI_USAGE;
-            if (!a->seen_conv_opt) a->seen_conv_opt = "--kernel";
-        } else if ((r = OPT("--stride"))) {
-            if (r < 0 || parse_pair("--stride", v, 1, 1 << 16, &a->sh, &a->sw)) return -CLI_USAGE;
-            if (!a->seen_conv_opt) a->seen_conv_opt = "--stride";
-        } else if ((r = OPT("--padding"))) {
-            if (r < 0 || parse_pair("--padding", v, 0, 1 << 16, &a->ph, &a->pw))
-                return -CLI_USAGE;
-            if (!a->seen_conv_opt) a->seen_conv_opt = "--padding";
-        } else if ((r = OPT("--dilation"))) {
-            if (r < 0 || parse_pair("--dilation", v, 1, 1 << 16, &a->dh, &a->dw))
-                return -CLI_USAGE;
-            if (!a->seen_conv_opt) a->seen_conv_opt = "--dilation";
-        } else if ((r = OPT("--in-features"))) {
-            if (r < 0 || cli_parse_long("--in-features", v, 1, big, &a->in_f)) return -CLI_USAGE;
-            if (!a->seen_dense_opt) a->seen_dense_opt = "--in-features";
-        } else if ((r = OPT("--out-features"))) {
-            if (r < 0 || cli_parse_long("--out-features", v, 1, big, &a->out_f))
-                return -CLI_USAGE;
-            if (!a->seen_dense_opt) a->seen_dense_opt = "--out-features";
-        } else if ((r = OPT("--activations"))) {
-            if (r < 0) return -CLI_USAGE;
-            a->x_path = v;
-        } else if ((r = OPT("--output-grads"))) {
-            if (r < 0) return -CLI_USAGE;
-            a->g_path = v;
-        } else if ((r = OPT("--weight-grad"))) {
-            if (r < 0) return -CLI_USAGE;
-            a->dw_path = v;
-        } else if ((r = OPT("--damping"))) {
-            /* damping must be positive: with 0 both rules divide by (near) zero */
-            if (r < 0 || cli_parse_double("--damping", v, 1e-30, 1e30, &a->damping))
-                return -CLI_USAGE;
-            a->have_damping = 1;
-        } else if ((r = OPT("--method"))) {
-            if (r < 0) return -CLI_USAGE;
-            if (!strcmp(v, "tikhonov")) a->method = METHOD_TIKHONOV;
-            else if (!strcmp(v, "eigen")) a->method = METHOD_EIGEN;
-            else {
-                cli_usage_error("kfac: --method '%s': expected tikhonov or eigen", v);
-                return -CLI_USAGE;
-            }
-            a->have_method = 1;
-        } else if ((r = OPT("--out"))) {
-            if (r < 0) return -CLI_USAGE;
-            a->out_dir = v;
-        } else if ((r = OPT("--device"))) {
-            if (r < 0) return -CLI_USAGE;
-            a->device = v;
-        } else {
-            cli_usage_error("kfac: unknown %s '%s'; see 'clkfac kfac --help'",
-                            arg[0] == '-' ? "option" : "argument", arg);
-            return -CLI_USAGE;
-        }
-#undef OPT
+    kfac_cli c;
+    memset(&c, 0, sizeof c);
+    cli_defaults(KFAC_OPTIONS, sizeof KFAC_OPTIONS / sizeof KFAC_OPTIONS[0], &c);
+    uint64_t given = 0;
+    cli_table t = {KFAC_OPTIONS, sizeof KFAC_OPTIONS / sizeof KFAC_OPTIONS[0], &c, &given};
+    int r = cli_parse("kfac", argc, argv, &t, 1);
+    if (r < 0) {
+        usage(stdout);
+        return 0;
     }
+    if (r) return -r;
+#define GIVEN(k) ((given >> (k)) & 1)
+    memset(a, 0, sizeof *a);
+    a->layer = GIVEN(K_LAYER) ? (c.layer ? LAYER_DENSE : LAYER_CONV) : LAYER_NONE;
+    a->in_c = GIVEN(K_IN_C) ? c.in_c : -1;
+    a->out_c = GIVEN(K_OUT_C) ? c.out_c : -1;
+    a->in_f = GIVEN(K_IN_F) ? c.in_f : -1;
+    a->out_f = GIVEN(K_OUT_F) ? c.out_f : -1;
+    a->kh = a->kw = -1;
+    a->sh = a->sw = a->dh = a->dw = 1;
+    if ((c.kernel && parse_pair("--kernel", c.kernel, 1, 4096, &a->kh, &a->kw)) ||
+        (c.stride && parse_pair("--stride", c.stride, 1, 1 << 16, &a->sh, &a->sw)) ||
+        (c.padding && parse_pair("--padding", c.padding, 0, 1 << 16, &a->ph, &a->pw)) ||
+        (c.dilation && parse_pair("--dilation", c.dilation, 1, 1 << 16, &a->dh, &a->dw)))
+        return -CLI_USAGE;
+    a->bias = c.bias;
+    a->x_path = c.x_path;
+    a->g_path = c.g_path;
+    a->dw_path = c.dw_path;
+    a->out_dir = c.out_dir;
+    a->device = c.device;
+    a->damping = c.damping;
+    a->method = c.method ? METHOD_EIGEN : METHOD_TIKHONOV;
+    for (int k = K_OUT_F; k >= K_IN_C; k--) /* the first given of each kind */
+        if (GIVEN(k)) *(k >= K_IN_F ? &a->seen_dense_opt : &a->seen_conv_opt) = KFAC_OPTIONS[k].flag;
+    a->have_damping = GIVEN(K_DAMPING);
+    a->have_method = GIVEN(K_METHOD);
+#undef GIVEN
 
     /* required options and options that do not fit the layer */
     if (a->layer == LAYER_NONE) {

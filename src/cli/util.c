@@ -6,26 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "cli/cli.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "clkfac: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
+    int rc = app_vusage_error(fmt, ap);
     va_end(ap);
-    return CLI_USAGE;
+    return rc;
 }
 
-int cli_fail(const char *what, clkfac_status st)
-{
-    fprintf(stderr, "clkfac: %s: %s: %s\n", what, clkfac_status_str(st), clkfac_last_error());
-    return (st == CLKFAC_ERR_INVALID_ARG || st == CLKFAC_ERR_SHAPE || st == CLKFAC_ERR_FORMAT)
-               ? CLI_USAGE
-               : CLI_RUNTIME;
-}
+int cli_fail(const char *what, clkfac_status st) { return app_fail(what, st); }
 
 int cli_parse_double(const char *opt, const char *s, double lo, double hi, double *out)
 {
@@ -45,7 +38,7 @@ int cli_parse_double(const char *opt, const char *s, double lo, double hi, doubl
         return -1;
     }
     if (v < lo || v > hi) {
-        cli_usage_error("%s %s: out of range; expected a value in [%g, %g]", opt, s, lo, hi);
+        cli_usage_error("%s %s: out of range; expected a value in [%.15g, %.15g]", opt, s, lo, hi);
         return -1;
     }
     *out = v;
@@ -82,20 +75,144 @@ int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
     return 1;
 }
 
-clkfac_context *cli_context(const char *device, int *rc)
+clkfac_context *cli_context(const char *device, int *rc) { return app_context(device, rc); }
+
+void cli_print_wrapped(const char *text, int col, int indent, int width)
 {
-    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
-    o.device = device;
-    clkfac_context *ctx = NULL;
-    clkfac_status st = clkfac_context_create(&ctx, &o);
-    if (st) {
-        cli_fail("cannot open an OpenCL device", st);
-        /* a --device or CLKFAC_DEVICE spec that matches nothing is the user's input (2); no
-         * device at all, or a driver failure, is a runtime failure (1) */
-        const char *env = getenv("CLKFAC_DEVICE");
-        int spec = (device && *device) || (env && *env);
-        if (rc) *rc = (st == CLKFAC_ERR_NO_DEVICE && spec) ? CLI_USAGE : CLI_RUNTIME;
-        return NULL;
+    const char *p = text;
+    while (*p) {
+        int len = (int)strlen(p), cut = len;
+        if (col + len > width) {
+            cut = width - col;
+            while (cut > 0 && p[cut] != ' ') cut--;
+            if (cut == 0) cut = width - col;
+        }
+        printf("%.*s\n", cut, p);
+        p += cut;
+        while (*p == ' ') p++;
+        if (*p) printf("%*s", indent, "");
+        col = indent;
     }
-    return ctx;
+}
+
+/* A default as usage text shows it: "" when there is nothing to show (a BOOL, a STRING, or a
+ * number outside the range, which marks "not given"). */
+static void default_text(char *buf, size_t cap, const clkfac_option *d, double v)
+{
+    buf[0] = '\0';
+    if (d->type == CLKFAC_OPTION_ENUM && d->choices)
+        for (int i = 0; d->choices[i]; i++)
+            if (i == (int)v) snprintf(buf, cap, "%s", d->choices[i]);
+    if (d->type == CLKFAC_OPTION_BOOL || d->type == CLKFAC_OPTION_ENUM ||
+        d->type == CLKFAC_OPTION_STRING || v < d->lo || v > d->hi)
+        return;
+    snprintf(buf, cap, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%g", v);
+}
+
+void cli_print_options(const clkfac_option *rows, size_t n, unsigned algos)
+{
+    static const char *const ALGOS[] = {"a2c", "acktr", "trpo"};
+    for (size_t k = 0; k < n; k++) {
+        const clkfac_option *d = &rows[k];
+        int common = d->algos == CLKFAC_OPTION_FOR_ALL;
+        if (!d->flag || (algos == CLKFAC_OPTION_FOR_ALL ? !common : common || !(d->algos & algos)))
+            continue;
+        char value[128] = "", def[512], one[64];
+        if (d->choices) {
+            size_t m = 0;
+            for (int i = 0; d->choices[i] && m < sizeof value; i++)
+                m += (size_t)snprintf(value + m, sizeof value - m, "%s%s", i ? "|" : "", d->choices[i]);
+        } else if (d->meta) {
+            snprintf(value, sizeof value, "%s", d->meta);
+        }
+        default_text(def, sizeof def, d, d->def[0]);
+        for (int a = 1; a < 3; a++)
+            if (d->def[a] != d->def[0] && (d->algos & (1u << a))) {
+                default_text(one, sizeof one, d, d->def[a]);
+                size_t m = strlen(def);
+                snprintf(def + m, sizeof def - m, "; %s %s", ALGOS[a], one);
+            }
+        char head[192], text[1024];
+        snprintf(head, sizeof head, "  %s%s%s", d->flag, *value ? " " : "", value);
+        snprintf(text, sizeof text, "%s%s%s%s", d->help, *def ? " (default " : "", def,
+                 *def ? ")" : "");
+        if (strlen(head) >= 27) printf("%s\n%28s", head, "");
+        else printf("%-28s", head);
+        cli_print_wrapped(text, 28, 28, 96);
+    }
+}
+
+void cli_defaults(const clkfac_option *rows, size_t n, void *base)
+{
+    for (size_t k = 0; k < n; k++) clkfac_option_set(&rows[k], base, rows[k].def[0]);
+}
+
+/* Stores text as row d's value in base; 0, or CLI_USAGE after a message. */
+static int set_value(const clkfac_option *d, void *base, const char *text)
+{
+    double x = 0;
+    long l = 0;
+    switch (d->type) {
+    case CLKFAC_OPTION_FLOAT:
+    case CLKFAC_OPTION_DOUBLE:
+        if (cli_parse_double(d->flag, text, d->lo, d->hi, &x)) return CLI_USAGE;
+        clkfac_option_set(d, base, x);
+        return 0;
+    case CLKFAC_OPTION_INT:
+    case CLKFAC_OPTION_UINT:
+    case CLKFAC_OPTION_U64:
+        if (cli_parse_long(d->flag, text, (long)d->lo, (long)d->hi, &l)) return CLI_USAGE;
+        clkfac_option_set(d, base, (double)l);
+        return 0;
+    default: break;
+    }
+    /* ENUM and STRING: one of the choices (a STRING without choices takes anything) */
+    int idx = -1;
+    for (int i = 0; d->choices && d->choices[i]; i++)
+        if (!strcmp(text, d->choices[i])) idx = i;
+    if (d->choices && idx < 0) {
+        char list[256] = "";
+        size_t m = 0;
+        for (int i = 0; d->choices[i] && m < sizeof list; i++)
+            m += (size_t)snprintf(list + m, sizeof list - m, "%s%s",
+                                  !i ? "" : d->choices[i + 1] ? ", " : " or ", d->choices[i]);
+        return cli_usage_error("%s '%s': expected %s", d->flag, text, list);
+    }
+    if (d->type == CLKFAC_OPTION_ENUM) clkfac_option_set(d, base, idx);
+    else memcpy((char *)base + d->offset, &text, sizeof text);
+    return 0;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_table *tables, size_t n_tables)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) return -1;
+        const clkfac_option *d = NULL;
+        const cli_table *t = NULL;
+        size_t k = 0;
+        for (size_t ti = 0; ti < n_tables && !d; ti++)
+            for (k = 0; k < tables[ti].n; k++) {
+                const char *flag = tables[ti].rows[k].flag;
+                size_t len = flag ? strlen(flag) : 0;
+                if (flag && !strncmp(arg, flag, len) && (arg[len] == '\0' || arg[len] == '=')) {
+                    d = &tables[ti].rows[k];
+                    t = &tables[ti];
+                    break;
+                }
+            }
+        if (!d)
+            return cli_usage_error("%s: unknown option '%s' (see clkfac %s --help)", cmd, arg, cmd);
+        if (d->type == CLKFAC_OPTION_BOOL) {
+            if (arg[strlen(d->flag)] == '=')
+                return cli_usage_error("%s takes no value (given '%s')", d->flag, arg);
+            clkfac_option_set(d, t->base, d->def[0] == 0); /* the opposite of the default */
+        } else {
+            const char *v = NULL;
+            if (cli_opt(argc, argv, &i, d->flag, &v) < 0) return CLI_USAGE;
+            if (set_value(d, t->base, v)) return CLI_USAGE;
+        }
+        if (t->given) *t->given |= (uint64_t)1 << k;
+    }
+    return 0;
 }

@@ -22,6 +22,9 @@ clkfac_status core_fail(clkfac_status st, const char *file, int line, const char
 void core_error_append(const char *text);
 
 #define CORE_FAIL(st, ...) core_fail((st), __FILE__, __LINE__, __VA_ARGS__)
+/* For what is wrong with the user's input (their file and line, a value they gave): the
+ * message alone, without clkfac's source location, so a program can show it as it is. */
+#define CORE_FAIL_INPUT(st, ...) core_fail((st), NULL, 0, __VA_ARGS__)
 
 /* Evaluate a clkfac call; on error jump to the local label `cleanup` with st set. */
 #define CORE_TRY(expr)                      \

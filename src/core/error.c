@@ -25,8 +25,8 @@ static void err_reserve(size_t need)
 
 clkfac_status core_fail(clkfac_status st, const char *file, int line, const char *fmt, ...)
 {
-    const char *base = strrchr(file, '/');
-    base = base ? base + 1 : file;
+    const char *base = file ? strrchr(file, '/') : NULL;
+    base = base ? base + 1 : file ? file : "";
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
@@ -35,7 +35,7 @@ clkfac_status core_fail(clkfac_status st, const char *file, int line, const char
     size_t head = strlen(base) + 24;
     err_reserve(head + (size_t)n + 1);
     if (!err_buf || err_cap < head + (size_t)n + 1) return st;
-    int h = snprintf(err_buf, err_cap, "%s:%d: ", base, line);
+    int h = file ? snprintf(err_buf, err_cap, "%s:%d: ", base, line) : 0;
     va_start(ap, fmt);
     vsnprintf(err_buf + h, err_cap - (size_t)h, fmt, ap);
     va_end(ap);

@@ -7,25 +7,13 @@
 #include "clkfac/plot.h"
 #include "clkfac/report.h"
 #include "core/core.h"
+#include "core/text.h"
 
-typedef struct membuf {
-    unsigned char *p;
-    size_t n, cap;
-} membuf;
-
+/* The encoded bytes go into a core_text (it holds any bytes; n counts them). */
 static void mem_write(png_structp png, png_bytep data, png_size_t len)
 {
-    membuf *b = png_get_io_ptr(png);
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->n + len) cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) png_error(png, "out of host memory");
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
+    core_text *b = png_get_io_ptr(png);
+    if (core_text_put(b, (const char *)data, len)) png_error(png, "out of host memory");
 }
 
 static void mem_flush(png_structp png) { (void)png; }
@@ -56,7 +44,7 @@ static char *latin1_copy(const char *s)
 
 /* Everything libpng may jump out of lives here; every pointer is set before setjmp and never
  * changed after, as setjmp requires. */
-static clkfac_status encode(membuf *buf, const unsigned char *rgb, int width, int height,
+static clkfac_status encode(core_text *buf, const unsigned char *rgb, int width, int height,
                             png_textp text, int ntext, png_bytep *rows)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, on_png_error,
@@ -97,7 +85,7 @@ clkfac_status clkfac_png_write_rgb(const char *path, const unsigned char *rgb, i
                              keys[i] ? keys[i] : "(null)");
     }
     clkfac_status st = CLKFAC_OK;
-    membuf buf = {0};
+    core_text buf = {0};
     png_textp text = core_calloc(ntext ? ntext : 1, sizeof *text);
     png_bytep *rows = core_calloc((size_t)height, sizeof *rows);
     if (!text || !rows) {
@@ -114,7 +102,7 @@ clkfac_status clkfac_png_write_rgb(const char *path, const unsigned char *rgb, i
         }
     }
     CORE_TRY(encode(&buf, rgb, width, height, text, (int)ntext, rows));
-    CORE_TRY(clkfac_file_write_atomic(path, buf.p, buf.n));
+    CORE_TRY(clkfac_file_write_atomic(path, buf.s, buf.n));
 cleanup:
     for (size_t i = 0; text && i < ntext; i++) {
         free(text[i].key);
@@ -122,6 +110,6 @@ cleanup:
     }
     free(text);
     free(rows);
-    free(buf.p);
+    core_text_free(&buf);
     return st;
 }

@@ -1,5 +1,7 @@
-/* String tables rendered as CSV, Markdown and JSON; atomic file writes; provenance text. */
+/* String tables rendered as CSV, Markdown and JSON (jansson) and written as the three files of a
+ * result; atomic file writes; provenance text. */
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "clkfac/linalg.h"
 #include "clkfac/report.h"
 #include "core/core.h"
+#include "core/text.h"
 
 struct clkfac_table {
     size_t ncols, nrows, cap;
@@ -70,129 +73,149 @@ clkfac_status clkfac_table_add_row(clkfac_table *t, const char *const *cells)
     return CLKFAC_OK;
 }
 
-/* growable string */
-typedef struct sbuf { char *s; size_t n, cap; int oom; } sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t len)
-{
-    if (b->oom) return;
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + len + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) { b->oom = 1; return; }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, len);
-    b->n += len;
-    b->s[b->n] = '\0';
-}
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static clkfac_status sb_done(sbuf *b, char **out)
+static clkfac_status text_done(core_text *b, char **out)
 {
     if (b->oom || !b->s) {
-        free(b->s);
+        core_text_free(b);
         return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory rendering a table");
     }
     *out = b->s;
     return CLKFAC_OK;
 }
 
-static void csv_cell(sbuf *b, const char *c)
+static void text_str(core_text *b, const char *s) { core_text_put(b, s, strlen(s)); }
+
+static void csv_cell(core_text *b, const char *c)
 {
-    if (!strpbrk(c, ",\"\n\r")) { sb_str(b, c); return; }
-    sb_str(b, "\"");
+    if (!strpbrk(c, ",\"\n\r")) { text_str(b, c); return; }
+    text_str(b, "\"");
     for (const char *p = c; *p; p++) {
-        if (*p == '"') sb_str(b, "\"\"");
-        else sb_put(b, p, 1);
+        if (*p == '"') text_str(b, "\"\"");
+        else core_text_put(b, p, 1);
     }
-    sb_str(b, "\"");
+    text_str(b, "\"");
 }
 
 clkfac_status clkfac_table_csv(char **out, const clkfac_table *t)
 {
-    sbuf b = {0};
-    for (size_t i = 0; i < t->ncols; i++) { if (i) sb_str(&b, ","); csv_cell(&b, t->headers[i]); }
-    sb_str(&b, "\n");
+    core_text b = {0};
+    for (size_t i = 0; i < t->ncols; i++) { if (i) text_str(&b, ","); csv_cell(&b, t->headers[i]); }
+    text_str(&b, "\n");
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t i = 0; i < t->ncols; i++) {
-            if (i) sb_str(&b, ",");
+            if (i) text_str(&b, ",");
             csv_cell(&b, t->cells[r * t->ncols + i]);
         }
-        sb_str(&b, "\n");
+        text_str(&b, "\n");
     }
-    return sb_done(&b, out);
+    return text_done(&b, out);
 }
 
-static void md_cell(sbuf *b, const char *c)
+static void md_cell(core_text *b, const char *c)
 {
     for (const char *p = c; *p; p++) {
-        if (*p == '|') sb_str(b, "\\|");
-        else if (*p == '\n') sb_str(b, " ");
-        else sb_put(b, p, 1);
+        if (*p == '|') text_str(b, "\\|");
+        else if (*p == '\n') text_str(b, " ");
+        else core_text_put(b, p, 1);
     }
 }
 
 clkfac_status clkfac_table_markdown(char **out, const clkfac_table *t)
 {
-    sbuf b = {0};
-    sb_str(&b, "|");
-    for (size_t i = 0; i < t->ncols; i++) { sb_str(&b, " "); md_cell(&b, t->headers[i]); sb_str(&b, " |"); }
-    sb_str(&b, "\n|");
-    for (size_t i = 0; i < t->ncols; i++) sb_str(&b, "---|");
-    sb_str(&b, "\n");
+    core_text b = {0};
+    text_str(&b, "|");
+    for (size_t i = 0; i < t->ncols; i++) { text_str(&b, " "); md_cell(&b, t->headers[i]); text_str(&b, " |"); }
+    text_str(&b, "\n|");
+    for (size_t i = 0; i < t->ncols; i++) text_str(&b, "---|");
+    text_str(&b, "\n");
     for (size_t r = 0; r < t->nrows; r++) {
-        sb_str(&b, "|");
+        text_str(&b, "|");
         for (size_t i = 0; i < t->ncols; i++) {
-            sb_str(&b, " ");
+            text_str(&b, " ");
             md_cell(&b, t->cells[r * t->ncols + i]);
-            sb_str(&b, " |");
+            text_str(&b, " |");
         }
-        sb_str(&b, "\n");
+        text_str(&b, "\n");
     }
-    return sb_done(&b, out);
+    return text_done(&b, out);
 }
 
-static int is_number(const char *s)
+/* A cell as JSON: a number when the whole cell is one (an integer when written as one), null
+ * for an empty cell when empty_null, else a string. */
+static json_t *cell_json(const char *c, int empty_null)
 {
-    if (!*s) return 0;
+    if (!*c) return empty_null ? json_null() : json_string("");
     char *end = NULL;
-    double v = strtod(s, &end);
-    return *end == '\0' && isfinite(v) && strspn(s, "0123456789+-.eE") == strlen(s);
+    double v = strtod(c, &end);
+    if (*end || !isfinite(v) || strspn(c, "0123456789+-.eE") != strlen(c)) return json_string(c);
+    if (!strpbrk(c, ".eE") && fabs(v) < 9e15) return json_integer((json_int_t)v);
+    return json_real(v);
 }
 
-static void json_str(sbuf *b, const char *s)
+static json_t *rows_json(const clkfac_table *t, int empty_null)
 {
-    sb_str(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8];
-        if (*p == '"' || *p == '\\') { esc[0] = '\\'; esc[1] = (char)*p; sb_put(b, esc, 2); }
-        else if (*p < 0x20) { snprintf(esc, sizeof esc, "\\u%04x", *p); sb_str(b, esc); }
-        else sb_put(b, (const char *)p, 1);
+    json_t *rows = json_array();
+    for (size_t r = 0; rows && r < t->nrows; r++) {
+        json_t *o = json_object();
+        for (size_t i = 0; o && i < t->ncols; i++)
+            if (json_object_set_new(o, t->headers[i], cell_json(t->cells[r * t->ncols + i],
+                                                                empty_null))) {
+                json_decref(o);
+                o = NULL;
+            }
+        if (json_array_append_new(rows, o)) {
+            json_decref(rows);
+            rows = NULL;
+        }
     }
-    sb_str(b, "\"");
+    return rows;
+}
+
+/* Two-space indent; 15 significant digits give back every cell's number as written. */
+#define TABLE_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+static clkfac_status dump_json(char **out, json_t *j)
+{
+    char *s = j ? json_dumps(j, TABLE_JSON_FLAGS) : NULL;
+    json_decref(j);
+    core_text b = {0};
+    if (s) core_text_printf(&b, "%s\n", s);
+    free(s);
+    if (!s) b.oom = 1;
+    return text_done(&b, out);
 }
 
 clkfac_status clkfac_table_json(char **out, const clkfac_table *t)
 {
-    sbuf b = {0};
-    sb_str(&b, "[");
-    for (size_t r = 0; r < t->nrows; r++) {
-        sb_str(&b, r ? ",\n  {" : "\n  {");
-        for (size_t i = 0; i < t->ncols; i++) {
-            if (i) sb_str(&b, ", ");
-            json_str(&b, t->headers[i]);
-            sb_str(&b, ": ");
-            const char *c = t->cells[r * t->ncols + i];
-            if (is_number(c)) sb_str(&b, c);
-            else json_str(&b, c);
-        }
-        sb_str(&b, "}");
-    }
-    sb_str(&b, "\n]\n");
-    return sb_done(&b, out);
+    return dump_json(out, rows_json(t, 0));
+}
+
+clkfac_status clkfac_table_write(const char *dir, const char *stem, const clkfac_table *data,
+                                 const clkfac_table *shown, const char *title, const char *notes,
+                                 const char *prov)
+{
+    char path[4400], *csv = NULL, *md = NULL, *json = NULL;
+    core_text doc = {0};
+    clkfac_status st;
+    if (!shown) shown = data;
+    if ((st = clkfac_table_csv(&csv, data)) || (st = clkfac_table_markdown(&md, shown)) ||
+        (st = dump_json(&json, json_pack("{s:s, s:o}", "provenance", prov ? prov : "", "rows",
+                                         rows_json(data, 1)))))
+        goto done;
+    core_text_printf(&doc, "# %s\n\n%s\n%s\n\n```\n%s```\n", title, md, notes, prov ? prov : "");
+    if (doc.oom) { st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory"); goto done; }
+    snprintf(path, sizeof path, "%s/%s.csv", dir, stem);
+    if ((st = clkfac_file_write_atomic(path, csv, strlen(csv)))) goto done;
+    snprintf(path, sizeof path, "%s/%s.md", dir, stem);
+    if ((st = clkfac_file_write_atomic(path, doc.s, doc.n))) goto done;
+    snprintf(path, sizeof path, "%s/%s.json", dir, stem);
+    st = clkfac_file_write_atomic(path, json, strlen(json));
+done:
+    free(csv);
+    free(md);
+    free(json);
+    core_text_free(&doc);
+    return st;
 }
 
 clkfac_status clkfac_mkdir_p(const char *path)
@@ -243,7 +266,7 @@ clkfac_status clkfac_file_write_atomic(const char *path, const void *data, size_
 
 clkfac_status clkfac_provenance(char **out, clkfac_context *ctx)
 {
-    sbuf b = {0};
+    core_text b = {0};
     char line[1024];
     time_t now = time(NULL);
     struct tm tm;
@@ -252,7 +275,7 @@ clkfac_status clkfac_provenance(char **out, clkfac_context *ctx)
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(line, sizeof line, "clkfac: %s (git %s)\ndate: %s\n", clkfac_version(),
              clkfac_git_commit(), date);
-    sb_str(&b, line);
+    text_str(&b, line);
     if (ctx) {
         const clkfac_device_info *d = clkfac_context_device(ctx);
         snprintf(line, sizeof line,
@@ -260,7 +283,7 @@ clkfac_status clkfac_provenance(char **out, clkfac_context *ctx)
                  "device_version: %s\nclblast_xgemm: %s\n",
                  d->name, d->type, d->compute_units, d->platform, d->driver_version,
                  d->device_version, clkfac_linalg_tuning(ctx));
-        sb_str(&b, line);
+        text_str(&b, line);
     }
-    return sb_done(&b, out);
+    return text_done(&b, out);
 }

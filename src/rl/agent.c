@@ -94,9 +94,9 @@ static clkfac_status make_net(clkfac_agent *ag, clkfac_nn **out, const clkfac_nn
 clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfac_vecenv *envs,
                                   const clkfac_agent_options *opts)
 {
-    clkfac_agent_options defaults = CLKFAC_AGENT_OPTIONS_INIT;
-    if (!opts) opts = &defaults;
-    clkfac_status st = check_options(opts);
+    clkfac_agent_options resolved; /* 0 or NULL fields take the table's defaults (options.c) */
+    clkfac_status st = clkfac_agent_options_resolve(&resolved, opts);
+    if (!st) st = check_options(opts = &resolved);
     if (st) return st;
     clkfac_agent *ag = core_calloc(1, sizeof *ag);
     if (!ag) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");

@@ -1,6 +1,7 @@
 /* Helpers for tests that drive the clkfac program; see cli_support.h. */
 #include "cli_support.h"
 #include "harness.h"
+#include "report/runs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,32 +96,13 @@ int cs_same_file(const char *a, const char *b)
 
 size_t cs_read_episodes(const char *path, double **ret, double **timestep)
 {
-    FILE *f = fopen(path, "r");
+    runs_episodes e; /* the run-folder module's reader: the format is known in one place */
     *ret = NULL;
     *timestep = NULL;
-    if (!f) return 0;
-    size_t n = 0, cap = 1024;
-    double *r = malloc(cap * sizeof *r), *t = malloc(cap * sizeof *t);
-    char line[256];
-    if (!fgets(line, sizeof line, f)) { fclose(f); free(r); free(t); return 0; } /* header */
-    while (r && t && fgets(line, sizeof line, f)) {
-        double ts, ep, rv, len;
-        if (sscanf(line, "%lf,%lf,%lf,%lf", &ts, &ep, &rv, &len) != 4) continue;
-        if (n == cap) {
-            cap *= 2;
-            double *r2 = realloc(r, cap * sizeof *r), *t2 = realloc(t, cap * sizeof *t);
-            if (!r2 || !t2) { free(r2 ? r2 : r); free(t2 ? t2 : t); fclose(f); return 0; }
-            r = r2;
-            t = t2;
-        }
-        r[n] = rv;
-        t[n] = ts;
-        n++;
-    }
-    fclose(f);
-    *ret = r;
-    *timestep = t;
-    return n;
+    if (runs_episodes_read(&e, path)) return 0;
+    *ret = e.r;
+    *timestep = e.t;
+    return e.n;
 }
 
 double cs_best_window(const double *ret, const double *ts, size_t n, size_t k, double threshold,

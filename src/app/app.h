@@ -1,0 +1,33 @@
+/* What the two programs' front ends share: the `clkfac` subcommands (src/cli) and the benchmark
+ * programs (bench/) print errors the same way ("clkfac: ..." naming the value and what was
+ * expected), exit with the same codes (0 ok, 1 runtime failure, 2 usage error) and open the
+ * device a spec names the same way. Above the library, below both cli and bench. */
+#ifndef CLKFAC_APP_H
+#define CLKFAC_APP_H
+
+#include <stdarg.h>
+
+#include "clkfac/clkfac.h"
+
+enum { APP_OK = 0, APP_RUNTIME = 1, APP_USAGE = 2 };
+
+#if defined(__GNUC__)
+#define APP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define APP_PRINTF(a, b)
+#endif
+
+/* Prints "clkfac: <message>" to stderr; returns APP_USAGE. */
+int app_usage_error(const char *fmt, ...) APP_PRINTF(1, 2);
+int app_vusage_error(const char *fmt, va_list ap) APP_PRINTF(1, 0);
+/* The exit code of a failed library call: APP_USAGE for invalid-argument, shape and format
+ * errors (the user's input), else APP_RUNTIME; APP_OK for CLKFAC_OK. */
+int app_exit_code(clkfac_status st);
+/* Prints "clkfac: <what>: STATUS: detail" to stderr; returns app_exit_code(st). */
+int app_fail(const char *what, clkfac_status st);
+/* Context from a device spec (NULL or empty: $CLKFAC_DEVICE, else the default); prints the
+ * error and returns NULL on failure with *rc (may be NULL) set to the exit code: 2 when a given
+ * spec matches nothing, else 1. */
+clkfac_context *app_context(const char *device, int *rc);
+
+#endif

@@ -1,0 +1,321 @@
+/* Writing a run folder (see runs.h): episodes are drained from the vector env and update
+ * statistics from the device in blocks, appended to in-memory CSVs, and the files rewritten
+ * atomically now and then, so an interrupted run always leaves valid files. summary.json is
+ * built with jansson; its options block comes from one function (summary_options). */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+#include "core/text.h"
+#include "report/runs.h"
+
+/* summary.json: two-space indent; 15 significant digits give back the short decimals the
+ * numbers are rounded to (0.001, not 0.0010000000474974513). */
+#define RUNS_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+typedef struct run_files {
+    core_text episodes, updates;
+    size_t n_episodes;
+    double recent[100]; /* last 100 returns, ring */
+    size_t recent_n, recent_i;
+} run_files;
+
+static double recent_mean(const run_files *f)
+{
+    if (!f->recent_n) return NAN;
+    double s = 0;
+    for (size_t i = 0; i < f->recent_n; i++) s += f->recent[i];
+    return s / (double)f->recent_n;
+}
+
+/* The header of updates.csv: the common columns, then the algorithm's own. */
+static int updates_header(core_text *t, const clkfac_agent_options *o)
+{
+    return core_text_printf(t, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr%s\n",
+                            o->algo == CLKFAC_ALGO_TRPO    ? ",kl,cg_residual,ls_steps,accepted"
+                            : o->algo != CLKFAC_ALGO_ACKTR ? ""
+                            : o->measure_kl                ? ",trust_q,trust_nu,damping,kl"
+                                                           : ",trust_q,trust_nu,damping");
+}
+
+static int update_row(core_text *t, const clkfac_update_stats *s, const clkfac_agent_options *o)
+{
+    core_text_printf(t, "%llu,%llu,%.7g,%.7g,%.7g,%.7g,%.7g,%.7g", (unsigned long long)s->update,
+                     (unsigned long long)s->timestep, s->loss, s->policy_loss, s->value_loss,
+                     s->entropy, s->grad_norm, s->lr);
+    if (o->algo == CLKFAC_ALGO_ACKTR)
+        core_text_printf(t, ",%.7g,%.7g,%.7g", s->trust_q, s->trust_nu,
+                         (double)(o->kfac_damping + o->weight_decay));
+    if (o->algo == CLKFAC_ALGO_ACKTR && o->measure_kl) core_text_printf(t, ",%.7g", s->kl);
+    if (o->algo == CLKFAC_ALGO_TRPO)
+        core_text_printf(t, ",%.7g,%.7g,%.7g,%.7g", s->kl, s->cg_residual, s->ls_steps,
+                         s->accepted);
+    return core_text_printf(t, "\n");
+}
+
+static clkfac_status drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f,
+                           const clkfac_agent_options *o)
+{
+    clkfac_episode_record rec[256];
+    size_t k;
+    while ((k = clkfac_vecenv_drain(env, rec, 256)) > 0)
+        for (size_t i = 0; i < k; i++) {
+            if (core_text_printf(&f->episodes, "%llu,%zu,%.6g,%llu\n",
+                                 (unsigned long long)rec[i].timestep, f->n_episodes++, rec[i].ret,
+                                 (unsigned long long)rec[i].length))
+                return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for episodes.csv");
+            f->recent[f->recent_i] = rec[i].ret;
+            f->recent_i = (f->recent_i + 1) % 100;
+            if (f->recent_n < 100) f->recent_n++;
+        }
+    clkfac_update_stats st[256];
+    size_t n = 0;
+    do {
+        clkfac_status s = clkfac_agent_read_stats(ag, st, 256, &n);
+        if (s) return s;
+        for (size_t i = 0; i < n; i++)
+            if (update_row(&f->updates, &st[i], o))
+                return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for updates.csv");
+    } while (n == 256);
+    return CLKFAC_OK;
+}
+
+static clkfac_status write_file(const char *dir, const char *name, const char *data, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return clkfac_file_write_atomic(path, data, len);
+}
+
+json_t *runs_provenance_object(clkfac_context *ctx)
+{
+    char *prov = NULL;
+    if (clkfac_provenance(&prov, ctx)) return NULL;
+    json_t *o = json_object();
+    for (char *save = NULL, *line = strtok_r(prov, "\n", &save); o && line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strstr(line, ": ");
+        if (!colon) continue;
+        *colon = '\0';
+        if (json_object_set_new(o, line, json_string(colon + 2))) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    free(prov);
+    return o;
+}
+
+/* A number as the printf format fmt shows it (so summary.json keeps the old precision). */
+static json_t *real_as(const char *fmt, double v)
+{
+    if (!isfinite(v)) return json_null();
+    char b[64];
+    snprintf(b, sizeof b, fmt, v);
+    return json_real(strtod(b, NULL));
+}
+
+static json_t *uint_json(uint64_t v) { return json_integer((json_int_t)v); }
+
+/* The "options" block of summary.json: the number of environment copies and every agent option
+ * that applies to the algorithm, as the agent's option table writes them (networks as the agent
+ * resolved them). */
+static clkfac_status summary_options(json_t **out, const runs_spec *s, clkfac_agent *ag)
+{
+    clkfac_agent_options shown = *s->ag;
+    shown.net = clkfac_agent_net(ag);
+    shown.activation = clkfac_agent_activation(ag);
+    char opts[4096], text[4200];
+    clkfac_status st = clkfac_agent_options_text(opts, sizeof opts, &shown, 1);
+    if (st) return st;
+    snprintf(text, sizeof text, "{\"n_envs\": %ld, %s}", s->n_envs, opts);
+    json_error_t err;
+    *out = json_loads(text, 0, &err);
+    if (!*out)
+        return CORE_FAIL(CLKFAC_ERR_INTERNAL, "the options text is not JSON (%s): %s", err.text,
+                         text);
+    return CLKFAC_OK;
+}
+
+static json_t *summary_timing(clkfac_agent *ag)
+{
+    clkfac_agent_timing tm;
+    clkfac_agent_timing_get(&tm, ag);
+    uint64_t up = clkfac_agent_updates(ag);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "env_seconds", real_as("%.3f", tm.env_seconds),
+                     "inference_seconds", real_as("%.3f", tm.inference_seconds),
+                     "update_seconds", real_as("%.3f", tm.update_seconds),
+                     "blocking_calls", uint_json(tm.blocking_calls),
+                     "blocking_calls_per_update",
+                     real_as("%.2f", up ? (double)tm.blocking_calls / (double)up : 0.0));
+}
+
+static clkfac_status write_summary(const runs_spec *s, clkfac_context *ctx, clkfac_agent *ag,
+                                   const run_files *f, double wall, int finished)
+{
+    const clkfac_agent_options *o = s->ag;
+    uint64_t ts = clkfac_agent_timestep(ag);
+    json_t *options = NULL;
+    clkfac_status st = summary_options(&options, s, ag);
+    if (st) return st;
+    json_t *j = json_pack(
+        "{s:s, s:s, s:o, s:b, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "algo", s->label ? s->label : clkfac_algo_name(o->algo), "env", s->env,
+        "seed", uint_json(o->seed), "finished", finished, "steps_requested", (json_int_t)s->steps,
+        "timesteps", uint_json(ts), "updates", uint_json(clkfac_agent_updates(ag)),
+        "episodes", uint_json(f->n_episodes),
+        "final_mean_return_100", real_as("%.6g", recent_mean(f)),
+        "wall_seconds", real_as("%.3f", wall),
+        "timesteps_per_second", real_as("%.1f", wall > 0 ? (double)ts / wall : 0.0),
+        "timing", summary_timing(ag), "options", options);
+    int bad = !j;
+    if (!bad && s->suite_settings)
+        bad = json_object_set_new(j, "suite_settings", json_string(s->suite_settings));
+    if (!bad) bad = json_object_set_new(j, "provenance", runs_provenance_object(ctx));
+    char *text = bad ? NULL : json_dumps(j, RUNS_JSON_FLAGS);
+    json_decref(j);
+    if (!text) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for summary.json");
+    core_text t = {0};
+    core_text_printf(&t, "%s\n", text);
+    free(text);
+    st = t.oom ? CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory")
+               : write_file(s->dir, "summary.json", t.s, t.n);
+    core_text_free(&t);
+    return st;
+}
+
+static clkfac_status flush_files(const runs_spec *s, const run_files *f)
+{
+    clkfac_status st = write_file(s->dir, "episodes.csv", f->episodes.s, f->episodes.n);
+    return st ? st : write_file(s->dir, "updates.csv", f->updates.s, f->updates.n);
+}
+
+static void progress(const runs_spec *s, clkfac_agent *ag, const run_files *f, double elapsed)
+{
+    uint64_t ts = clkfac_agent_timestep(ag);
+    double frac = (double)ts / (double)s->steps;
+    if (frac > 1) frac = 1;
+    int filled = (int)(frac * 24);
+    char bar[32];
+    for (int i = 0; i < 24; i++) bar[i] = i < filled ? '#' : '.';
+    bar[24] = '\0';
+    double sps = elapsed > 0 ? (double)ts / elapsed : 0;
+    double eta = sps > 0 ? ((double)s->steps - (double)ts) / sps : 0;
+    double m = recent_mean(f);
+    fprintf(stderr, "\r\033[K%s[%s] %3.0f%% %llu/%ld steps | return %s%.1f (last %zu) | %.0f steps/s | ETA %.0fm%02.0fs",
+            s->prefix ? s->prefix : "", bar, 100 * frac, (unsigned long long)ts, s->steps,
+            isnan(m) ? "n/a " : "", isnan(m) ? 0.0 : m, f->recent_n, sps, floor(eta / 60),
+            fmod(eta, 60));
+    fflush(stderr);
+}
+
+/* policy.npy (the trained parameters, clkfac_agent_read_params order), then policy.txt (what
+ * rebuilds the networks; runs_policy_load reads both). */
+static clkfac_status write_policy(const runs_spec *s, clkfac_agent *ag)
+{
+    const clkfac_agent_options *o = s->ag;
+    size_t n = 0;
+    clkfac_status st = clkfac_agent_read_params(ag, NULL, 0, &n);
+    float *p = st ? NULL : malloc(n * sizeof *p);
+    if (!st && !p) st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for the policy");
+    if (!st) st = clkfac_agent_read_params(ag, p, n, &n);
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/policy.npy", s->dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!st) st = clkfac_npy_write(tmp, p, 1, &n);
+    free(p);
+    if (!st && rename(tmp, path)) {
+        st = CORE_FAIL(CLKFAC_ERR_IO, "cannot rename %s to %s", tmp, path);
+        remove(tmp);
+    }
+    if (st) return st;
+    core_text t = {0};
+    core_text_printf(&t, "# clkfac policy: policy.npy holds the parameters of these networks\n"
+                         "format=%d\nenv=%s\nalgo=%s\nnet=%s\nactivation=%s\nshared=%d\n"
+                         "critic_euclidean=%d\nn_params=%zu\nseed=%llu\ntimesteps=%llu\n",
+                     RUNS_POLICY_FORMAT, s->env, clkfac_algo_name(o->algo), clkfac_agent_net(ag),
+                     clkfac_agent_activation(ag), o->shared, o->critic_euclidean, n,
+                     (unsigned long long)o->seed, (unsigned long long)clkfac_agent_timestep(ag));
+    st = t.oom ? CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for policy.txt")
+               : write_file(s->dir, "policy.txt", t.s, t.n);
+    core_text_free(&t);
+    return st;
+}
+
+/* The first failure is kept: what failed and its status. */
+static void note_fail(clkfac_status *first, const char **what, clkfac_status st, const char *w)
+{
+    if (st && !*first) {
+        *first = st;
+        *what = w;
+    }
+}
+
+clkfac_status runs_train(const runs_spec *s, clkfac_context *ctx, clkfac_vecenv *env,
+                         clkfac_agent *ag, runs_result *res)
+{
+    const clkfac_agent_options *o = s->ag;
+    memset(res, 0, sizeof *res);
+    res->recent_mean = NAN;
+    run_files *f = calloc(1, sizeof *f);
+    if (!f || core_text_printf(&f->episodes, "timestep,episode,return,length\n") ||
+        updates_header(&f->updates, o)) {
+        if (f) {
+            core_text_free(&f->episodes);
+            core_text_free(&f->updates);
+        }
+        free(f);
+        res->failed = "train";
+        return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    }
+    clkfac_status st = CLKFAC_OK, first = CLKFAC_OK;
+    const char *what = NULL;
+    double t0 = core_now(), last_flush = t0, last_draw = 0;
+    while (!first && clkfac_agent_timestep(ag) < (uint64_t)s->steps) {
+        note_fail(&first, &what, clkfac_agent_update(ag), "training");
+        if (first) break;
+        double now = core_now();
+        /* statistics are read from the device in blocks, not every update */
+        if (clkfac_agent_updates(ag) % 128 == 0 || now - last_flush > s->flush_seconds) {
+            note_fail(&first, &what, drain(ag, env, f, o), "reading statistics");
+            if (!first) note_fail(&first, &what, clkfac_context_check(ctx), "training");
+        }
+        if (!first && now - last_flush > s->flush_seconds) {
+            if (!(st = flush_files(s, f))) st = write_summary(s, ctx, ag, f, now - t0, 0);
+            note_fail(&first, &what, st, "writing results");
+            last_flush = now;
+        }
+        if (s->progress && now - last_draw > 0.25) {
+            progress(s, ag, f, now - t0);
+            last_draw = now;
+        }
+    }
+    note_fail(&first, &what, drain(ag, env, f, o), "reading statistics");
+    if (!first) note_fail(&first, &what, clkfac_context_check(ctx), "training");
+    double wall = core_now() - t0;
+    if (s->progress) {
+        progress(s, ag, f, wall);
+        fprintf(stderr, "\n");
+    }
+    /* whatever happened, what was measured so far is written; a run that used its budget
+     * writes its policy, and says finished only once the policy is on disk */
+    note_fail(&first, &what, flush_files(s, f), "writing results");
+    int done = !first;
+    if (done) note_fail(&first, &what, write_policy(s, ag), "writing the policy");
+    note_fail(&first, &what, write_summary(s, ctx, ag, f, wall, done && !first),
+              "writing results");
+    res->timesteps = clkfac_agent_timestep(ag);
+    res->episodes = f->n_episodes;
+    res->recent_n = f->recent_n;
+    res->recent_mean = recent_mean(f);
+    res->wall_seconds = wall;
+    res->failed = what;
+    core_text_free(&f->episodes);
+    core_text_free(&f->updates);
+    free(f);
+    return first;
+}
