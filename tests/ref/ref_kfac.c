@@ -1,5 +1,5 @@
 /* Double-precision references for K-FAC: im2col patches, Gram matrices, conv factors, matmul. */
-#include "ref/ref_kfac.h"
+#include "ref_kfac.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -112,7 +112,7 @@ void ref_eig_precondition(double *v, const double *qg, const double *dgv, const 
                           const double *dav, double lambda, const double *dw, size_t dg,
                           size_t da)
 {
-    double *t1 = malloc(dg * da * sizeof *t1), *t2 = malloc(dg * da * sizeof *t2);
+    double *t1 = calloc(dg * da, sizeof *t1), *t2 = calloc(dg * da, sizeof *t2);
     if (!t1 || !t2) abort();
     for (size_t i = 0; i < dg; i++) /* t1 = Q_G^T dw */
         for (size_t j = 0; j < da; j++) {
