@@ -116,18 +116,10 @@ static clkfac_status gramh_run(clkfac_context *ctx, const ops_shape *sh, const o
                                         d->mem[0], d->off[0], d->mem[1], d->off[1]);
 }
 
-/* X packed into (m, n + homogeneous) doubles, with the ones column when homogeneous. */
 static void gram_ref_h(double *out, const float *x, const ops_shape *sh, int homogeneous)
 {
-    size_t ld = sh->n + sh->pad, d = sh->n + (size_t)homogeneous;
-    double *xd = malloc(sh->m * d * sizeof *xd);
-    if (!xd) abort();
-    for (size_t r = 0; r < sh->m; r++) {
-        for (size_t j = 0; j < sh->n; j++) xd[r * d + j] = x[r * ld + j];
-        if (homogeneous) xd[r * d + sh->n] = 1.0;
-    }
-    ref_gram(out, xd, sh->m, d, (double)sh->alpha, sh->stride ? sh->stride : 1);
-    free(xd);
+    ref_gram_rows(out, x, sh->m, sh->n, sh->n + sh->pad, homogeneous, (double)sh->alpha,
+                  sh->stride ? sh->stride : 1);
 }
 
 static void gram_ref(double *const *out, float *const *host, const ops_shape *sh)
@@ -307,8 +299,9 @@ static void random_factor(float *f, size_t d, size_t rows, double scale, uint64_
 static void tik_init(float *const *host, const ops_sizes *s, const ops_shape *sh, uint64_t seed)
 {
     (void)s;
-    random_factor(host[0], sh->m, sh->m / 2 + 1, 3.0, seed);
-    random_factor(host[1], sh->n, sh->n / 3 + 1, 0.02, seed + 1);
+    /* at most 64 rows, so a network-sized factor (`bench kfac`: 3137) is quick to draw */
+    random_factor(host[0], sh->m, sh->m / 2 + 1 < 64 ? sh->m / 2 + 1 : 64, 3.0, seed);
+    random_factor(host[1], sh->n, sh->n / 3 + 1 < 64 ? sh->n / 3 + 1 : 64, 0.02, seed + 1);
 }
 
 static clkfac_status tik_run(clkfac_context *ctx, const ops_shape *sh, const ops_data *d)
@@ -460,26 +453,13 @@ static clkfac_status epath_run(clkfac_context *ctx, const ops_shape *sh, const o
 
 static void epath_ref(double *const *out, float *const *host, const ops_shape *sh)
 {
-    size_t dg = sh->m, da = sh->n, m = dg * da;
+    size_t dg = sh->m, da = sh->n;
     double *a = ops_to_double(host[0], da * da), *g = ops_to_double(host[1], dg * dg);
-    double *k = malloc(m * m * sizeof *k), *ki = malloc(m * m * sizeof *ki);
-    if (!k || !ki) abort();
-    /* (G V A)[i][j] = sum_{p,q} G[i][p] V[p][q] A[q][j]: row (i*da + j), column (p*da + q) */
-    for (size_t i = 0; i < dg; i++)
-        for (size_t j = 0; j < da; j++)
-            for (size_t p = 0; p < dg; p++)
-                for (size_t q = 0; q < da; q++)
-                    k[(i * da + j) * m + p * da + q] = g[i * dg + p] * a[q * da + j];
-    if (ref_chol_inverse(ki, k, m, (double)sh->lambda) != -1) abort(); /* PSD + lambda I */
-    for (size_t r = 0; r < m; r++) {
-        double acc = 0.0;
-        for (size_t c = 0; c < m; c++) acc += ki[r * m + c] * host[2][c];
-        out[3][r] = acc;
-    }
+    double *w = ops_to_double(host[2], dg * da);
+    if (ref_kron_solve(out[3], a, da, g, dg, (double)sh->lambda, w)) abort(); /* PSD + lambda */
     free(a);
     free(g);
-    free(k);
-    free(ki);
+    free(w);
 }
 
 /* ---- trust region: out = (q, nu), q = eta^2 v.g, nu = min(1, sqrt(kl_clip / q)) (1 when

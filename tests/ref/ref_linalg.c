@@ -1,4 +1,4 @@
-/* Double-precision references for tests/test_inverse.c; see ref_linalg.h. Plain loops written
+/* Double-precision references for the linear algebra; see ref_linalg.h. Plain loops written
  * from the definitions, kept simple rather than fast. */
 #include "ref_linalg.h"
 
@@ -132,4 +132,74 @@ void ref_eig_precondition(double *v, const double *qg, const double *dgv, const 
         }
     free(t1);
     free(t2);
+}
+
+int ref_spd_solve(double *b, const double *s, size_t n, double gamma)
+{
+    double *l = malloc((n * n + 1) * sizeof *l);
+    if (!l) abort();
+    for (size_t j = 0; j < n; j++) {
+        double d = s[j * n + j] + gamma;
+        for (size_t k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+        if (!(d > 0.0)) {
+            free(l);
+            return -1;
+        }
+        l[j * n + j] = sqrt(d);
+        for (size_t i = j + 1; i < n; i++) {
+            double v = s[i * n + j];
+            for (size_t k = 0; k < j; k++) v -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = v / l[j * n + j];
+        }
+    }
+    for (size_t i = 0; i < n; i++) { /* L y = b, then L^T x = y */
+        for (size_t k = 0; k < i; k++) b[i] -= l[i * n + k] * b[k];
+        b[i] /= l[i * n + i];
+    }
+    for (size_t i = n; i-- > 0;) {
+        for (size_t k = i + 1; k < n; k++) b[i] -= l[k * n + i] * b[k];
+        b[i] /= l[i * n + i];
+    }
+    free(l);
+    return 0;
+}
+
+int ref_tikhonov_precondition(double *v, const double *a, size_t da, const double *g, size_t dg,
+                              double lambda, const double *dw)
+{
+    double pi = ref_tikhonov_pi(a, da, g, dg), sl = sqrt(lambda);
+    double *col = malloc((dg + 1) * sizeof *col);
+    if (!col) abort();
+    int rc = 0;
+    /* rows of X = dw A_d^-1 (A_d symmetric: each row solves A_d x = dw_row), then the columns
+     * of V = G_d^-1 X */
+    for (size_t r = 0; r < dg && !rc; r++) {
+        for (size_t j = 0; j < da; j++) v[r * da + j] = dw[r * da + j];
+        rc = ref_spd_solve(v + r * da, a, da, pi * sl);
+    }
+    for (size_t j = 0; j < da && !rc; j++) {
+        for (size_t r = 0; r < dg; r++) col[r] = v[r * da + j];
+        rc = ref_spd_solve(col, g, dg, sl / pi);
+        for (size_t r = 0; r < dg; r++) v[r * da + j] = col[r];
+    }
+    free(col);
+    return rc;
+}
+
+int ref_kron_solve(double *v, const double *a, size_t da, const double *g, size_t dg,
+                   double lambda, const double *dw)
+{
+    size_t m = dg * da;
+    double *k = malloc((m * m + 1) * sizeof *k);
+    if (!k) abort();
+    /* (G V A)[i][j] = sum_{p,q} G[i][p] V[p][q] A[q][j]: row i*da + j, column p*da + q */
+    for (size_t i = 0; i < dg; i++)
+        for (size_t j = 0; j < da; j++)
+            for (size_t p = 0; p < dg; p++)
+                for (size_t q = 0; q < da; q++)
+                    k[(i * da + j) * m + p * da + q] = g[i * dg + p] * a[q * da + j];
+    for (size_t i = 0; i < m; i++) v[i] = dw[i];
+    int rc = ref_spd_solve(v, k, m, lambda);
+    free(k);
+    return rc;
 }
