@@ -45,23 +45,32 @@ void ref_mat_mul(double *c, const double *a, const double *b, size_t m, size_t k
     }
 }
 
-long ref_chol_inverse(double *x, const double *s, size_t n, double gamma)
+/* l (n, n) lower = the Cholesky factor of s + gamma I. Returns -1, or the column whose pivot was
+ * <= 0. */
+static long chol_factor(double *l, const double *s, size_t n, double gamma)
 {
-    double *l = calloc(n * n, sizeof *l);
-    if (!l) abort();
     for (size_t j = 0; j < n; j++) {
         double d = s[j * n + j] + gamma;
         for (size_t k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
-        if (!(d > 0.0)) {
-            free(l);
-            return (long)j;
-        }
+        if (!(d > 0.0)) return (long)j;
         l[j * n + j] = sqrt(d);
         for (size_t i = j + 1; i < n; i++) {
             double v = s[i * n + j];
             for (size_t k = 0; k < j; k++) v -= l[i * n + k] * l[j * n + k];
             l[i * n + j] = v / l[j * n + j];
         }
+    }
+    return -1;
+}
+
+long ref_chol_inverse(double *x, const double *s, size_t n, double gamma)
+{
+    double *l = calloc(n * n + 1, sizeof *l);
+    if (!l) abort();
+    long bad = chol_factor(l, s, n, gamma);
+    if (bad >= 0) {
+        free(l);
+        return bad;
     }
     /* column c of the inverse: forward solve L y = e_c, back solve L^T x = y */
     double *y = malloc(n * sizeof *y);
@@ -136,21 +145,11 @@ void ref_eig_precondition(double *v, const double *qg, const double *dgv, const 
 
 int ref_spd_solve(double *b, const double *s, size_t n, double gamma)
 {
-    double *l = malloc((n * n + 1) * sizeof *l);
+    double *l = calloc(n * n + 1, sizeof *l);
     if (!l) abort();
-    for (size_t j = 0; j < n; j++) {
-        double d = s[j * n + j] + gamma;
-        for (size_t k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
-        if (!(d > 0.0)) {
-            free(l);
-            return -1;
-        }
-        l[j * n + j] = sqrt(d);
-        for (size_t i = j + 1; i < n; i++) {
-            double v = s[i * n + j];
-            for (size_t k = 0; k < j; k++) v -= l[i * n + k] * l[j * n + k];
-            l[i * n + j] = v / l[j * n + j];
-        }
+    if (chol_factor(l, s, n, gamma) >= 0) {
+        free(l);
+        return -1;
     }
     for (size_t i = 0; i < n; i++) { /* L y = b, then L^T x = y */
         for (size_t k = 0; k < i; k++) b[i] -= l[i * n + k] * b[k];
