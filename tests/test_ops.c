@@ -162,8 +162,8 @@ static size_t shapes_for(const char *op, ops_shape *out)
         for (size_t i = 0; i < 4; i++)
             ADD(t_.m = dd[i][0]; t_.n = dd[i][1]; t_.lambda = i == 3 ? 0.0f : 0.03f);
     } else if (!strcmp(op, "eigen_path")) {
-        static const size_t dd[][2] = {{1, 1}, {9, 17}, {17, 33}, {20, 41}};
-        for (size_t i = 0; i < 4; i++) ADD(t_.m = dd[i][0]; t_.n = dd[i][1]; t_.lambda = 0.03f);
+        static const size_t dd[][2] = {{1, 1}, {9, 17}, {17, 33}, {65, 17}, {37, 53}};
+        for (size_t i = 0; i < 5; i++) ADD(t_.m = dd[i][0]; t_.n = dd[i][1]; t_.lambda = 0.03f);
     } else if (!strcmp(op, "trust_region")) {
         for (size_t i = 0; i < N_VEC; i++) {
             ADD(t_.n = VEC_N[i]; t_.eta = 0.25f; t_.kl_clip = 0.001f);   /* clipped */

@@ -409,7 +409,7 @@ static void peig_ref(double *const *out, float *const *host, const ops_shape *sh
 /* ---- the eigen path: clkfac_kfac_eigen of A and G (clip 0), then precondition_eigen. Its
  * reference needs no eigensolver: with nothing clipped V solves G V A + lambda V = dW, i.e.
  * vec(V) = (G (x) A + lambda I)^-1 vec(dW) (row-major vec), solved in double. Reads m = dg,
- * n = da (dg * da <= ~1000: the reference is cubic in it), lambda. --------------------------- */
+ * n = da (dg * da <= ~2000: the reference is cubic in it), lambda. --------------------------- */
 
 static int epath_sizes(ops_sizes *s, const ops_shape *sh)
 {
@@ -545,7 +545,7 @@ const ops_op OPS_KFAC[] = {
     {"conv_factors", "clkfac_kfac_conv_factors", convf_sizes, convf_init, convf_run, convf_ref,
      1e-11, NULL, NULL, OPS_NF_PROPAGATE, 0, 1, 0},
     {"dense_factors", "clkfac_kfac_dense_factors", densef_sizes, convf_init, densef_run,
-     densef_ref, 1e-10, NULL, NULL, OPS_NF_PROPAGATE, 0, 1, 0},
+     densef_ref, 1e-10, NULL, NULL, OPS_NF_PROPAGATE, 1, 1, 0},
     {"ema", "clkfac_kfac_ema_update", ema_sizes, ema_init, ema_run, ema_ref, 1e-13, NULL, NULL,
      OPS_NF_KEEP, 1, 1, 0},
     {"tikhonov", "clkfac_kfac_inverse_tikhonov", tik_sizes, tik_init, tik_run, tik_ref, 1e-10,
