@@ -14,7 +14,7 @@
 enum { OPS_MAX_ARGS = 6 };
 
 /* The parameters of one call. Like CLBlast's Arguments, one struct serves every op: each op's
- * entry in ops.c says which fields it reads; the rest stay 0. */
+ * description (ops_linalg.c, ops_kfac.c) says which fields it reads; the rest stay 0. */
 typedef struct ops_shape {
     size_t m, n, k;          /* sizes (GEMM m n k; vectors n; Gram rows m, cols n; factors ...) */
     size_t pad;              /* extra leading-dimension floats (ld = cols + pad) */
@@ -33,7 +33,7 @@ typedef struct ops_shape {
 
 typedef enum ops_role {
     OPS_IN = 0,     /* read only: must be unchanged after the call */
-    OPS_OUT = 1,    /* written: starts as sentinels, checked against the reference */
+    OPS_OUT = 1,    /* written in full (test_ops starts it as NaN), checked against the reference */
     OPS_INOUT = 2   /* initialised by the op's init, then checked */
 } ops_role;
 
@@ -68,7 +68,8 @@ typedef enum ops_nonfinite {
 typedef struct ops_op {
     const char *name;
     const char *api;         /* the public call(s) it runs */
-    /* Operand sizes, flops and bytes for a shape; non-zero when the shape is invalid. */
+    /* Operand sizes, flops and bytes for a shape into a zeroed s; non-zero when the shape is
+     * invalid for the op. */
     int (*sizes)(ops_sizes *s, const ops_shape *sh);
     /* Fills host[i] of every IN and INOUT arg with the op's input distribution (seeded). */
     void (*init)(float *const *host, const ops_sizes *s, const ops_shape *sh, uint64_t seed);
