@@ -1,7 +1,8 @@
 /* `clkfac bench kfac`: the cost of every K-FAC operation on the ACKTR paper's Atari network (and
  * its 32-filter third layer variant) and on the pixel-game network, per layer and batch size,
  * from OpenCL profiling events, with GFLOP/s and the ratio to the same device's SGEMM rate
- * measured in the same run. */
+ * measured in the same run. Each layer is a list of op-table calls (tests/ops/, the
+ * descriptions test_ops checks): their inputs, flops and bytes come from there. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "tests/ops/ops.h"
 
 typedef struct layer_spec {
     const char *name;
@@ -51,8 +53,14 @@ static const net_spec NETS[] = {
      4},
 };
 
+/* The columns of a layer's K-FAC step, each one or two op-table calls timed as one phase. */
 enum { OP_PATCHES, OP_A, OP_G, OP_EMA, OP_INV, OP_PRECOND, N_OPS };
 static const char *OP_NAMES[N_OPS] = {"patches", "A", "G", "ema", "inverse", "precondition"};
+
+typedef struct bench_call {
+    const ops_op *op;
+    ops_shape shape;
+} bench_call;
 
 double bench_median(const double *v, int n)
 {
@@ -66,156 +74,185 @@ double bench_median(const double *v, int n)
     return m;
 }
 
-static void fill_random(float *x, size_t n, uint64_t seed, float scale)
+typedef struct call_data {
+    ops_sizes sizes;
+    ops_data data;
+} call_data;
+
+static void call_data_free(call_data *c)
 {
-    uint64_t s = seed;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-        x[i] = scale * ((float)((s >> 40) & 0xffffff) / 16777216.0f - 0.5f);
+    ops_data_release(&c->data);
+    for (int i = 0; i < OPS_MAX_ARGS; i++) {
+        free(c->data.host[i]);
+        c->data.host[i] = NULL;
     }
 }
 
-static clkfac_status upload_random(clkfac_context *ctx, cl_mem *out, size_t n, uint64_t seed,
-                                   float scale)
+/* Operands of one call, inputs drawn by the op's own init (as its test draws them). */
+static clkfac_status call_data_create(call_data *c, clkfac_context *ctx, const bench_call *b,
+                                      uint64_t seed)
 {
-    float *h = malloc(n * sizeof *h);
-    if (!h) return CLKFAC_ERR_NO_MEMORY;
-    fill_random(h, n, seed, scale);
-    cl_mem m = NULL;
-    clkfac_status st = clkfac_buffer_create(&m, ctx, n);
-    if (!st) st = clkfac_buffer_write(ctx, m, 0, h, n);
-    free(h);
-    if (st) { clkfac_buffer_free(m); return st; }
-    *out = m;
-    return CLKFAC_OK;
+    memset(c, 0, sizeof *c);
+    if (b->op->sizes(&c->sizes, &b->shape)) {
+        fprintf(stderr, "clkfac: bench kfac: %s: invalid shape\n", b->op->name);
+        return CLKFAC_ERR_INVALID_ARG;
+    }
+    for (int i = 0; i < c->sizes.n_args; i++)
+        if (c->sizes.arg[i].n && !(c->data.host[i] = malloc(c->sizes.arg[i].n * sizeof(float)))) {
+            call_data_free(c);
+            return CLKFAC_ERR_NO_MEMORY;
+        }
+    b->op->init(c->data.host, &c->sizes, &b->shape, seed);
+    clkfac_status st = ops_data_create(&c->data, ctx, &c->sizes, 0, 0, 0.0f);
+    if (st) call_data_free(c);
+    return st;
 }
 
-/* SGEMM GFLOP/s of square n x n x n on this device (median of reps, device time). */
+/* Times `n` calls as one phase: warm-up, then reps; median/min/max device milliseconds and the
+ * summed flops and bytes of the calls from their descriptions. */
+typedef struct timing {
+    double ms, lo, hi, flops, bytes;
+} timing;
+
+static clkfac_status time_calls(clkfac_context *ctx, const bench_call *calls, int n, int reps,
+                                int warmup, timing *out)
+{
+    call_data cd[2];
+    clkfac_status st = CLKFAC_OK;
+    int made = 0;
+    double *t = calloc((size_t)reps, sizeof *t);
+    if (n > 2) return CLKFAC_ERR_INVALID_ARG;
+    if (!t) return CLKFAC_ERR_NO_MEMORY;
+    memset(out, 0, sizeof *out);
+    for (; made < n; made++) {
+        if ((st = call_data_create(&cd[made], ctx, &calls[made], 1000u + (uint64_t)made)))
+            goto done;
+        out->flops += cd[made].sizes.flops;
+        out->bytes += cd[made].sizes.bytes;
+    }
+    for (int r = -warmup; r < reps; r++) {
+        clkfac_profile_begin(ctx);
+        clkfac_profile_phase(ctx, calls[0].op->name);
+        for (int i = 0; i < n; i++)
+            if ((st = calls[i].op->run(ctx, &calls[i].shape, &cd[i].data))) goto done;
+        clkfac_profile_entry e[CLKFAC_PROFILE_MAX_PHASES];
+        size_t ne = 0;
+        if ((st = clkfac_profile_collect(ctx, e, CLKFAC_PROFILE_MAX_PHASES, &ne)) ||
+            (st = clkfac_context_check(ctx)))
+            goto done;
+        if (r < 0) continue;
+        t[r] = 0;
+        for (size_t i = 0; i < ne; i++) t[r] += e[i].seconds * 1e3;
+    }
+    out->ms = bench_median(t, reps);
+    out->lo = out->hi = t[0];
+    for (int r = 1; r < reps; r++) {
+        out->lo = fmin(out->lo, t[r]);
+        out->hi = fmax(out->hi, t[r]);
+    }
+done:
+    for (int i = 0; i < made; i++) call_data_free(&cd[i]);
+    free(t);
+    return st;
+}
+
+/* SGEMM GFLOP/s of square n x n x n on this device: the table's GEMM. */
 static clkfac_status measure_sgemm(clkfac_context *ctx, size_t n, int reps, double *gflops)
 {
-    cl_mem a = NULL, b = NULL, c = NULL;
-    clkfac_status st;
-    double *t = calloc((size_t)reps, sizeof *t);
-    if (!t) return CLKFAC_ERR_NO_MEMORY;
-    if ((st = upload_random(ctx, &a, n * n, 1, 1)) || (st = upload_random(ctx, &b, n * n, 2, 1)) ||
-        (st = clkfac_buffer_create(&c, ctx, n * n)))
-        goto done;
-    for (int r = -1; r < reps; r++) {
-        clkfac_profile_begin(ctx);
-        clkfac_profile_phase(ctx, "sgemm");
-        if ((st = clkfac_linalg_gemm(ctx, 0, 0, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n))) goto done;
-        clkfac_profile_entry e[4];
-        size_t ne = 0;
-        if ((st = clkfac_profile_collect(ctx, e, 4, &ne))) goto done;
-        if (r >= 0) t[r] = ne > 1 ? e[1].seconds : NAN;
-    }
-    *gflops = 2.0 * (double)n * n * n / bench_median(t, reps) * 1e-9;
-done:
-    free(t);
-    clkfac_buffer_free(a);
-    clkfac_buffer_free(b);
-    clkfac_buffer_free(c);
+    bench_call c = {ops_find("gemm"), {0}};
+    c.shape.m = c.shape.n = c.shape.k = n;
+    c.shape.alpha = 1.0f;
+    timing tm;
+    clkfac_status st = time_calls(ctx, &c, 1, reps, 1, &tm);
+    if (!st) *gflops = tm.flops / (tm.ms * 1e-3) * 1e-9;
     return st;
 }
 
 typedef struct layer_result {
-    double ms[N_OPS];      /* median device milliseconds */
-    double lo[N_OPS], hi[N_OPS];
-    double flops[N_OPS];   /* per call, 0 where the op is memory-bound */
-    double bytes[N_OPS];
+    timing op[N_OPS];
     size_t rows, da, dg;
 } layer_result;
+
+/* The op-table calls of one layer's K-FAC step at a batch size: calls[op][0..n[op]). */
+static clkfac_status layer_calls(clkfac_context *ctx, const layer_spec *L, int batch, float damping,
+                                 bench_call calls[N_OPS][2], int n[N_OPS], layer_result *res)
+{
+    memset(calls, 0, sizeof(bench_call) * N_OPS * 2);
+    memset(n, 0, sizeof(int) * N_OPS);
+    /* the Gram algorithm GRAM_AUTO picks, named so the flops count what runs */
+    int cpu = !strcmp(clkfac_context_device(ctx)->type, "CPU");
+    int algo = cpu ? CLKFAC_GRAM_GEMM : CLKFAC_GRAM_SYRK;
+    size_t da, dg = (size_t)(L->conv ? L->k : L->d_out);
+    if (L->conv) {
+        clkfac_conv_geom g = {batch, L->c, L->h, L->w, L->kh, L->kw, L->stride, L->stride,
+                              0, 0, 1, 1, 1};
+        int ho, wo;
+        clkfac_status st = clkfac_conv_out_size(&ho, &wo, &g);
+        if (st) return st;
+        res->rows = clkfac_conv_patch_rows(&g);
+        da = clkfac_conv_patch_cols(&g);
+        bench_call *c = &calls[OP_PATCHES][n[OP_PATCHES]++];
+        c->op = ops_find("patches");
+        c->shape.conv = g;
+        /* A as clkfac_kfac_conv_factors forms it: the ones column as a border */
+        c = &calls[OP_A][n[OP_A]++];
+        c->op = ops_find("gram_homogeneous");
+        c->shape.m = res->rows;
+        c->shape.n = da - 1;
+        c->shape.pad = 1;
+        c->shape.alpha = 1.0f / (float)batch;
+        c->shape.algo = algo;
+        c = &calls[OP_G][n[OP_G]++];
+        c->op = ops_find("conv_factors");
+        c->shape.conv = g;
+        c->shape.k = dg;
+        c->shape.algo = algo;
+        c->shape.variant = 2; /* G only */
+    } else {
+        res->rows = (size_t)batch;
+        da = (size_t)L->d_in + 1;
+        for (int op = OP_A; op <= OP_G; op++) {
+            bench_call *c = &calls[op][n[op]++];
+            c->op = ops_find("dense_factors");
+            c->shape.m = res->rows;
+            c->shape.n = (size_t)L->d_in;
+            c->shape.k = dg;
+            c->shape.bias = 1;
+            c->shape.algo = algo;
+            c->shape.variant = op == OP_A ? 1 : 2;
+        }
+    }
+    res->da = da;
+    res->dg = dg;
+    for (int f = 0; f < 2; f++) { /* running averages of both factors */
+        bench_call *c = &calls[OP_EMA][n[OP_EMA]++];
+        c->op = ops_find("ema");
+        c->shape.n = f ? dg * dg : da * da;
+        c->shape.decay = 0.99f;
+        c->shape.cold = 1;
+        c->shape.count = 1;
+    }
+    bench_call *c = &calls[OP_INV][n[OP_INV]++];
+    c->op = ops_find("tikhonov");
+    c->shape.m = da;
+    c->shape.n = dg;
+    c->shape.lambda = damping;
+    c = &calls[OP_PRECOND][n[OP_PRECOND]++];
+    c->op = ops_find("precondition");
+    c->shape.m = dg;
+    c->shape.n = da;
+    return CLKFAC_OK;
+}
 
 static clkfac_status bench_layer(clkfac_context *ctx, const layer_spec *L, int batch,
                                  const bench_kfac_options *o, layer_result *res)
 {
-    clkfac_status st = CLKFAC_OK;
-    clkfac_conv_geom g = {batch, L->c, L->h, L->w, L->kh, L->kw, L->stride, L->stride,
-                          0, 0, 1, 1, 1};
-    int ho = 1, wo = 1;
-    size_t da, dg = (size_t)(L->conv ? L->k : L->d_out), rows, nx, ngy;
-    if (L->conv) {
-        if ((st = clkfac_conv_out_size(&ho, &wo, &g))) return st;
-        rows = clkfac_conv_patch_rows(&g);
-        da = clkfac_conv_patch_cols(&g);
-        nx = (size_t)batch * L->c * L->h * L->w;
-    } else {
-        rows = (size_t)batch;
-        da = (size_t)L->d_in + 1;
-        nx = (size_t)batch * L->d_in;
-    }
-    ngy = rows * dg;
+    bench_call calls[N_OPS][2];
+    int n[N_OPS];
     memset(res, 0, sizeof *res);
-    res->rows = rows; res->da = da; res->dg = dg;
-    cl_mem x = NULL, gy = NULL, p = NULL, a = NULL, gf = NULL, sa = NULL, sg = NULL,
-           ai = NULL, gi = NULL, dw = NULL, v = NULL;
-    double *t = calloc((size_t)N_OPS * (size_t)o->reps, sizeof *t);
-    if (!t) return CLKFAC_ERR_NO_MEMORY;
-    if ((st = upload_random(ctx, &x, nx, 3, 2)) || (st = upload_random(ctx, &gy, ngy, 4, 0.2f)) ||
-        (st = upload_random(ctx, &dw, dg * da, 5, 1)) ||
-        (st = clkfac_buffer_create(&p, ctx, L->conv ? rows * da : 1)) ||
-        (st = clkfac_buffer_create(&a, ctx, da * da)) || (st = clkfac_buffer_create(&gf, ctx, dg * dg)) ||
-        (st = clkfac_buffer_create(&sa, ctx, da * da)) || (st = clkfac_buffer_create(&sg, ctx, dg * dg)) ||
-        (st = clkfac_buffer_create(&ai, ctx, da * da)) || (st = clkfac_buffer_create(&gi, ctx, dg * dg)) ||
-        (st = clkfac_buffer_create(&v, ctx, dg * da)))
-        goto done;
-    clkfac_ema ea = CLKFAC_EMA_INIT, eg = CLKFAC_EMA_INIT;
-    for (int r = -o->warmup; r < o->reps; r++) {
-        clkfac_profile_begin(ctx);
-        if (L->conv) {
-            clkfac_profile_phase(ctx, OP_NAMES[OP_PATCHES]);
-            if ((st = clkfac_kfac_patches(ctx, &g, x, 0, p, 0))) goto done;
-            clkfac_profile_phase(ctx, OP_NAMES[OP_A]);
-            /* as clkfac_kfac_conv_factors does: the ones column as a border */
-            if ((st = clkfac_kfac_gram_homogeneous(ctx, NULL, rows, da - 1, da, 1.0f / (float)batch,
-                                                   p, 0, a, 0)))
-                goto done;
-            clkfac_profile_phase(ctx, OP_NAMES[OP_G]);
-            if ((st = clkfac_kfac_conv_factors(ctx, NULL, &g, L->k, x, 0, gy, 0, NULL, 0, gf, 0))) goto done;
-        } else {
-            clkfac_profile_phase(ctx, OP_NAMES[OP_A]);
-            if ((st = clkfac_kfac_dense_factors(ctx, NULL, rows, da - 1, dg, 1, x, 0, gy, 0, a, 0, NULL, 0))) goto done;
-            clkfac_profile_phase(ctx, OP_NAMES[OP_G]);
-            if ((st = clkfac_kfac_dense_factors(ctx, NULL, rows, da - 1, dg, 1, x, 0, gy, 0, NULL, 0, gf, 0))) goto done;
-        }
-        clkfac_profile_phase(ctx, OP_NAMES[OP_EMA]);
-        if ((st = clkfac_kfac_ema_update(ctx, &ea, da * da, sa, 0, a, 0)) ||
-            (st = clkfac_kfac_ema_update(ctx, &eg, dg * dg, sg, 0, gf, 0)))
-            goto done;
-        clkfac_profile_phase(ctx, OP_NAMES[OP_INV]);
-        if ((st = clkfac_kfac_inverse_tikhonov(ctx, da, sa, 0, dg, sg, 0, o->damping, ai, 0, gi, 0))) goto done;
-        clkfac_profile_phase(ctx, OP_NAMES[OP_PRECOND]);
-        if ((st = clkfac_kfac_precondition(ctx, dg, da, gi, 0, ai, 0, dw, 0, v, 0))) goto done;
-        clkfac_profile_entry e[CLKFAC_PROFILE_MAX_PHASES];
-        size_t ne = 0;
-        if ((st = clkfac_profile_collect(ctx, e, CLKFAC_PROFILE_MAX_PHASES, &ne))) goto done;
-        if ((st = clkfac_context_check(ctx))) goto done;
-        if (r < 0) continue;
-        for (size_t i = 0; i < ne; i++)
-            for (int op = 0; op < N_OPS; op++)
-                if (!strcmp(e[i].phase, OP_NAMES[op])) t[op * o->reps + r] = e[i].seconds * 1e3;
-    }
-    for (int op = 0; op < N_OPS; op++) {
-        double *s = t + op * o->reps;
-        res->ms[op] = bench_median(s, o->reps);
-        res->lo[op] = res->hi[op] = s[0];
-        for (int r = 1; r < o->reps; r++) {
-            res->lo[op] = fmin(res->lo[op], s[r]);
-            res->hi[op] = fmax(res->hi[op], s[r]);
-        }
-    }
-    int gemm = strcmp(clkfac_context_device(ctx)->type, "CPU") == 0; /* GRAM_AUTO's choice */
-    res->flops[OP_A] = gemm ? 2.0 * rows * da * da : (double)rows * da * (da + 1);
-    res->flops[OP_G] = gemm ? 2.0 * rows * dg * dg : (double)rows * dg * (dg + 1);
-    /* nominal inverse cost: Cholesky n^3/3 + triangular inverse n^3/3 + product n^3/3 */
-    res->flops[OP_INV] = (double)da * da * da + (double)dg * dg * dg;
-    res->flops[OP_PRECOND] = 2.0 * dg * dg * da + 2.0 * dg * da * da;
-    res->bytes[OP_PATCHES] = L->conv ? 4.0 * rows * da : 0;
-    res->bytes[OP_EMA] = 4.0 * 3.0 * (double)(da * da + dg * dg);
-done:
-    free(t);
-    cl_mem all[] = {x, gy, p, a, gf, sa, sg, ai, gi, dw, v};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) clkfac_buffer_free(all[i]);
+    clkfac_status st = layer_calls(ctx, L, batch, o->damping, calls, n, res);
+    for (int op = 0; op < N_OPS && !st; op++)
+        if (n[op]) st = time_calls(ctx, calls[op], n[op], o->reps, o->warmup, &res->op[op]);
     return st;
 }
 
@@ -249,7 +286,6 @@ int bench_kfac_run(const bench_kfac_options *o)
         const net_spec *net = &NETS[ni];
         if (!bench_list_has(o->nets, net->name)) continue;
         for (int bi = 0; bi < o->n_batches && !rc; bi++) {
-            double tot[N_OPS] = {0};
             for (int li = 0; li < net->n_layers; li++) {
                 const layer_spec *L = &net->layers[li];
                 if (tty)
@@ -265,10 +301,10 @@ int bench_kfac_run(const bench_kfac_options *o)
                 double total = 0;
                 for (int op = 0; op < N_OPS; op++) {
                     if (!L->conv && op == OP_PATCHES) continue;
-                    total += res.ms[op];
-                    tot[op] += res.ms[op];
-                    double gf = res.flops[op] > 0 ? res.flops[op] / (res.ms[op] * 1e-3) * 1e-9 : NAN;
-                    double gb = res.bytes[op] > 0 ? res.bytes[op] / (res.ms[op] * 1e-3) * 1e-9 : NAN;
+                    total += res.op[op].ms;
+                    const timing *tm = &res.op[op];
+                    double gf = tm->flops > 0 ? tm->flops / (tm->ms * 1e-3) * 1e-9 : NAN;
+                    double gb = tm->bytes > 0 ? tm->bytes / (tm->ms * 1e-3) * 1e-9 : NAN;
                     snprintf(c[0], 48, "%s", net->name);
                     snprintf(c[1], 48, "%d", o->batches[bi]);
                     snprintf(c[2], 48, "%s", L->name);
@@ -276,9 +312,9 @@ int bench_kfac_run(const bench_kfac_options *o)
                     snprintf(c[4], 48, "%zu", res.da);
                     snprintf(c[5], 48, "%zu", res.dg);
                     snprintf(c[6], 48, "%s", OP_NAMES[op]);
-                    snprintf(c[7], 48, "%.4f", res.ms[op]);
-                    snprintf(c[8], 48, "%.4f", res.lo[op]);
-                    snprintf(c[9], 48, "%.4f", res.hi[op]);
+                    snprintf(c[7], 48, "%.4f", tm->ms);
+                    snprintf(c[8], 48, "%.4f", tm->lo);
+                    snprintf(c[9], 48, "%.4f", tm->hi);
                     if (isnan(gf)) c[10][0] = '\0'; else snprintf(c[10], 48, "%.2f", gf);
                     if (isnan(gb)) c[11][0] = '\0'; else snprintf(c[11], 48, "%.2f", gb);
                     if (isnan(gf)) c[12][0] = '\0'; else snprintf(c[12], 48, "%.3f", gf / sg);
@@ -286,17 +322,17 @@ int bench_kfac_run(const bench_kfac_options *o)
                     for (int i = 0; i < 13; i++) row[i] = c[i];
                     clkfac_table_add_row(t, row);
                 }
-                double agf = res.flops[OP_A] / (res.ms[OP_A] * 1e-3) * 1e-9;
-                double ggf = res.flops[OP_G] / (res.ms[OP_G] * 1e-3) * 1e-9;
+                double agf = res.op[OP_A].flops / (res.op[OP_A].ms * 1e-3) * 1e-9;
+                double ggf = res.op[OP_G].flops / (res.op[OP_G].ms * 1e-3) * 1e-9;
                 snprintf(c[0], 48, "%s", net->name);
                 snprintf(c[1], 48, "%d", o->batches[bi]);
                 snprintf(c[2], 48, "%s (%zux%zu, %zu)", L->name, res.da, res.da, res.dg);
-                if (L->conv) snprintf(c[3], 48, "%.3f", res.ms[OP_PATCHES]); else snprintf(c[3], 48, "-");
-                snprintf(c[4], 48, "%.3f", res.ms[OP_A]);
-                snprintf(c[5], 48, "%.3f", res.ms[OP_G]);
-                snprintf(c[6], 48, "%.3f", res.ms[OP_EMA]);
-                snprintf(c[7], 48, "%.3f", res.ms[OP_INV]);
-                snprintf(c[8], 48, "%.3f", res.ms[OP_PRECOND]);
+                if (L->conv) snprintf(c[3], 48, "%.3f", res.op[OP_PATCHES].ms); else snprintf(c[3], 48, "-");
+                snprintf(c[4], 48, "%.3f", res.op[OP_A].ms);
+                snprintf(c[5], 48, "%.3f", res.op[OP_G].ms);
+                snprintf(c[6], 48, "%.3f", res.op[OP_EMA].ms);
+                snprintf(c[7], 48, "%.3f", res.op[OP_INV].ms);
+                snprintf(c[8], 48, "%.3f", res.op[OP_PRECOND].ms);
                 snprintf(c[9], 48, "%.3f", total);
                 snprintf(c[10], 48, "%.1f", agf);
                 snprintf(c[11], 48, "%.2f", agf / sg);
@@ -315,7 +351,8 @@ int bench_kfac_run(const bench_kfac_options *o)
                  "Device SGEMM (CLBlast, %zu^3, same run): **%.1f GFLOP/s**. Median of %d "
                  "repetitions after %d warm-up, device time from OpenCL profiling events. "
                  "A and G by %s; inverse = factored Tikhonov (damping %g) of both factors by the "
-                 "device Cholesky, nominal n^3 flops each. Ratios are GFLOP/s over the SGEMM "
+                 "device Cholesky, nominal n^3 flops each. Flops and bytes per op from the op "
+                 "table's descriptions (tests/ops/). Ratios are GFLOP/s over the SGEMM "
                  "GFLOP/s.\n",
                  sgemm_n, sg, o->reps, o->warmup,
                  strcmp(clkfac_context_device(ctx)->type, "CPU") ? "SYRK (+mirror)" : "GEMM",

@@ -8,6 +8,9 @@
 
 static clkfac_context *g_ctx;
 static char g_reason[512] = "not initialised";
+static const clkfac_context_options *g_opts;
+
+void th_set_context_options(const clkfac_context_options *o) { g_opts = o; }
 
 clkfac_context *th_ctx(void) { return g_ctx; }
 const char *th_no_device_reason(void) { return g_reason; }
@@ -16,7 +19,7 @@ int th_group_setup(void **state)
 {
     (void)state;
     clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
-    clkfac_status st = clkfac_context_create(&g_ctx, &o);
+    clkfac_status st = clkfac_context_create(&g_ctx, g_opts ? g_opts : &o);
     if (st) {
         g_ctx = NULL;
         snprintf(g_reason, sizeof g_reason, "%s: %s", clkfac_status_str(st), clkfac_last_error());
@@ -112,4 +115,62 @@ double th_nrm_err(const float *got, const double *ref, size_t n)
     }
     if (den == 0) return num == 0 ? 0 : INFINITY;
     return num / den;
+}
+
+double th_assert_nrm(const float *got, const double *ref, size_t n, double tol, const char *what)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        double g = got[i], r = ref[i];
+        if (!isfinite(g) || !isfinite(r)) {
+            if ((isnan(r) && isnan(g)) || (isinf(r) && isinf(g) && (r > 0) == (g > 0))) continue;
+            fail_msg("%s[%zu]: got %g, reference %g (non-finite disagreement)", what, i, g, r);
+        }
+        num += (g - r) * (g - r);
+        den += r * r;
+    }
+    double e = den > 0 ? num / den : (num > 0 ? INFINITY : 0.0);
+    if (!(e <= tol)) {
+        size_t worst = 0;
+        for (size_t i = 1; i < n; i++)
+            if (fabs((double)got[i] - ref[i]) > fabs((double)got[worst] - ref[worst])) worst = i;
+        fail_msg("%s: normalized error %.3g > %.1g (worst [%zu]: got %.9g, reference %.9g)", what,
+                 e, tol, worst, (double)got[worst], ref[worst]);
+    }
+    return e;
+}
+
+void th_check_sentinels(cl_mem m, size_t off, size_t count, float sentinel, const char *what)
+{
+    float *s = th_malloc(count * sizeof *s);
+    th_download(m, off, s, count);
+    for (size_t i = 0; i < count; i++)
+        if (s[i] != sentinel) {
+            float v = s[i];
+            free(s);
+            fail_msg("%s: wrote outside its range (guard float %zu at offset %zu = %g)", what, i,
+                     off + i, (double)v);
+        }
+    free(s);
+}
+
+double *th_to_double(const float *x, size_t n)
+{
+    double *d = th_malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = x[i];
+    return d;
+}
+
+double th_max_abs(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
+    return m;
+}
+
+void *th_malloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) fail_msg("out of host memory (%zu bytes)", bytes);
+    return p;
 }

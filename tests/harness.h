@@ -17,6 +17,9 @@ clkfac_context *th_ctx(void);
 /* cmocka group setup/teardown creating/freeing th_ctx(); setup never fails, so tests that need
  * no device still run. */
 int th_group_setup(void **state);
+/* Options the next th_group_setup creates its context with (NULL: defaults); a program that
+ * runs its group once per engine sets them before each run. */
+void th_set_context_options(const clkfac_context_options *o);
 int th_group_teardown(void **state);
 /* Skips the current test with a printed reason when no device is available. */
 #define TH_REQUIRE_DEVICE()                                                                     \
@@ -50,5 +53,17 @@ double th_assert_close(const float *got, const double *ref, size_t n, double ato
                        const char *what);
 /* Normalized error sum (a-b)^2 / sum b^2 (0 when both are zero). */
 double th_nrm_err(const float *got, const double *ref, size_t n);
+/* NaN/Inf must agree elementwise (same class and sign); over the finite pairs the normalized
+ * error must be <= tol (tol 0: exactly equal). Fails naming `what`; returns the error. */
+double th_assert_nrm(const float *got, const double *ref, size_t n, double tol, const char *what);
+
+/* Fails when any of the count floats at off in m is not `sentinel` (a write outside a result). */
+void th_check_sentinels(cl_mem m, size_t off, size_t count, float sentinel, const char *what);
+/* A malloc'd double copy of n floats (never NULL). */
+double *th_to_double(const float *x, size_t n);
+/* max |x_i| (0 for n = 0). */
+double th_max_abs(const double *x, size_t n);
+/* malloc that fails the test instead of returning NULL. */
+void *th_malloc(size_t bytes);
 
 #endif

@@ -1,5 +1,5 @@
 /* `clkfac kfac` end to end: runs the built program on .npy inputs written here and checks A, G
- * and precond.npy against double-precision references computed in this file (im2col patches,
+ * and precond.npy against the double-precision references of tests/ref/ (im2col factors,
  * factored Tikhonov, and the eigen rule as the damped Kronecker system), plus the exit codes and
  * messages of bad input (2) and NaN data (1), and that failures leave no output files. */
 /* ctest-labels: unit device */
@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "ref/ref_kfac.h"
+#include "ref/ref_linalg.h"
 
 static char g_dir[] = "/tmp/clkfac-cli-kfac-XXXXXX";
 static char g_err[8192]; /* stderr of the last run */
@@ -112,145 +114,24 @@ static size_t out_dim(size_t in, size_t k, size_t s, size_t p, size_t d)
     return (in + 2 * p - (d * (k - 1) + 1)) / s + 1;
 }
 
-/* A = (1/N) P_H^T P_H with P_H rows (n, oy, ox), columns (c, ky, kx) then ones if bias. */
-static double *ref_conv_a(const conv_case *q, const float *x)
-{
-    size_t ho = out_dim(q->h, q->kh, q->sh, q->ph, q->dh);
-    size_t wo = out_dim(q->w, q->kw, q->sw, q->pw, q->dw);
-    size_t cols = q->c * q->kh * q->kw + (size_t)q->bias, rows = q->n * ho * wo;
-    double *p = calloc(rows * cols, sizeof *p);
-    double *a = calloc(cols * cols, sizeof *a);
-    for (size_t n = 0; n < q->n; n++)
-        for (size_t oy = 0; oy < ho; oy++)
-            for (size_t ox = 0; ox < wo; ox++) {
-                double *row = p + ((n * ho + oy) * wo + ox) * cols;
-                for (size_t c = 0; c < q->c; c++)
-                    for (size_t ky = 0; ky < q->kh; ky++)
-                        for (size_t kx = 0; kx < q->kw; kx++) {
-                            long iy = (long)(oy * q->sh + ky * q->dh) - (long)q->ph;
-                            long ix = (long)(ox * q->sw + kx * q->dw) - (long)q->pw;
-                            double v = 0.0;
-                            if (iy >= 0 && ix >= 0 && iy < (long)q->h && ix < (long)q->w)
-                                v = x[((n * q->c + c) * q->h + (size_t)iy) * q->w + (size_t)ix];
-                            row[(c * q->kh + ky) * q->kw + kx] = v;
-                        }
-                if (q->bias) row[cols - 1] = 1.0;
-            }
-    for (size_t r = 0; r < rows; r++)
-        for (size_t i = 0; i < cols; i++)
-            for (size_t j = 0; j < cols; j++)
-                a[i * cols + j] += p[r * cols + i] * p[r * cols + j] / (double)q->n;
-    free(p);
-    return a;
-}
-
-/* G = (1/(N*T)) sum over n, t of g[n,:,t] g[n,:,t]^T, g (N, K, T). */
-static double *ref_conv_g(size_t n, size_t k, size_t t, const float *g)
-{
-    double *out = calloc(k * k, sizeof *out);
-    for (size_t e = 0; e < n; e++)
-        for (size_t l = 0; l < t; l++)
-            for (size_t i = 0; i < k; i++)
-                for (size_t j = 0; j < k; j++)
-                    out[i * k + j] += (double)g[(e * k + i) * t + l] * g[(e * k + j) * t + l] /
-                                      (double)(n * t);
-    return out;
-}
-
-/* A = (1/N) x_H^T x_H (x_H = [x 1] with bias), G = (1/N) g^T g. */
-static double *ref_dense_gram(size_t n, size_t d, int bias, const float *x)
-{
-    size_t m = d + (size_t)bias;
-    double *out = calloc(m * m, sizeof *out);
-    for (size_t e = 0; e < n; e++)
-        for (size_t i = 0; i < m; i++)
-            for (size_t j = 0; j < m; j++) {
-                double xi = i < d ? x[e * d + i] : 1.0, xj = j < d ? x[e * d + j] : 1.0;
-                out[i * m + j] += xi * xj / (double)n;
-            }
-    return out;
-}
-
-/* Solves S y = b in place for SPD S (n, n) by Cholesky (S is copied); returns 0 if not SPD. */
-static int spd_solve(size_t n, const double *s, double *b)
-{
-    double *l = malloc(n * n * sizeof *l);
-    memcpy(l, s, n * n * sizeof *l);
-    for (size_t j = 0; j < n; j++) {
-        double d = l[j * n + j];
-        for (size_t k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
-        if (!(d > 0)) {
-            free(l);
-            return 0;
-        }
-        l[j * n + j] = sqrt(d);
-        for (size_t i = j + 1; i < n; i++) {
-            double v = l[i * n + j];
-            for (size_t k = 0; k < j; k++) v -= l[i * n + k] * l[j * n + k];
-            l[i * n + j] = v / l[j * n + j];
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < i; k++) b[i] -= l[i * n + k] * b[k];
-        b[i] /= l[i * n + i];
-    }
-    for (size_t i = n; i-- > 0;) {
-        for (size_t k = i + 1; k < n; k++) b[i] -= l[k * n + i] * b[k];
-        b[i] /= l[i * n + i];
-    }
-    free(l);
-    return 1;
-}
-
-/* Factored Tikhonov: V = G_d^-1 dW A_d^-1, A_d = A + pi sqrt(l) I, G_d = G + sqrt(l)/pi I,
- * pi = sqrt((tr A/da) / (tr G/dg)). dw (dg, da). */
+/* Factored Tikhonov preconditioning of dw (dg, da) from the reference factors. */
 static double *ref_tikhonov(size_t da, const double *a, size_t dg, const double *g,
                             const float *dw, double lambda)
 {
-    double tra = 0, trg = 0;
-    for (size_t i = 0; i < da; i++) tra += a[i * da + i];
-    for (size_t i = 0; i < dg; i++) trg += g[i * dg + i];
-    double pi = sqrt((tra / (double)da) / (trg / (double)dg));
-    double *ad = malloc(da * da * sizeof *ad), *gd = malloc(dg * dg * sizeof *gd);
-    memcpy(ad, a, da * da * sizeof *ad);
-    memcpy(gd, g, dg * dg * sizeof *gd);
-    for (size_t i = 0; i < da; i++) ad[i * da + i] += pi * sqrt(lambda);
-    for (size_t i = 0; i < dg; i++) gd[i * dg + i] += sqrt(lambda) / pi;
-    double *v = malloc(dg * da * sizeof *v), *col = malloc(dg * sizeof *col);
-    /* rows of X = dW A_d^-1: A_d symmetric, so each row solves A_d x = dw_row */
-    for (size_t r = 0; r < dg; r++) {
-        for (size_t j = 0; j < da; j++) v[r * da + j] = dw[r * da + j];
-        assert_true(spd_solve(da, ad, v + r * da));
-    }
-    /* columns of V = G_d^-1 X */
-    for (size_t j = 0; j < da; j++) {
-        for (size_t r = 0; r < dg; r++) col[r] = v[r * da + j];
-        assert_true(spd_solve(dg, gd, col));
-        for (size_t r = 0; r < dg; r++) v[r * da + j] = col[r];
-    }
-    free(ad);
-    free(gd);
-    free(col);
+    double *v = th_malloc(dg * da * sizeof *v), *w = th_to_double(dw, dg * da);
+    assert_int_equal(ref_tikhonov_precondition(v, a, da, g, dg, lambda, w), 0);
+    free(w);
     return v;
 }
 
-/* The eigen rule v = Q_G [(Q_G^T dW Q_A) ./ (d_G d_A^T + l)] Q_A^T equals, when no eigenvalue is
- * clipped, the solution of (G (x) A + l I) vec(V) = vec(dW) with V row-major: an independent
- * check that needs no eigensolver here. */
+/* The eigen rule equals, when no eigenvalue is clipped, the solution of G V A + l V = dW: an
+ * independent check that needs no eigensolver here. */
 static double *ref_eigen(size_t da, const double *a, size_t dg, const double *g, const float *dw,
                          double lambda)
 {
-    size_t m = dg * da;
-    double *s = malloc(m * m * sizeof *s), *v = malloc(m * sizeof *v);
-    for (size_t i = 0; i < dg; i++)
-        for (size_t j = 0; j < da; j++)
-            for (size_t k = 0; k < dg; k++)
-                for (size_t l = 0; l < da; l++)
-                    s[(i * da + j) * m + k * da + l] =
-                        g[i * dg + k] * a[j * da + l] + ((i == k && j == l) ? lambda : 0.0);
-    for (size_t i = 0; i < m; i++) v[i] = dw[i];
-    assert_true(spd_solve(m, s, v));
-    free(s);
+    double *v = th_malloc(dg * da * sizeof *v), *w = th_to_double(dw, dg * da);
+    assert_int_equal(ref_kron_solve(v, a, da, g, dg, lambda, w), 0);
+    free(w);
     return v;
 }
 
@@ -297,7 +178,11 @@ static void run_conv_case(const conv_case *q, int with_dw, double lambda, uint64
     clkfac_array A, G, V;
     read_check_shape(&A, pa, 2, sa);
     read_check_shape(&G, pg, 2, sg);
-    double *ra = ref_conv_a(q, x), *rg = ref_conv_g(q->n, q->k, ho * wo, g);
+    clkfac_conv_geom geo = {(int)q->n, (int)q->c, (int)q->h, (int)q->w, (int)q->kh, (int)q->kw,
+                            (int)q->sh, (int)q->sw, (int)q->ph, (int)q->pw, (int)q->dh,
+                            (int)q->dw, q->bias};
+    double *ra = th_malloc(da * da * sizeof *ra), *rg = th_malloc(dg * dg * sizeof *rg);
+    ref_conv_factors(ra, rg, x, g, &geo, (int)q->k);
     /* elementwise |got - ref| <= atol + rtol |ref|: float32 sums of a few hundred products */
     th_assert_close(A.data, ra, da * da, 1e-4, 1e-4, "A");
     th_assert_close(G.data, rg, dg * dg, 1e-5, 1e-4, "G");
@@ -370,7 +255,9 @@ static void run_dense_case(int bias, const char *method, double lambda, uint64_t
     read_check_shape(&A, pa, 2, sa);
     read_check_shape(&G, pg, 2, sg);
     read_check_shape(&V, pv, 2, ws);
-    double *ra = ref_dense_gram(n, d, bias, x), *rg = ref_dense_gram(n, k, 0, g);
+    double *ra = th_malloc(da * da * sizeof *ra), *rg = th_malloc(k * k * sizeof *rg);
+    ref_gram_rows(ra, x, n, d, d, bias, 1.0 / (double)n, 1);
+    ref_gram_rows(rg, g, n, k, k, 0, 1.0 / (double)n, 1);
     th_assert_close(A.data, ra, da * da, 1e-5, 1e-4, "A");
     th_assert_close(G.data, rg, k * k, 1e-5, 1e-4, "G");
     double *rv = !strcmp(method, "eigen") ? ref_eigen(da, ra, k, rg, dw, lambda)

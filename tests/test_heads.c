@@ -32,29 +32,11 @@ static cl_mem out_buf(size_t n) { return th_alloc(OFF + n + GUARD, SENTINEL); }
 /* Reads n floats from OFF and checks that nothing around them was touched. */
 static float *get(cl_mem m, size_t n, const char *what)
 {
-    float *x = malloc((n ? n : 1) * sizeof *x), s[GUARD];
+    float *x = th_malloc(n * sizeof *x);
     th_download(m, OFF, x, n);
-    th_download(m, OFF + n, s, GUARD);
-    for (int i = 0; i < GUARD; i++)
-        if (s[i] != SENTINEL) fail_msg("%s: wrote past its end (guard %d = %g)", what, i, s[i]);
-    th_download(m, 0, s, OFF);
-    for (int i = 0; i < OFF; i++)
-        if (s[i] != SENTINEL) fail_msg("%s: wrote before its start (%d = %g)", what, i, s[i]);
+    th_check_sentinels(m, OFF + n, GUARD, SENTINEL, what);
+    th_check_sentinels(m, 0, OFF, SENTINEL, what);
     return x;
-}
-
-static double *dbl(const float *x, size_t n)
-{
-    double *d = malloc((n ? n : 1) * sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = x[i];
-    return d;
-}
-
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-    return m;
 }
 
 /* Logits: random, or (extreme) rows cycling through a huge spread, all equal, +-80 (exp would
@@ -123,7 +105,7 @@ static void test_cat_quantities(void **state)
             fill_logits(&rng, z, n, a, extreme);
             for (size_t i = 0; i < na; i++) z2[i] = z[i] + (float)(0.3 * th_normal(&rng));
             fill_actions(&rng, act, n, a);
-            double *zd = dbl(z, na), *z2d = dbl(z2, na), *actd = dbl(act, n);
+            double *zd = th_to_double(z, na), *z2d = th_to_double(z2, na), *actd = th_to_double(act, n);
             double *lsm = malloc(na * sizeof *lsm), *lp = malloc(n * 8), *h = malloc(n * 8),
                    *kl = malloc(n * 8);
             ref_log_softmax(lsm, zd, n, a);
@@ -138,18 +120,18 @@ static void test_cat_quantities(void **state)
             TH_OK(clkfac_heads_cat_log_softmax(ctx, n, a, dz, OFF, o_lsm, OFF));
             float *got = get(o_lsm, na, what);
             /* float rounding of the log of the row sum, relative to the largest magnitude */
-            th_assert_close(got, lsm, na, 2e-6 + 2e-7 * max_abs(lsm, na), 2e-6, "log_softmax");
+            th_assert_close(got, lsm, na, 2e-6 + 2e-7 * th_max_abs(lsm, na), 2e-6, "log_softmax");
             free(got);
             /* in place (out aliasing logits) gives the same result */
             cl_mem inplace = put(z, na);
             TH_OK(clkfac_heads_cat_log_softmax(ctx, n, a, inplace, OFF, inplace, OFF));
             got = get(inplace, na, what);
-            th_assert_close(got, lsm, na, 2e-6 + 2e-7 * max_abs(lsm, na), 2e-6, "in place");
+            th_assert_close(got, lsm, na, 2e-6 + 2e-7 * th_max_abs(lsm, na), 2e-6, "in place");
             free(got);
             clkfac_buffer_free(inplace);
 
             struct { const char *name; double *ref; double atol; } q[3] = {
-                {"log_prob", lp, 2e-6 + 2e-7 * max_abs(lp, n)},
+                {"log_prob", lp, 2e-6 + 2e-7 * th_max_abs(lp, n)},
                 {"entropy", h, 4e-6},
                 {"kl", kl, 1e-5}};
             for (int k = 0; k < 3; k++) {
@@ -215,8 +197,8 @@ static void test_gauss_quantities(void **state)
         fill_gauss(&rng, mu, ls, act, n, a);
         for (size_t i = 0; i < na; i++) mu2[i] = mu[i] + (float)(0.2 * th_normal(&rng));
         for (size_t j = 0; j < a; j++) ls2[j] = ls[j] + (float)(0.2 * th_normal(&rng));
-        double *mud = dbl(mu, na), *lsd = dbl(ls, a), *actd = dbl(act, na);
-        double *mu2d = dbl(mu2, na), *ls2d = dbl(ls2, a);
+        double *mud = th_to_double(mu, na), *lsd = th_to_double(ls, a), *actd = th_to_double(act, na);
+        double *mu2d = th_to_double(mu2, na), *ls2d = th_to_double(ls2, a);
         double *lp = malloc(n * 8), *h = malloc(n * 8), *kl = malloc(n * 8);
         ref_gauss_log_prob(lp, mud, lsd, actd, n, a);
         ref_gauss_entropy(h, lsd, n, a);
@@ -239,7 +221,7 @@ static void test_gauss_quantities(void **state)
             snprintf(w, sizeof w, "gauss n%zu a%zu %s", n, a, q[k].name);
             float *rows = get(o_rows, n, w), *mean = get(o_mean, 1, w);
             /* sums of a terms with magnitudes up to max|ref|: float relative error ~1e-6 */
-            double atol = 1e-5 + 2e-6 * max_abs(q[k].ref, n);
+            double atol = 1e-5 + 2e-6 * th_max_abs(q[k].ref, n);
             th_assert_close(rows, q[k].ref, n, atol, 1e-5, w);
             double m = ref_mean(q[k].ref, n);
             th_assert_close(mean, &m, 1, atol, 1e-5, w);
@@ -282,7 +264,7 @@ static double cat_surr_loss(void *p)
 /* device gradient vs the analytic double one: float accumulation, relative to the largest entry */
 static void close_grad(const float *got, const double *ref, size_t n, const char *what)
 {
-    th_assert_close(got, ref, n, 2e-6 * max_abs(ref, n) + 1e-9, 1e-4, what);
+    th_assert_close(got, ref, n, 2e-6 * th_max_abs(ref, n) + 1e-9, 1e-4, what);
 }
 
 static void test_cat_loss_gradients(void **state)
@@ -312,8 +294,8 @@ static void test_cat_loss_gradients(void **state)
                 for (size_t j = 0; j < a; j++) lse += exp(zo[j] - mx);
                 lpo[i] = (float)(zo[k] - mx - log(lse));
             }
-            cat_case c = {n, a, dbl(z, na), dbl(act, n), dbl(adv, n), dbl(ret, n), dbl(val, n),
-                          dbl(lpo, n), coefs[ci][0], coefs[ci][1]};
+            cat_case c = {n, a, th_to_double(z, na), th_to_double(act, n), th_to_double(adv, n), th_to_double(ret, n), th_to_double(val, n),
+                          th_to_double(lpo, n), coefs[ci][0], coefs[ci][1]};
             cl_mem d_z = put(z, na), d_act = put(act, n), d_adv = put(adv, n);
             cl_mem d_ret = put(ret, n), d_val = put(val, n), d_lpo = put(lpo, n);
             cl_mem g_z = out_buf(na), g_v = out_buf(n), st = out_buf(CLKFAC_A2C_STATS);
@@ -333,7 +315,7 @@ static void test_cat_loss_gradients(void **state)
             float *gz = get(g_z, na, w), *gv = get(g_v, n, w), *gs = get(st, 4, w);
             close_grad(gz, rz, na, w);
             close_grad(gv, rv, n, w);
-            th_assert_close(gs, rs, 4, 2e-6 * max_abs(rs, 4), 1e-5, w);
+            th_assert_close(gs, rs, 4, 2e-6 * th_max_abs(rs, 4), 1e-5, w);
             free(gz); free(gv); free(gs);
 
             /* ACKTR Fisher pass (actor), per-example scaling */
@@ -419,12 +401,12 @@ static void test_gauss_loss_gradients(void **state)
         th_fill_normal(&rng, adv, n, 1.0f);
         th_fill_normal(&rng, ret, n, 2.0f);
         th_fill_normal(&rng, val, n, 2.0f);
-        gauss_case c = {n, a, dbl(mu, na), dbl(ls, a), dbl(act, na), dbl(adv, n), dbl(ret, n),
-                        dbl(val, n), NULL, 0.3, 0.5};
+        gauss_case c = {n, a, th_to_double(mu, na), th_to_double(ls, a), th_to_double(act, na), th_to_double(adv, n), th_to_double(ret, n),
+                        th_to_double(val, n), NULL, 0.3, 0.5};
         double *lpd = malloc(n * 8);
         ref_gauss_log_prob(lpd, c.mu, c.ls, c.act, n, a);
         for (size_t i = 0; i < n; i++) lpo[i] = (float)(lpd[i] + 0.1 * th_normal(&rng));
-        c.lp_old = dbl(lpo, n);
+        c.lp_old = th_to_double(lpo, n);
         cl_mem d_mu = put(mu, na), d_ls = put(ls, a), d_act = put(act, na), d_adv = put(adv, n);
         cl_mem d_ret = put(ret, n), d_val = put(val, n), d_lpo = put(lpo, n);
         cl_mem g_mu = out_buf(na), g_ls = out_buf(a), g_v = out_buf(n), st = out_buf(4);
@@ -445,7 +427,7 @@ static void test_gauss_loss_gradients(void **state)
         close_grad(gmu, rmu, na, w);
         close_grad(gls, rls, a, w);
         close_grad(gv, rv, n, w);
-        th_assert_close(gs, rs, 4, 2e-6 * max_abs(rs, 4), 1e-5, w);
+        th_assert_close(gs, rs, 4, 2e-6 * th_max_abs(rs, 4), 1e-5, w);
         free(gmu); free(gls); free(gv); free(gs);
 
         const float scale = 2.5f;
@@ -508,7 +490,7 @@ static void test_value_losses(void **state)
         float *v = malloc(n * 4), *r = malloc(n * 4);
         th_fill_normal(&rng, v, n, 1.0f);
         th_fill_normal(&rng, r, n, 3.0f);
-        val_case c = {n, dbl(v, n), dbl(r, n)};
+        val_case c = {n, th_to_double(v, n), th_to_double(r, n)};
         double *rd = malloc(n * 8);
         double l = ref_value_mse(rd, c.val, c.ret, n);
         check_fd(value_loss, &c, c.val, rd, n, "value mse");
@@ -773,7 +755,7 @@ static void test_fisher_vector_products(void **state)
                     want[i * a + r] += scale * m[r * a + q] * v[i * a + q];
         }
         float *got = get(out, na, "categorical fvp");
-        th_assert_close(got, want, na, 2e-6 * max_abs(want, na) + 1e-9, 1e-4, "categorical fvp");
+        th_assert_close(got, want, na, 2e-6 * th_max_abs(want, na) + 1e-9, 1e-4, "categorical fvp");
         free(got); free(z); free(v); free(want); free(m); free(zr);
         clkfac_buffer_free(dz); clkfac_buffer_free(dv); clkfac_buffer_free(out);
     }

@@ -1,6 +1,6 @@
-/* Damped inverses: the device Cholesky inverse against a double reference over sizes and
- * condition numbers, factored Tikhonov damping (including pi), the guard on non-SPD and NaN input,
- * the host eigendecomposition with clipping, and eigen-damped preconditioning. */
+/* Damped inverses beyond the op table (test_ops.c checks spd_inverse, Tikhonov and eigen
+ * preconditioning against their references): the guard on non-SPD and non-finite input, in-place
+ * use, refused arguments, the value of pi, and the host eigendecomposition with clipping. */
 /* ctest-labels: unit device */
 #include <float.h>
 #include <math.h>
@@ -17,29 +17,17 @@
 static const float SENTINEL = -12345.5f;
 #define EPS_F ((double)FLT_EPSILON)
 
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes ? bytes : 1);
-    if (!p) fail_msg("out of host memory (%zu bytes)", bytes);
-    return p;
-}
-
 static cl_mem alloc_padded(size_t n) { return th_alloc(n + 2 * PAD, SENTINEL); }
 
 static void check_pads(cl_mem m, size_t n, const char *what)
 {
-    float head[PAD], tail[PAD];
-    th_download(m, 0, head, PAD);
-    th_download(m, PAD + n, tail, PAD);
-    for (size_t i = 0; i < PAD; i++)
-        if (head[i] != SENTINEL || tail[i] != SENTINEL)
-            fail_msg("%s: sentinel %zu around the result was overwritten (%g / %g)", what, i,
-                     (double)head[i], (double)tail[i]);
+    th_check_sentinels(m, 0, PAD, SENTINEL, what);
+    th_check_sentinels(m, PAD + n, PAD, SENTINEL, what);
 }
 
 static double *random_orthogonal(th_rng *r, size_t n)
 {
-    double *q = xmalloc(n * n * sizeof *q);
+    double *q = th_malloc(n * n * sizeof *q);
     do {
         for (size_t i = 0; i < n * n; i++) q[i] = th_normal(r);
     } while (ref_orthonormalize(q, n) != 0);
@@ -50,96 +38,18 @@ static double *random_orthogonal(th_rng *r, size_t n)
  * cond(s + shift I) is exactly cond. Returned as float (what the device sees). */
 static float *spd_with_condition(const double *q, size_t n, double cond, double shift)
 {
-    double *d = xmalloc(n * sizeof *d), *s = xmalloc(n * n * sizeof *s);
+    double *d = th_malloc(n * sizeof *d), *s = th_malloc(n * n * sizeof *s);
     for (size_t i = 0; i < n; i++)
         d[i] = (n > 1 ? pow(cond, (double)i / (double)(n - 1)) : 1.0) - shift;
     ref_sym_from_spectrum(s, q, d, n);
-    float *f = xmalloc(n * n * sizeof *f);
+    float *f = th_malloc(n * n * sizeof *f);
     for (size_t i = 0; i < n * n; i++) f[i] = (float)s[i];
     free(d);
     free(s);
     return f;
 }
 
-static double *to_double(const float *f, size_t n)
-{
-    double *d = xmalloc(n * sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = f[i];
-    return d;
-}
-
-/* ---- SPD inverse ------------------------------------------------------------------------- */
-
-static void test_spd_inverse_sizes_and_conditions(void **state)
-{
-    (void)state;
-    TH_REQUIRE_DEVICE();
-    clkfac_context *ctx = th_ctx();
-    static const size_t sizes[] = {1, 2, 3, 31, 32, 33, 63, 64, 65, 100, 127, 257, 513};
-    static const double conds[] = {1.0, 1e1, 1e2, 1e3, 1e4, 1e5};
-    const size_t n_sizes = sizeof sizes / sizeof sizes[0], n_conds = sizeof conds / sizeof conds[0];
-    /* gamma = 0.5 read from the device at offset 3 and scaled by 0.5 */
-    const double gamma = 0.5;
-    const float gvals[5] = {7.0f, 7.0f, 7.0f, 1.0f, 7.0f};
-    cl_mem gbuf = th_upload(gvals, 5);
-    th_rng rng = {42};
-    double worst_resid[6] = {0}, worst_err[6] = {0}, worst_rr[6] = {0}, worst_fr[6] = {0};
-    for (size_t si = 0; si < n_sizes; si++) {
-        const size_t n = sizes[si], s_off = 5;
-        double *q = random_orthogonal(&rng, n);
-        for (size_t ci = 0; ci < n_conds; ci++) {
-            const double cond = conds[ci];
-            float *sf = spd_with_condition(q, n, cond, gamma);
-            float *sfull = xmalloc((n * n + s_off) * sizeof *sfull);
-            for (size_t i = 0; i < s_off; i++) sfull[i] = 99.0f;
-            memcpy(sfull + s_off, sf, n * n * sizeof *sf);
-            cl_mem sbuf = th_upload(sfull, n * n + s_off);
-            cl_mem out = alloc_padded(n * n);
-            TH_OK(clkfac_linalg_spd_inverse(ctx, n, sbuf, s_off, gbuf, 3, 0.5f, out, PAD));
-            TH_OK(clkfac_context_check(ctx));
-            float *x = xmalloc(n * n * sizeof *x);
-            th_download(out, PAD, x, n * n);
-            check_pads(out, n * n, "spd_inverse out");
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < i; j++)
-                    if (x[i * n + j] != x[j * n + i])
-                        fail_msg("n=%zu: X[%zu][%zu] = %g != X[%zu][%zu] = %g (not symmetric)",
-                                 n, i, j, (double)x[i * n + j], j, i, (double)x[j * n + i]);
-            double *sd = to_double(sf, n * n), *xr = xmalloc(n * n * sizeof *xr);
-            assert_int_equal(ref_chol_inverse(xr, sd, n, gamma), -1);
-            double resid = ref_inverse_residual(sd, gamma, x, n);
-            double err = th_nrm_err(x, xr, n * n);
-            /* Tolerances, in units of eps_f * cond (cond(S + gamma I) = cond, ||X||_2 = 1):
-             * residual max|(S + gamma I) X - I| <= sqrt(n) * eps_f * cond (a backward-stable
-             * float inverse; measured up to 0.15 of it), and forward error
-             * sqrt(sum (X - Xref)^2 / sum Xref^2) <= 2 * eps_f * cond (first-order perturbation
-             * bound; measured up to 0.19 of it) against the double Cholesky inverse of the same
-             * float S. */
-            double bound = sqrt((double)n) * EPS_F * cond, fbound = 2.0 * EPS_F * cond;
-            worst_resid[ci] = fmax(worst_resid[ci], resid);
-            worst_err[ci] = fmax(worst_err[ci], err);
-            worst_rr[ci] = fmax(worst_rr[ci], resid / bound);
-            worst_fr[ci] = fmax(worst_fr[ci], sqrt(err) / fbound);
-            if (!(resid <= bound) || !(err <= fbound * fbound))
-                fail_msg("n=%zu cond=%g: residual %.3g (bound %.3g), normalized error %.3g "
-                         "(bound %.3g)",
-                         n, cond, resid, bound, err, fbound * fbound);
-            free(sd);
-            free(xr);
-            free(x);
-            free(sf);
-            free(sfull);
-            clkfac_buffer_free(sbuf);
-            clkfac_buffer_free(out);
-        }
-        free(q);
-    }
-    for (size_t ci = 0; ci < n_conds; ci++)
-        print_message("spd_inverse cond %.0e, n = 1..513: max|(S+gI)X-I| = %.3g (%.2f of bound), "
-                      "normalized error vs double = %.3g (relative %.2f of bound)\n",
-                      conds[ci], worst_resid[ci], worst_rr[ci], worst_err[ci], worst_fr[ci]);
-    clkfac_buffer_free(gbuf);
-}
+/* ---- SPD inverse (against its reference over sizes and conditions: test_ops.c) ---------- */
 
 /* Runs spd_inverse on a bad input and checks the expected status and an untouched output. */
 static void expect_failure_keeps_output(const float *s, size_t n, float gamma_val,
@@ -147,7 +57,7 @@ static void expect_failure_keeps_output(const float *s, size_t n, float gamma_va
 {
     clkfac_context *ctx = th_ctx();
     cl_mem sbuf = th_upload(s, n * n), gbuf = th_upload(&gamma_val, 1);
-    float *before = xmalloc((n * n + 2 * PAD) * sizeof *before);
+    float *before = th_malloc((n * n + 2 * PAD) * sizeof *before);
     for (size_t i = 0; i < n * n + 2 * PAD; i++) before[i] = (float)i * 0.25f - 3.0f;
     cl_mem out = th_upload(before, n * n + 2 * PAD);
     TH_OK(clkfac_context_check(ctx)); /* start from clear flags */
@@ -158,7 +68,7 @@ static void expect_failure_keeps_output(const float *s, size_t n, float gamma_va
                  clkfac_status_str(st), clkfac_status_str(want), clkfac_last_error());
     if (detail && !strstr(clkfac_last_error(), detail))
         fail_msg("detail '%s' does not mention '%s'", clkfac_last_error(), detail);
-    float *after = xmalloc((n * n + 2 * PAD) * sizeof *after);
+    float *after = th_malloc((n * n + 2 * PAD) * sizeof *after);
     th_download(out, 0, after, n * n + 2 * PAD);
     assert_memory_equal(before, after, (n * n + 2 * PAD) * sizeof *after);
     TH_OK(clkfac_context_check(ctx)); /* flags were cleared by the read */
@@ -176,12 +86,12 @@ static void test_spd_inverse_not_spd_keeps_output(void **state)
     th_rng rng = {7};
     /* a dense matrix with one eigenvalue -1 (the rest in [1, 10]), crossing a block boundary */
     const size_t n = 70;
-    double *q = random_orthogonal(&rng, n), *d = xmalloc(n * sizeof *d);
-    double *s = xmalloc(n * n * sizeof *s);
+    double *q = random_orthogonal(&rng, n), *d = th_malloc(n * sizeof *d);
+    double *s = th_malloc(n * n * sizeof *s);
     for (size_t i = 0; i < n; i++) d[i] = 1.0 + 9.0 * (double)i / (double)n;
     d[n / 2] = -1.0;
     ref_sym_from_spectrum(s, q, d, n);
-    float *f = xmalloc(n * n * sizeof *f);
+    float *f = th_malloc(n * n * sizeof *f);
     for (size_t i = 0; i < n * n; i++) f[i] = (float)s[i];
     expect_failure_keeps_output(f, n, 0.01f, CLKFAC_ERR_NOT_SPD, NULL);
 
@@ -250,12 +160,12 @@ static void test_spd_inverse_in_place(void **state)
     TH_OK(clkfac_linalg_spd_inverse(ctx, n, sb, 0, gb, 0, 1.0f, sb, 0));
     assert_int_equal(clkfac_context_blocking_calls(ctx), blocking); /* gamma never read back */
     TH_OK(clkfac_context_check(ctx));
-    float *x = xmalloc(n * n * sizeof *x);
+    float *x = th_malloc(n * n * sizeof *x);
     th_download(sb, 0, x, n * n);
-    double *sd = to_double(sf, n * n);
+    double *sd = th_to_double(sf, n * n);
     double resid = ref_inverse_residual(sd, 0.25, x, n);
     print_message("spd_inverse in place n=%zu cond 1e2: max|(S+gI)X-I| = %.3g\n", n, resid);
-    assert_true(resid <= sqrt((double)n) * EPS_F * 100.0); /* the bound used above */
+    assert_true(resid <= sqrt((double)n) * EPS_F * 100.0); /* the bound of test_ops.c spd_inverse */
     free(q);
     free(sf);
     free(x);
@@ -284,73 +194,6 @@ static void test_spd_inverse_invalid_args(void **state)
 }
 
 /* ---- factored Tikhonov --------------------------------------------------------------------- */
-
-/* (d, d) Gram matrix X^T X / m of m < d random rows (rank-deficient, like a factor estimated from
- * a small batch, so the damping decides the inverse), scaled by `scale`. */
-static float *random_factor(th_rng *r, size_t d, size_t m, double scale)
-{
-    double *x = xmalloc(m * d * sizeof *x);
-    for (size_t i = 0; i < m * d; i++) x[i] = th_normal(r);
-    float *f = xmalloc(d * d * sizeof *f);
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j <= i; j++) {
-            double acc = 0.0;
-            for (size_t k = 0; k < m; k++) acc += x[k * d + i] * x[k * d + j];
-            f[i * d + j] = f[j * d + i] = (float)(scale * acc / (double)m);
-        }
-    free(x);
-    return f;
-}
-
-static void test_tikhonov_matches_reference(void **state)
-{
-    (void)state;
-    TH_REQUIRE_DEVICE();
-    clkfac_context *ctx = th_ctx();
-    th_rng rng = {2024};
-    static const size_t shapes[][2] = {{40, 70}, {1, 3}, {129, 33}};
-    for (size_t t = 0; t < 3; t++) {
-        const size_t da = shapes[t][0], dg = shapes[t][1];
-        const float lambda = 0.01f;
-        float *a = random_factor(&rng, da, da / 2 + 1, 3.0), *g = random_factor(&rng, dg, dg / 3 + 1, 0.02);
-        cl_mem ab = th_upload(a, da * da), gb = th_upload(g, dg * dg);
-        cl_mem ai = alloc_padded(da * da), gi = alloc_padded(dg * dg);
-        uint64_t blocking = clkfac_context_blocking_calls(ctx);
-        TH_OK(clkfac_kfac_inverse_tikhonov(ctx, da, ab, 0, dg, gb, 0, lambda, ai, PAD, gi, PAD));
-        /* pi and both shifts stay on the device: the call itself makes no blocking host call */
-        assert_int_equal(clkfac_context_blocking_calls(ctx), blocking);
-        TH_OK(clkfac_context_check(ctx));
-        double *ad = to_double(a, da * da), *gd = to_double(g, dg * dg);
-        double pi = ref_tikhonov_pi(ad, da, gd, dg), sl = sqrt((double)lambda);
-        double *ar = xmalloc(da * da * sizeof *ar), *gr = xmalloc(dg * dg * sizeof *gr);
-        assert_int_equal(ref_chol_inverse(ar, ad, da, pi * sl), -1);
-        assert_int_equal(ref_chol_inverse(gr, gd, dg, sl / pi), -1);
-        float *ax = xmalloc(da * da * sizeof *ax), *gx = xmalloc(dg * dg * sizeof *gx);
-        th_download(ai, PAD, ax, da * da);
-        th_download(gi, PAD, gx, dg * dg);
-        check_pads(ai, da * da, "a_inv");
-        check_pads(gi, dg * dg, "g_inv");
-        /* normalized error (sum (x - ref)^2 / sum ref^2) <= 1e-8: the damped factors here have
-         * condition numbers below ~1e3, so float Cholesky gives ~1e-5 relative error */
-        double ea = th_nrm_err(ax, ar, da * da), eg = th_nrm_err(gx, gr, dg * dg);
-        print_message("tikhonov da=%zu dg=%zu: pi = %.6g, normalized error A %.3g, G %.3g\n", da,
-                      dg, pi, ea, eg);
-        assert_true(ea <= 1e-8);
-        assert_true(eg <= 1e-8);
-        free(a);
-        free(g);
-        free(ad);
-        free(gd);
-        free(ar);
-        free(gr);
-        free(ax);
-        free(gx);
-        clkfac_buffer_free(ab);
-        clkfac_buffer_free(gb);
-        clkfac_buffer_free(ai);
-        clkfac_buffer_free(gi);
-    }
-}
 
 /* With A = a I and G = g I the outputs are 1/(a + pi sqrt(lambda)) and 1/(g + sqrt(lambda)/pi),
  * so pi can be read back from either output and compared with sqrt((a) / (g)). */
@@ -394,7 +237,7 @@ static void tikhonov_expect_failure(const float *a, size_t da, const float *g, s
 {
     clkfac_context *ctx = th_ctx();
     size_t na = da * da + 2 * PAD, ng = dg * dg + 2 * PAD;
-    float *ba = xmalloc(na * sizeof *ba), *bg = xmalloc(ng * sizeof *bg);
+    float *ba = th_malloc(na * sizeof *ba), *bg = th_malloc(ng * sizeof *bg);
     for (size_t i = 0; i < na; i++) ba[i] = 0.5f * (float)i;
     for (size_t i = 0; i < ng; i++) bg[i] = -0.5f * (float)i;
     cl_mem ab = th_upload(a, da * da), gb = th_upload(g, dg * dg);
@@ -405,7 +248,7 @@ static void tikhonov_expect_failure(const float *a, size_t da, const float *g, s
     if (st != want)
         fail_msg("tikhonov: got %s, expected %s (%s)", clkfac_status_str(st),
                  clkfac_status_str(want), clkfac_last_error());
-    float *xa = xmalloc(na * sizeof *xa), *xg = xmalloc(ng * sizeof *xg);
+    float *xa = th_malloc(na * sizeof *xa), *xg = th_malloc(ng * sizeof *xg);
     th_download(ai, 0, xa, na);
     th_download(gi, 0, xg, ng);
     assert_memory_equal(xa, ba, na * sizeof *xa);
@@ -471,19 +314,19 @@ static int cmp_double(const void *a, const void *b)
 static void check_eigen(size_t n, const double *spec, float clip, th_rng *rng)
 {
     clkfac_context *ctx = th_ctx();
-    double *q0 = random_orthogonal(rng, n), *s = xmalloc(n * n * sizeof *s);
+    double *q0 = random_orthogonal(rng, n), *s = th_malloc(n * n * sizeof *s);
     ref_sym_from_spectrum(s, q0, spec, n);
-    float *sf = xmalloc(n * n * sizeof *sf);
+    float *sf = th_malloc(n * n * sizeof *sf);
     for (size_t i = 0; i < n * n; i++) sf[i] = (float)s[i];
     cl_mem sb = th_upload(sf, n * n), qb = alloc_padded(n * n), db = alloc_padded(n);
     TH_OK(clkfac_kfac_eigen(ctx, n, sb, 0, clip, qb, PAD, db, PAD));
     check_pads(qb, n * n, "eigen q");
     check_pads(db, n, "eigen d");
-    float *q = xmalloc(n * n * sizeof *q), *d = xmalloc(n * sizeof *d);
+    float *q = th_malloc(n * n * sizeof *q), *d = th_malloc(n * sizeof *d);
     th_download(qb, PAD, q, n * n);
     th_download(db, PAD, d, n);
 
-    double *want = xmalloc(n * sizeof *want), *got = xmalloc(n * sizeof *got);
+    double *want = th_malloc(n * sizeof *want), *got = th_malloc(n * sizeof *got);
     for (size_t i = 0; i < n; i++) {
         want[i] = spec[i] < clip ? 0.0 : spec[i];
         got[i] = d[i];
@@ -580,86 +423,13 @@ static void test_eigen_nonfinite_writes_nothing(void **state)
     clkfac_buffer_free(db);
 }
 
-static void test_precondition_eigen_matches_reference(void **state)
+static void test_precondition_eigen_rejects_lambda(void **state)
 {
     (void)state;
     TH_REQUIRE_DEVICE();
-    clkfac_context *ctx = th_ctx();
-    th_rng rng = {31337};
-    static const size_t shapes[][2] = {{37, 53}, {1, 1}, {65, 17}};
-    for (size_t t = 0; t < 3; t++) {
-        const size_t dg = shapes[t][0], da = shapes[t][1];
-        const float lambda = 0.03f;
-        float *a = random_factor(&rng, da, da + 5, 1.0), *g = random_factor(&rng, dg, dg + 5, 0.5);
-        float *dw = xmalloc(dg * da * sizeof *dw);
-        th_fill_normal(&rng, dw, dg * da, 1.0f);
-        cl_mem ab = th_upload(a, da * da), gb = th_upload(g, dg * dg), dwb = th_upload(dw, dg * da);
-        cl_mem qa = th_alloc(da * da + 3, 0.0f), qg = th_alloc(dg * dg + 2, 0.0f);
-        cl_mem dav = th_alloc(da + 1, 0.0f), dgv = th_alloc(dg + 4, 0.0f);
-        cl_mem v = alloc_padded(dg * da);
-        /* clip 0: nothing is clipped (the factors are full rank), so the Sylvester check holds */
-        TH_OK(clkfac_kfac_eigen(ctx, da, ab, 0, 0.0f, qa, 3, dav, 1));
-        TH_OK(clkfac_kfac_eigen(ctx, dg, gb, 0, 0.0f, qg, 2, dgv, 4));
-        TH_OK(clkfac_kfac_precondition_eigen(ctx, dg, da, qg, 2, dgv, 4, qa, 3, dav, 1, lambda, dwb,
-                                             0, v, PAD));
-        TH_OK(clkfac_context_check(ctx));
-        check_pads(v, dg * da, "precondition_eigen v");
-        float *vf = xmalloc(dg * da * sizeof *vf), *qaf = xmalloc(da * da * sizeof *qaf),
-              *qgf = xmalloc(dg * dg * sizeof *qgf), *daf = xmalloc(da * sizeof *daf),
-              *dgf = xmalloc(dg * sizeof *dgf);
-        th_download(v, PAD, vf, dg * da);
-        th_download(qa, 3, qaf, da * da);
-        th_download(qg, 2, qgf, dg * dg);
-        th_download(dav, 1, daf, da);
-        th_download(dgv, 4, dgf, dg);
-        /* (1) the formula evaluated in double from the float Q and d the device used */
-        double *qad = to_double(qaf, da * da), *qgd = to_double(qgf, dg * dg);
-        double *dad = to_double(daf, da), *dgd = to_double(dgf, dg), *dwd = to_double(dw, dg * da);
-        double *vr = xmalloc(dg * da * sizeof *vr);
-        ref_eig_precondition(vr, qgd, dgd, qad, dad, lambda, dwd, dg, da);
-        double e1 = th_nrm_err(vf, vr, dg * da);
-        /* (2) independent of the eigensolver: V solves G V A + lambda V = dW, i.e.
-         * V = (A (x) G + lambda I)^-1 dW; relative residual in double from the float inputs */
-        double *ad = to_double(a, da * da), *gd = to_double(g, dg * dg), *vd = to_double(vf, dg * da);
-        double *t1 = xmalloc(dg * da * sizeof *t1), *t2 = xmalloc(dg * da * sizeof *t2);
-        ref_mat_mul(t1, gd, vd, dg, dg, da);
-        ref_mat_mul(t2, t1, ad, dg, da, da);
-        double num = 0.0, den = 0.0;
-        for (size_t i = 0; i < dg * da; i++) {
-            double r = t2[i] + lambda * vd[i] - dwd[i];
-            num += r * r;
-            den += dwd[i] * dwd[i];
-        }
-        double e2 = sqrt(num / den);
-        print_message("precondition_eigen dg=%zu da=%zu: normalized error vs double formula %.3g, "
-                      "relative Sylvester residual %.3g\n",
-                      dg, da, e1, e2);
-        /* normalized error <= 1e-9 (four float GEMMs on well-scaled data); Sylvester residual
-         * <= 1e-4 relative (float eigenbasis, product condition ~1e2) */
-        assert_true(e1 <= 1e-9);
-        assert_true(e2 <= 1e-4);
-
-        /* a NaN in dW: NONFINITE and v untouched */
-        dw[dg * da / 2] = NAN;
-        cl_mem dwn = th_upload(dw, dg * da);
-        TH_OK(clkfac_kfac_precondition_eigen(ctx, dg, da, qg, 2, dgv, 4, qa, 3, dav, 1, lambda, dwn,
-                                             0, v, PAD));
-        assert_int_equal(clkfac_context_check(ctx), CLKFAC_ERR_NONFINITE);
-        float *v2 = xmalloc(dg * da * sizeof *v2);
-        th_download(v, PAD, v2, dg * da);
-        assert_memory_equal(v2, vf, dg * da * sizeof *v2);
-        check_pads(v, dg * da, "precondition_eigen v after NaN");
-
-        free(a); free(g); free(dw); free(vf); free(qaf); free(qgf); free(daf); free(dgf);
-        free(qad); free(qgd); free(dad); free(dgd); free(dwd); free(vr); free(ad); free(gd);
-        free(vd); free(t1); free(t2); free(v2);
-        clkfac_buffer_free(ab); clkfac_buffer_free(gb); clkfac_buffer_free(dwb);
-        clkfac_buffer_free(dwn); clkfac_buffer_free(qa); clkfac_buffer_free(qg);
-        clkfac_buffer_free(dav); clkfac_buffer_free(dgv); clkfac_buffer_free(v);
-    }
     cl_mem b = th_alloc(16, 1.0f);
-    assert_int_equal(clkfac_kfac_precondition_eigen(ctx, 2, 2, b, 0, b, 0, b, 0, b, 0, INFINITY, b,
-                                                    0, b, 0),
+    assert_int_equal(clkfac_kfac_precondition_eigen(th_ctx(), 2, 2, b, 0, b, 0, b, 0, b, 0,
+                                                    INFINITY, b, 0, b, 0),
                      CLKFAC_ERR_INVALID_ARG);
     assert_non_null(strstr(clkfac_last_error(), "lambda"));
     clkfac_buffer_free(b);
@@ -668,17 +438,15 @@ static void test_precondition_eigen_matches_reference(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spd_inverse_sizes_and_conditions),
         cmocka_unit_test(test_spd_inverse_not_spd_keeps_output),
         cmocka_unit_test(test_spd_inverse_nonfinite_keeps_output),
         cmocka_unit_test(test_spd_inverse_in_place),
         cmocka_unit_test(test_spd_inverse_invalid_args),
-        cmocka_unit_test(test_tikhonov_matches_reference),
         cmocka_unit_test(test_tikhonov_pi_value),
         cmocka_unit_test(test_tikhonov_failures_keep_both_outputs),
         cmocka_unit_test(test_eigen_reconstructs_and_clips),
         cmocka_unit_test(test_eigen_nonfinite_writes_nothing),
-        cmocka_unit_test(test_precondition_eigen_matches_reference),
+        cmocka_unit_test(test_precondition_eigen_rejects_lambda),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

@@ -19,19 +19,7 @@
 
 static void check_sentinels(cl_mem m, size_t off, size_t count, const char *what)
 {
-    float s[64];
-    assert_true(count <= 64);
-    th_download(m, off, s, count);
-    for (size_t i = 0; i < count; i++)
-        if (s[i] != SENTINEL)
-            fail_msg("%s: wrote outside its range (guard %zu = %g)", what, i, s[i]);
-}
-
-static double *to_d(const float *x, size_t n)
-{
-    double *d = malloc((n ? n : 1) * sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = x[i];
-    return d;
+    th_check_sentinels(m, off, count, SENTINEL, what);
 }
 
 static float *rand_f(th_rng *r, size_t n, float scale)
@@ -41,18 +29,11 @@ static float *rand_f(th_rng *r, size_t n, float scale)
     return x;
 }
 
-static double max_abs(const double *x, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 /* Float results of sums over up to a few thousand products: absolute tolerance relative to the
  * largest reference entry, plus a relative part. */
 static void assert_sum_close(const float *got, const double *ref, size_t n, const char *what)
 {
-    th_assert_close(got, ref, n, 2e-5 * fmax(max_abs(ref, n), 1e-30), 1e-4, what);
+    th_assert_close(got, ref, n, 2e-5 * fmax(th_max_abs(ref, n), 1e-30), 1e-4, what);
 }
 
 /* Central difference of f at every coordinate of v (double), compared with the analytic g:
@@ -191,7 +172,7 @@ static void test_dense_layer(void **state)
         double *xd = malloc(n * din * sizeof *xd);
         for (size_t r = 0; r < n; r++)
             for (size_t j = 0; j < din; j++) xd[r * din + j] = x[r * ld + j];
-        double *wd = to_d(w, dout * dh), *dsd = to_d(ds, n * dout);
+        double *wd = th_to_double(w, dout * dh), *dsd = th_to_double(ds, n * dout);
         double *sref = malloc(n * dout * sizeof *sref), *xhref = malloc(n * dh * sizeof *xhref);
         ref_dense_forward(sref, xd, wd, n, din, dout);
         for (size_t r = 0; r < n; r++) {
@@ -217,7 +198,7 @@ static void test_dense_layer(void **state)
         assert_sum_close(s, sref, n * dout, what);
 
         /* backward: dw accumulates onto what is there, dx is written then accumulated */
-        double *dxref = malloc(n * din * sizeof *dxref), *dwref = to_d(dw0, dout * dh);
+        double *dxref = malloc(n * din * sizeof *dxref), *dwref = th_to_double(dw0, dout * dh);
         ref_dense_backward(dxref, dwref, dsd, xd, wd, n, din, dout);
         cl_mem dsb = th_upload(ds, n * dout), dwg = th_alloc(dout * dh + GUARD, SENTINEL);
         TH_OK(clkfac_buffer_write(ctx, dwg, 0, dw0, dout * dh));
@@ -337,7 +318,7 @@ static void test_conv_layer(void **state)
         size_t D1 = clkfac_conv_patch_cols(&gb), nx = (size_t)cc->n * cc->c * cc->h * cc->w;
         float *x = rand_f(&rng, nx, 1.0f), *w = rand_f(&rng, K * D1, 0.3f);
         float *dy = rand_f(&rng, R * K, 1.0f), *dw0 = rand_f(&rng, K * D1, 1.0f);
-        double *xd = to_d(x, nx), *wd = to_d(w, K * D1), *dyd = to_d(dy, R * K);
+        double *xd = th_to_double(x, nx), *wd = th_to_double(w, K * D1), *dyd = th_to_double(dy, R * K);
         double *yref = malloc(R * K * sizeof *yref), *sref = malloc(R * K * sizeof *sref);
         double *pref = malloc(R * D1 * sizeof *pref);
         ref_conv_forward(yref, xd, wd, &g, (int)K, ho, wo);
@@ -367,7 +348,7 @@ static void test_conv_layer(void **state)
         for (size_t e = 0; e < (size_t)cc->n; e++)
             for (size_t k = 0; k < K; k++)
                 for (size_t t = 0; t < T; t++) dyn[(e * K + k) * T + t] = dsd[(e * T + t) * K + k];
-        double *dxref = malloc(nx * sizeof *dxref), *dwref = to_d(dw0, K * D1);
+        double *dxref = malloc(nx * sizeof *dxref), *dwref = th_to_double(dw0, K * D1);
         ref_conv_backward(dxref, dwref, dyn, xd, wd, &g, (int)K, ho, wo);
         size_t ws = clkfac_nn_conv_workspace(&g);
         assert_int_equal(ws, R * (D1 - 1));
@@ -490,7 +471,7 @@ static void test_activations(void **state)
             check_sentinels(dsb, total, GUARD, what);
 
             /* f' of the reference against central differences of f */
-            double *sd = to_d(s, total), *wt = malloc(total * sizeof *wt);
+            double *sd = th_to_double(s, total), *wt = malloc(total * sizeof *wt);
             double *ga = malloc(total * sizeof *ga);
             for (size_t i = 0; i < total; i++) {
                 wt[i] = th_normal(&rng);
@@ -591,9 +572,9 @@ static void compare_network(clkfac_nn *net, size_t n, th_rng *rng, const char *l
     size_t nl = clkfac_nn_layer_count(net), no = clkfac_nn_output_count(net);
     float *pf = malloc(np * sizeof *pf);
     th_download(clkfac_nn_params(net), 0, pf, np);
-    double *pd = to_d(pf, np);
+    double *pd = th_to_double(pf, np);
     float *x = rand_f(rng, n * in, 1.0f);
-    double *xd = to_d(x, n * in);
+    double *xd = th_to_double(x, n * in);
     cl_mem xb = th_alloc(3 + n * in, 0.0f), dxb = th_alloc(n * in + GUARD, SENTINEL);
     TH_OK(clkfac_buffer_write(ctx, xb, 3, x, n * in));
 
@@ -631,7 +612,7 @@ static void compare_network(clkfac_nn *net, size_t n, th_rng *rng, const char *l
         TH_OK(clkfac_nn_output_grad(&gv, net, h));
         float *g = rand_f(rng, gv.rows * gv.cols, 1.0f);
         upload_view(&gv, g);
-        dout[h] = to_d(g, gv.rows * gv.cols);
+        dout[h] = th_to_double(g, gv.rows * gv.cols);
         free(g);
     }
     double *gref = calloc(np, sizeof *gref);
@@ -775,7 +756,7 @@ static void test_network_finite_differences(void **state)
             TH_OK(clkfac_nn_output_grad(&gv, net, h));
             float *wt = rand_f(&rng, gv.rows * gv.cols, 1.0f);
             upload_view(&gv, wt);
-            c.wt[h] = to_d(wt, gv.rows * gv.cols);
+            c.wt[h] = th_to_double(wt, gv.rows * gv.cols);
             free(wt);
         }
         TH_OK(clkfac_nn_backward(net, n, dxb, 0));

@@ -39,20 +39,6 @@ static double *randomize(clkfac_nn *net, th_rng *r, float scale)
     return d;
 }
 
-static double *to_d(const float *x, size_t n)
-{
-    double *d = malloc((n ? n : 1) * sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = x[i];
-    return d;
-}
-
-static double maxabs(const double *x, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 /* ---- R-op ------------------------------------------------------------------------------------- */
 
 static void rop_case(const char *spec, const int *shape, size_t rank, clkfac_nn_act act)
@@ -76,7 +62,7 @@ static void rop_case(const char *spec, const int *shape, size_t rank, clkfac_nn_
      * is rounding, ~1e-9 relative) */
     ref_net r;
     ref_net_init(&r, net, n);
-    double *xd = to_d(x, n * D), *pp = malloc(P * sizeof *pp);
+    double *xd = th_to_double(x, n * D), *pp = malloc(P * sizeof *pp);
     const double h = 1e-6;
     for (size_t o = 0; o < 2; o++) {
         size_t u = heads[o].units;
@@ -95,7 +81,7 @@ static void rop_case(const char *spec, const int *shape, size_t rank, clkfac_nn_
         float *got = malloc(n * u * sizeof *got);
         th_download(jv.buf, jv.off, got, n * u);
         /* |a - b| <= 1e-4 max|ref| + 1e-3 |b| (float GEMM chains of a few hundred terms) */
-        th_assert_close(got, ref, n * u, 1e-4 * fmax(maxabs(ref, n * u), 1e-6), 1e-3, "rop vs ref");
+        th_assert_close(got, ref, n * u, 1e-4 * fmax(th_max_abs(ref, n * u), 1e-6), 1e-3, "rop vs ref");
         double e_ref = th_nrm_err(got, ref, n * u);
         /* device finite difference along v (float: step 1e-2, normalized error <= 1e-4) */
         const float hf = 1e-2f;
@@ -192,7 +178,7 @@ static void fisher_setup(fisher_case *c, int discrete, float damping)
      * log-stds for the Gaussian) + damping I */
     ref_net r;
     ref_net_init(&r, c->net, c->n);
-    double *xd = to_d(x, c->n * 3);
+    double *xd = th_to_double(x, c->n * 3);
     ref_net_forward(&r, p, xd);
     const double *out = ref_net_output(&r, 0);
     size_t n = c->n, A = c->A, Pn = c->Pn, P = c->P;
@@ -258,15 +244,15 @@ static void fvp_case(int discrete)
     float *v = malloc(c.P * sizeof *v), *got = malloc(c.P * sizeof *got);
     double *ref = malloc(c.P * sizeof *ref), *vd;
     th_fill_normal(&rng, v, c.P, 1.0f);
-    vd = to_d(v, c.P);
+    vd = th_to_double(v, c.P);
     matvec(ref, c.F, vd, c.P);
     cl_mem vb = th_upload(v, c.P), ob = th_alloc(c.P, 0.0f);
     TH_OK(trpo_fvp(&c.f, c.n, vb, 0, ob, 0));
     th_download(ob, 0, got, c.P);
     /* |a - b| <= 1e-5 max|ref| + 1e-4 |b| */
-    double e = th_assert_close(got, ref, c.P, 1e-5 * maxabs(ref, c.P), 1e-4, "fvp");
+    double e = th_assert_close(got, ref, c.P, 1e-5 * th_max_abs(ref, c.P), 1e-4, "fvp");
     print_message("fvp %s (P = %zu): max abs error %.2e (max |Fv| %.3g), normalized %.2e\n",
-                  discrete ? "categorical" : "gaussian", c.P, e, maxabs(ref, c.P),
+                  discrete ? "categorical" : "gaussian", c.P, e, th_max_abs(ref, c.P),
                   th_nrm_err(got, ref, c.P));
     clkfac_buffer_free(vb);
     clkfac_buffer_free(ob);
@@ -364,7 +350,7 @@ static void cg_case(int discrete)
     float *g = malloc(P * sizeof *g), *got = malloc(P * sizeof *got), sc[8];
     double *gd, *exact = malloc(P * sizeof *exact), *cg10 = malloc(P * sizeof *cg10);
     th_fill_normal(&rng, g, P, 1.0f);
-    gd = to_d(g, P);
+    gd = th_to_double(g, P);
     solve(exact, c.F, gd, P);
     ref_cg(cg10, c.F, gd, P, 10);
     cl_mem gb = th_upload(g, P), xb = th_alloc(P, 0.0f), work = th_alloc(3 * P, 0.0f),
@@ -375,7 +361,7 @@ static void cg_case(int discrete)
     th_download(scb, 0, sc, 8);
     double e10 = rel_err(got, cg10, P), e10x = rel_err(got, exact, P);
     /* residual recorded on the device vs ||g - F x|| of the returned x */
-    double *fx = malloc(P * sizeof *fx), *xd = to_d(got, P), res = 0;
+    double *fx = malloc(P * sizeof *fx), *xd = th_to_double(got, P), res = 0;
     matvec(fx, c.F, xd, P);
     for (size_t i = 0; i < P; i++) res += (gd[i] - fx[i]) * (gd[i] - fx[i]);
     res = sqrt(res);

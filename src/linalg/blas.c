@@ -76,7 +76,7 @@ static clkfac_status blas_check(CLBlastStatusCode s, const char *routine, const 
 /* Xgemm parameters for CPU devices under PoCL, where CLBlast's database has no entry for the
  * CPU and its defaults run far below the hardware (see DESIGN.md). All 16 names are required
  * by CLBlastOverrideParameters, which checks no constraints, so every set here was verified by
- * the GEMM tests (tests/test_blas.c) and measured by `clkfac bench kfac`. The environment
+ * the GEMM op test (tests/test_ops.c) and measured by `clkfac bench kfac`. The environment
  * variable CLKFAC_XGEMM ("KWG=32,KWI=8,...", or "default") overrides them. */
 static const char *XGEMM_NAMES[16] = {"GEMMK", "KREG", "KWG", "KWI", "MDIMA", "MDIMC",
                                       "MWG",   "NDIMB", "NDIMC", "NWG", "SA", "SB",

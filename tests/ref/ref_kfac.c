@@ -1,5 +1,5 @@
-/* Double-precision references for K-FAC: im2col patches, Gram matrices, conv factors, matmul. */
-#include "ref/ref_kfac.h"
+/* Double-precision references for K-FAC: im2col patches, Gram matrices, conv factors. */
+#include "ref_kfac.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,23 +48,32 @@ void ref_conv_factors(double *a, double *gf, const float *x, const float *gy,
     ref_patches(p, x, g, ho, wo);
     ref_gram(a, p, R, D, 1.0 / g->n, 1);
     free(p);
-    /* Gamma = 1/(N*T) sum_{n,t} ds ds^T, read straight from NCHW */
-    memset(gf, 0, (size_t)k * k * sizeof *gf);
-    for (int n = 0; n < g->n; n++)
-        for (size_t t = 0; t < T; t++)
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++)
-                    gf[(size_t)i * k + j] += (double)gy[((size_t)n * k + i) * T + t] *
-                                             (double)gy[((size_t)n * k + j) * T + t];
-    for (size_t i = 0; i < (size_t)k * k; i++) gf[i] /= (double)R;
+    ref_conv_g(gf, gy, (size_t)g->n, (size_t)k, T);
 }
 
-void ref_matmul(double *c, const double *a, const double *b, size_t m, size_t k, size_t n)
+void ref_conv_g(double *gf, const float *gy, size_t n, size_t k, size_t t)
 {
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0;
-            for (size_t l = 0; l < k; l++) s += a[i * k + l] * b[l * n + j];
-            c[i * n + j] = s;
-        }
+    /* Gamma = 1/(N*T) sum_{n,t} ds ds^T, read straight from NCHW */
+    memset(gf, 0, k * k * sizeof *gf);
+    for (size_t e = 0; e < n; e++)
+        for (size_t l = 0; l < t; l++)
+            for (size_t i = 0; i < k; i++)
+                for (size_t j = 0; j < k; j++)
+                    gf[i * k + j] +=
+                        (double)gy[(e * k + i) * t + l] * (double)gy[(e * k + j) * t + l];
+    for (size_t i = 0; i < k * k; i++) gf[i] /= (double)(n * t);
+}
+
+void ref_gram_rows(double *out, const float *x, size_t rows, size_t d0, size_t ld, int ones,
+                   double alpha, size_t stride)
+{
+    size_t d = d0 + (ones ? 1 : 0);
+    double *xd = malloc((rows * d + 1) * sizeof *xd);
+    if (!xd) abort();
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t j = 0; j < d0; j++) xd[r * d + j] = x[r * ld + j];
+        if (ones) xd[r * d + d0] = 1.0;
+    }
+    ref_gram(out, xd, rows, d, alpha, stride);
+    free(xd);
 }

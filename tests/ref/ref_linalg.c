@@ -1,4 +1,4 @@
-/* Double-precision references for tests/test_inverse.c; see ref_linalg.h. Plain loops written
+/* Double-precision references for the linear algebra; see ref_linalg.h. Plain loops written
  * from the definitions, kept simple rather than fast. */
 #include "ref_linalg.h"
 
@@ -45,23 +45,32 @@ void ref_mat_mul(double *c, const double *a, const double *b, size_t m, size_t k
     }
 }
 
-long ref_chol_inverse(double *x, const double *s, size_t n, double gamma)
+/* l (n, n) lower = the Cholesky factor of s + gamma I. Returns -1, or the column whose pivot was
+ * <= 0. */
+static long chol_factor(double *l, const double *s, size_t n, double gamma)
 {
-    double *l = calloc(n * n, sizeof *l);
-    if (!l) abort();
     for (size_t j = 0; j < n; j++) {
         double d = s[j * n + j] + gamma;
         for (size_t k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
-        if (!(d > 0.0)) {
-            free(l);
-            return (long)j;
-        }
+        if (!(d > 0.0)) return (long)j;
         l[j * n + j] = sqrt(d);
         for (size_t i = j + 1; i < n; i++) {
             double v = s[i * n + j];
             for (size_t k = 0; k < j; k++) v -= l[i * n + k] * l[j * n + k];
             l[i * n + j] = v / l[j * n + j];
         }
+    }
+    return -1;
+}
+
+long ref_chol_inverse(double *x, const double *s, size_t n, double gamma)
+{
+    double *l = calloc(n * n + 1, sizeof *l);
+    if (!l) abort();
+    long bad = chol_factor(l, s, n, gamma);
+    if (bad >= 0) {
+        free(l);
+        return bad;
     }
     /* column c of the inverse: forward solve L y = e_c, back solve L^T x = y */
     double *y = malloc(n * sizeof *y);
@@ -112,7 +121,7 @@ void ref_eig_precondition(double *v, const double *qg, const double *dgv, const 
                           const double *dav, double lambda, const double *dw, size_t dg,
                           size_t da)
 {
-    double *t1 = malloc(dg * da * sizeof *t1), *t2 = malloc(dg * da * sizeof *t2);
+    double *t1 = calloc(dg * da, sizeof *t1), *t2 = calloc(dg * da, sizeof *t2);
     if (!t1 || !t2) abort();
     for (size_t i = 0; i < dg; i++) /* t1 = Q_G^T dw */
         for (size_t j = 0; j < da; j++) {
@@ -132,4 +141,64 @@ void ref_eig_precondition(double *v, const double *qg, const double *dgv, const 
         }
     free(t1);
     free(t2);
+}
+
+int ref_spd_solve(double *b, const double *s, size_t n, double gamma)
+{
+    double *l = calloc(n * n + 1, sizeof *l);
+    if (!l) abort();
+    if (chol_factor(l, s, n, gamma) >= 0) {
+        free(l);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) { /* L y = b, then L^T x = y */
+        for (size_t k = 0; k < i; k++) b[i] -= l[i * n + k] * b[k];
+        b[i] /= l[i * n + i];
+    }
+    for (size_t i = n; i-- > 0;) {
+        for (size_t k = i + 1; k < n; k++) b[i] -= l[k * n + i] * b[k];
+        b[i] /= l[i * n + i];
+    }
+    free(l);
+    return 0;
+}
+
+int ref_tikhonov_precondition(double *v, const double *a, size_t da, const double *g, size_t dg,
+                              double lambda, const double *dw)
+{
+    double pi = ref_tikhonov_pi(a, da, g, dg), sl = sqrt(lambda);
+    double *col = malloc((dg + 1) * sizeof *col);
+    if (!col) abort();
+    int rc = 0;
+    /* rows of X = dw A_d^-1 (A_d symmetric: each row solves A_d x = dw_row), then the columns
+     * of V = G_d^-1 X */
+    for (size_t r = 0; r < dg && !rc; r++) {
+        for (size_t j = 0; j < da; j++) v[r * da + j] = dw[r * da + j];
+        rc = ref_spd_solve(v + r * da, a, da, pi * sl);
+    }
+    for (size_t j = 0; j < da && !rc; j++) {
+        for (size_t r = 0; r < dg; r++) col[r] = v[r * da + j];
+        rc = ref_spd_solve(col, g, dg, sl / pi);
+        for (size_t r = 0; r < dg; r++) v[r * da + j] = col[r];
+    }
+    free(col);
+    return rc;
+}
+
+int ref_kron_solve(double *v, const double *a, size_t da, const double *g, size_t dg,
+                   double lambda, const double *dw)
+{
+    size_t m = dg * da;
+    double *k = malloc((m * m + 1) * sizeof *k);
+    if (!k) abort();
+    /* (G V A)[i][j] = sum_{p,q} G[i][p] V[p][q] A[q][j]: row i*da + j, column p*da + q */
+    for (size_t i = 0; i < dg; i++)
+        for (size_t j = 0; j < da; j++)
+            for (size_t p = 0; p < dg; p++)
+                for (size_t q = 0; q < da; q++)
+                    k[(i * da + j) * m + p * da + q] = g[i * dg + p] * a[q * da + j];
+    for (size_t i = 0; i < m; i++) v[i] = dw[i];
+    int rc = ref_spd_solve(v, k, m, lambda);
+    free(k);
+    return rc;
 }
