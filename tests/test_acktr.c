@@ -190,7 +190,7 @@ static void test_adaptive_step_once_per_update(void **state)
     o.algo = CLKFAC_ALGO_ACKTR;
     o.lr = 0.03f;
     o.kl_target = 0.002f;
-    o.shared = 0;
+    CLKFAC_AGENT_SET(&o, shared, 0);
     clkfac_agent *ag = NULL;
     TH_OK(clkfac_agent_create(&ag, th_ctx(), env, &o));
     enum { U = 30 };
