@@ -261,7 +261,12 @@ clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_o
     else
         default_cache_dir(ctx->cache_dir, sizeof ctx->cache_dir);
     ctx->programs = core_calloc(N_PROGRAMS ? N_PROGRAMS : 1, sizeof *ctx->programs);
-    if (!ctx->programs) { st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory"); goto cleanup; }
+    ctx->program_options =
+        core_calloc(N_PROGRAMS ? N_PROGRAMS : 1, sizeof *ctx->program_options);
+    if (!ctx->programs || !ctx->program_options) {
+        st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+        goto cleanup;
+    }
 
     cl_int e = CL_SUCCESS;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
@@ -284,21 +289,41 @@ cleanup:
     return st;
 }
 
+clkfac_status ocl_on_release(clkfac_context *ctx, ocl_release_fn fn, void *data)
+{
+    if (ctx->n_hooks == OCL_MAX_RELEASE_HOOKS)
+        return CORE_FAIL(CLKFAC_ERR_INTERNAL, "release hook table full (%d)",
+                         OCL_MAX_RELEASE_HOOKS);
+    ctx->hooks[ctx->n_hooks].fn = fn;
+    ctx->hooks[ctx->n_hooks++].data = data;
+    return CLKFAC_OK;
+}
+
+void *ocl_release_data(const clkfac_context *ctx, ocl_release_fn fn)
+{
+    for (size_t i = 0; i < ctx->n_hooks; i++)
+        if (ctx->hooks[i].fn == fn) return ctx->hooks[i].data;
+    return NULL;
+}
+
 void ocl_programs_release(clkfac_context *ctx);
 static void profile_drop(clkfac_context *ctx);
-void blas_context_release(clkfac_context *ctx);
 
 void clkfac_context_free(clkfac_context *ctx)
 {
     if (!ctx) return;
     if (ctx->queue) clFinish(ctx->queue);
     profile_drop(ctx);
-    blas_context_release(ctx);
+    while (ctx->n_hooks > 0) {
+        ocl_release_hook *h = &ctx->hooks[--ctx->n_hooks];
+        h->fn(ctx, h->data);
+    }
     for (int i = 0; i < OCL_SCRATCH_SLOTS; i++)
         if (ctx->scratch[i]) clReleaseMemObject(ctx->scratch[i]);
     for (size_t i = 0; i < ctx->n_kernels; i++) clReleaseKernel(ctx->kernels[i].kernel);
     ocl_programs_release(ctx);
     free(ctx->programs);
+    free(ctx->program_options);
     if (ctx->health) clReleaseMemObject(ctx->health);
     if (ctx->queue) clReleaseCommandQueue(ctx->queue);
     if (ctx->cl) clReleaseContext(ctx->cl);
