@@ -38,7 +38,7 @@ struct clkfac_context {
     char **program_options;           /* per program: extra build options (malloc'd) or NULL */
     ocl_kernel_slot kernels[OCL_MAX_KERNELS];
     size_t n_kernels;
-    cl_mem health;                    /* 4 x uint: [0] = flags */
+    cl_mem health;                    /* HEALTH_WORDS uints, slots HEALTH_* (cl/shared.h) */
     uint64_t blocking_calls;
     /* profiling */
     int recording;
@@ -174,8 +174,9 @@ enum { OCL_SCRATCH_KFAC0 = 0, OCL_SCRATCH_KFAC1, OCL_SCRATCH_KFAC2, OCL_SCRATCH_
 clkfac_status ocl_scratch(clkfac_context *ctx, int slot, size_t n, cl_mem *out);
 
 /* Guard protocol for "overwrite nothing on bad input": ocl_guard_reset clears the per-operation
- * guard word (health[2]); checking kernels set it and raise the sticky flags in health[0];
- * guarded kernels (taking the health buffer) skip their writes while it is set. */
+ * guard word (health[HEALTH_GUARD]); checking kernels set it and raise the sticky flags in
+ * health[HEALTH_FLAGS]; guarded kernels (taking the health buffer) skip their writes while it
+ * is set. */
 clkfac_status ocl_guard_reset(clkfac_context *ctx);
 
 static inline size_t ocl_round_up(size_t n, size_t m) { return m ? (n + m - 1) / m * m : n; }
