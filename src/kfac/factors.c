@@ -289,6 +289,23 @@ clkfac_status clkfac_kfac_trust_region(clkfac_context *ctx, size_t n, cl_mem v, 
                             OCL_M(ctx->health)));
 }
 
+clkfac_status clkfac_kfac_adapt_scale(clkfac_context *ctx, cl_mem scale_buf, size_t scale_off,
+                                      cl_mem kl_buf, size_t kl_off, float kl_target)
+{
+    static const char fn[] = "clkfac_kfac_adapt_scale";
+    if (!ctx) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: context is NULL", fn);
+    if (!isfinite(kl_target) || !(kl_target > 0.0f))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: kl_target = %g; expected a finite value > 0",
+                         fn, (double)kl_target);
+    clkfac_status st;
+    if ((st = ocl_check_buffer(fn, "scale_buf", scale_buf, scale_off, 1)) ||
+        (st = ocl_check_buffer(fn, "kl_buf", kl_buf, kl_off, 1)))
+        return st;
+    return ocl_run(ctx, "kfac", "kfac_adapt_scale_at", OCL_1D(1, 0),
+                   OCL_ARGS(OCL_M(scale_buf), OCL_U(scale_off), OCL_M(kl_buf), OCL_U(kl_off),
+                            OCL_F(kl_target)));
+}
+
 clkfac_status clkfac_kfac_scale_by(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
                                    float alpha, cl_mem scal, size_t scal_off)
 {

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "clkfac/kfac.h"
+#include "clkfac/linalg.h"
 #include "linalg/blas.h"
 #include "linalg/chol.h"
 
