@@ -97,14 +97,29 @@ static int count_cache_files(const char *dir)
     return n;
 }
 
+/* Context options whose binary cache is a fresh directory made from the mkdtemp template dir;
+ * remove_dir deletes it again. */
+static clkfac_context_options temp_cache_options(char *dir)
+{
+    assert_non_null(mkdtemp(dir));
+    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
+    o.cache_dir = dir;
+    return o;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_binary_cache_warm_and_corrupt(void **state)
 {
     (void)state;
     TH_REQUIRE_DEVICE();
     char dir[] = "/tmp/clkfac-cache-test-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
-    o.cache_dir = dir;
+    clkfac_context_options o = temp_cache_options(dir);
     clkfac_context *c1 = NULL, *c2 = NULL, *c3 = NULL;
     TH_OK(clkfac_context_create(&c1, &o));
     double cold = 0, warm = 0, again = 0;
@@ -136,9 +151,7 @@ static void test_binary_cache_warm_and_corrupt(void **state)
     clkfac_context_free(c1);
     clkfac_context_free(c2);
     clkfac_context_free(c3);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 static void test_unknown_kernel_is_an_error(void **state)
@@ -194,9 +207,7 @@ static void test_program_options(void **state)
     (void)state;
     TH_REQUIRE_DEVICE();
     char dir[] = "/tmp/clkfac-opts-test-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
-    o.cache_dir = dir;
+    clkfac_context_options o = temp_cache_options(dir);
     clkfac_context *c[2] = {NULL, NULL};
     float z[3 * 37], mean[2];
     for (size_t i = 0; i < 3 * 37; i++) z[i] = (float)((i * 7919) % 23) * 0.25f - 2.0f;
@@ -226,9 +237,7 @@ static void test_program_options(void **state)
     assert_non_null(strstr(clkfac_last_error(), "heads"));
     clkfac_context_free(c[0]);
     clkfac_context_free(c[1]);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 static void test_profiler_sums_phases(void **state)

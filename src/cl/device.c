@@ -11,7 +11,8 @@
 #ifndef CL_PLATFORM_NOT_FOUND_KHR
 #define CL_PLATFORM_NOT_FOUND_KHR -1001 /* cl_khr_icd: the loader found no platform */
 #endif
-_Static_assert(CLKFAC_HEALTH_NONFINITE == HEALTH_NONFINITE && CLKFAC_HEALTH_NOT_SPD == HEALTH_NOT_SPD,
+_Static_assert(CLKFAC_HEALTH_NONFINITE == HEALTH_NONFINITE &&
+                   CLKFAC_HEALTH_NOT_SPD == HEALTH_NOT_SPD,
                "clkfac/device.h health flags differ from cl/shared.h");
 
 #define MAX_PLATFORMS 16
