@@ -1,5 +1,6 @@
 /* Device layer: selection specs, errors that list what exists, buffers, health flags, the
- * program-binary cache (warm load, corrupt entry rebuilt), build-log errors, profiling. */
+ * program-binary cache (warm load, corrupt entry rebuilt), build-log errors, per-program build
+ * options, the typed launcher's argument checks, profiling. */
 /* ctest-labels: unit device */
 #include <dirent.h>
 #include <stdio.h>
@@ -240,6 +241,27 @@ static void test_program_options(void **state)
     remove_dir(dir);
 }
 
+/* A program that fails to build is CLKFAC_ERR_BUILD naming the program, with the build log in
+ * the detail; thanks to the #line the embedding adds, the log points into heads.cl itself, not
+ * into the shared header and prelude prepended to it. */
+static void test_build_failure_names_the_file(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    char dir[] = "/tmp/clkfac-build-test-XXXXXX";
+    clkfac_context_options o = temp_cache_options(dir);
+    clkfac_context *ctx = NULL;
+    TH_OK(clkfac_context_create(&ctx, &o));
+    TH_OK(clkfac_context_set_program_options(ctx, "heads", "-DHEADS_WG=+"));
+    size_t wg = 0;
+    assert_int_equal(ocl_kernel_reqd_wg(ctx, "heads", "heads_cat_rowstat", &wg), CLKFAC_ERR_BUILD);
+    const char *e = clkfac_last_error();
+    assert_non_null(strstr(e, "cl/heads.cl"));
+    assert_non_null(strstr(e, "heads.cl:"));
+    clkfac_context_free(ctx);
+    remove_dir(dir);
+}
+
 static void test_profiler_sums_phases(void **state)
 {
     (void)state;
@@ -283,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_unknown_kernel_is_an_error),
         cmocka_unit_test(test_run_checks_arguments),
         cmocka_unit_test(test_program_options),
+        cmocka_unit_test(test_build_failure_names_the_file),
         cmocka_unit_test(test_profiler_sums_phases),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
