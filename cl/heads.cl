@@ -69,6 +69,31 @@ static int action_index(const float v, const uint a)
     return (int)v;
 }
 
+/* Item 0 of the work-group stores the batch statistic v at stats[off], raising NONFINITE when
+ * it is not finite. */
+static void put_stat(__global float *stats, const uint off, const float v,
+                     __global volatile uint *health)
+{
+    if (get_local_id(0) != 0) return;
+    stats[off] = v;
+    if (!isfinite(v)) health_flag(health, HEALTH_NONFINITE);
+}
+
+/* Item 0 stores the A2C record (total, policy, value, entropy) from the three batch means,
+ * raising NONFINITE when the total is not finite. */
+static void put_a2c_stats(__global float *stats, const uint s_off, const float pg, const float vf,
+                          const float ent, const float ent_coef, const float vf_coef,
+                          __global volatile uint *health)
+{
+    if (get_local_id(0) != 0) return;
+    const float total = pg - ent_coef * ent + vf_coef * vf;
+    stats[s_off + A2C_STAT_LOSS] = total;
+    stats[s_off + A2C_STAT_POLICY] = pg;
+    stats[s_off + A2C_STAT_VALUE] = vf;
+    stats[s_off + A2C_STAT_ENTROPY] = ent;
+    if (!isfinite(total)) health_flag(health, HEALTH_NONFINITE);
+}
+
 /* ---- categorical -------------------------------------------------------------------------- */
 
 /* out (n, a) = log softmax(z) row by row. One item per row. */
@@ -195,14 +220,7 @@ void heads_cat_a2c(const uint n, const uint a, __global const float *z, const ui
     pg = wg_sum(red, pg, HEADS_WG) * inv_n;
     vf = wg_sum(red, vf, HEADS_WG) * inv_n;
     ent = wg_sum(red, ent, HEADS_WG) * inv_n;
-    if (lid == 0) {
-        const float total = pg - ent_coef * ent + vf_coef * vf;
-        stats[s_off + A2C_STAT_LOSS] = total;
-        stats[s_off + A2C_STAT_POLICY] = pg;
-        stats[s_off + A2C_STAT_VALUE] = vf;
-        stats[s_off + A2C_STAT_ENTROPY] = ent;
-        if (!isfinite(total)) health_flag(health, HEALTH_NONFINITE);
-    }
+    put_a2c_stats(stats, s_off, pg, vf, ent, ent_coef, vf_coef, health);
 }
 
 /* dz (n, a) = scale * d/dz of -mean_i log p(act_i): scale/n * (p - onehot). One item per row. */
@@ -264,10 +282,7 @@ void heads_cat_surrogate(const uint n, const uint a, __global const float *z, co
                     inv_n * ra * (((int)j == k ? 1.0f : 0.0f) - exp(lsm(zi[j], sh)));
     }
     acc = wg_sum(red, acc, HEADS_WG) * inv_n;
-    if (lid == 0) {
-        stats[s_off] = acc;
-        if (!isfinite(acc)) health_flag(health, HEALTH_NONFINITE);
-    }
+    put_stat(stats, s_off, acc, health);
 }
 
 /* ---- diagonal Gaussian -------------------------------------------------------------------- */
@@ -355,17 +370,10 @@ void heads_gauss_a2c(const uint n, const uint a, __global const float *mu, const
     }
     pg = wg_sum(red, pg, HEADS_WG) * inv_n;
     vf = wg_sum(red, vf, HEADS_WG) * inv_n;
-    if (lid == 0) {
-        /* state-independent log-std: every row has the same entropy */
-        float ent = 0.5f * (float)a * (LOG_2PI + 1.0f);
-        for (uint j = 0; j < a; j++) ent += ls[ls_off + j];
-        const float total = pg - ent_coef * ent + vf_coef * vf;
-        stats[s_off + A2C_STAT_LOSS] = total;
-        stats[s_off + A2C_STAT_POLICY] = pg;
-        stats[s_off + A2C_STAT_VALUE] = vf;
-        stats[s_off + A2C_STAT_ENTROPY] = ent;
-        if (!isfinite(total)) health_flag(health, HEALTH_NONFINITE);
-    }
+    /* state-independent log-std: every row has the same entropy */
+    float ent = 0.5f * (float)a * (LOG_2PI + 1.0f);
+    for (uint j = 0; j < a; j++) ent += ls[ls_off + j];
+    put_a2c_stats(stats, s_off, pg, vf, ent, ent_coef, vf_coef, health);
 }
 
 /* The three policy gradients share one form: dL/dmu_ij = w_i (x_ij - mu_ij) / sigma_j^2 and
@@ -441,10 +449,7 @@ void heads_gauss_surrogate(const uint n, const uint a, __global const float *mu,
         acc += exp(lp - lp_old[lpo_off + i]) * adv[adv_off + i];
     }
     acc = wg_sum(red, acc, HEADS_WG) / (float)n;
-    if (lid == 0) {
-        stats[s_off] = acc;
-        if (!isfinite(acc)) health_flag(health, HEALTH_NONFINITE);
-    }
+    put_stat(stats, s_off, acc, health);
 }
 
 /* Output Fisher of the Gaussian head: out_mu (n, a) = scale * v_mu / sigma^2 and
@@ -484,10 +489,7 @@ void heads_value_mse(const uint n, __global const float *val, const uint val_off
         acc += e * e;
     }
     acc = wg_sum(red, acc, HEADS_WG) * inv_n;
-    if (lid == 0) {
-        stats[s_off] = acc;
-        if (!isfinite(acc)) health_flag(health, HEALTH_NONFINITE);
-    }
+    put_stat(stats, s_off, acc, health);
 }
 
 /* Gauss-Newton critic gradient: target = V + eps (stop-gradient), so d/dV mean (V - target)^2
