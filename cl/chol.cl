@@ -7,14 +7,8 @@
  * reduction tree). The host reads it back from the kernel (CL_KERNEL_COMPILE_WORK_GROUP_SIZE), so
  * it can be overridden without touching the host code. */
 #ifndef CHOL_WG
-#define CHOL_WG 64
+#define CHOL_WG CLKFAC_WG
 #endif
-
-static void chol_raise(__global volatile uint *health, uint flag)
-{
-    atomic_or(&health[0], flag);
-    atomic_or(&health[2], 1u);
-}
 
 /* w (n, n) = lower triangle of s + gamma_scale * gamma[g_off] * I, upper triangle zeroed so that
  * the factor later read as a full matrix is exactly L. Any non-finite entry of s (either
@@ -30,13 +24,13 @@ __kernel void chol_load(const uint n, __global const float *s, const uint s_off,
     if (r == c) {
         float g = gamma_scale * gamma[g_off];
         if (!isfinite(g)) {
-            chol_raise(health, 1u);
+            health_fail(health, HEALTH_NONFINITE);
             g = 0.0f;
         }
         v += g;
     }
     if (!isfinite(v)) {
-        chol_raise(health, 1u);
+        health_fail(health, HEALTH_NONFINITE);
         v = 0.0f;
     }
     w[r * n + c] = c <= r ? v : 0.0f;
@@ -56,7 +50,7 @@ void chol_potrf_block(const uint b, __global float *a, const uint a_off, const u
 {
     __local int bad; /* -1 fine, -2 guard was set on entry, j >= 0 failing pivot */
     const uint lid = get_local_id(0);
-    if (lid == 0) bad = health[2] != 0u ? -2 : -1;
+    if (lid == 0) bad = health[HEALTH_GUARD] != 0u ? -2 : -1;
     for (uint idx = lid; idx < b * b; idx += CHOL_WG) {
         uint r = idx / b, c = idx - r * b;
         t[r * ldt + c] = c <= r ? a[a_off + r * lda + c] : 0.0f;
@@ -94,9 +88,9 @@ void chol_potrf_block(const uint b, __global float *a, const uint a_off, const u
     }
 
     if (bad >= 0 && lid == 0) {
-        atomic_or(&health[0], 2u);
-        atomic_xchg(&health[1], col0 + (uint)bad);
-        atomic_or(&health[2], 1u);
+        atomic_or(&health[HEALTH_FLAGS], HEALTH_NOT_SPD);
+        atomic_xchg(&health[HEALTH_DETAIL], col0 + (uint)bad);
+        atomic_or(&health[HEALTH_GUARD], 1u);
     }
     for (uint idx = lid; idx < b * b; idx += CHOL_WG) {
         uint r = idx / b, c = idx - r * b;
@@ -136,13 +130,8 @@ void chol_trace(const uint n, __global const float *a, const uint a_off,
     const uint lid = get_local_id(0);
     float acc = 0.0f;
     for (uint i = lid; i < n; i += CHOL_WG) acc += a[a_off + i * n + i];
-    part[lid] = acc;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint h = CHOL_WG / 2; h > 0; h >>= 1) {
-        if (lid < h) part[lid] += part[lid + h];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (lid == 0) out[out_off] = part[0];
+    acc = wg_sum(part, acc, CHOL_WG);
+    if (lid == 0) out[out_off] = acc;
 }
 
 /* From sc[0] = tr A, sc[1] = tr G (K-FAC sec. 6.3):
@@ -155,18 +144,18 @@ __kernel void chol_tikhonov_shifts(__global float *sc, const uint sc_off, const 
                                    __global volatile uint *health)
 {
     if (get_global_id(0) != 0) return;
-    float tra = sc[sc_off], trg = sc[sc_off + 1];
+    float tra = sc[sc_off + TIK_TRA], trg = sc[sc_off + TIK_TRG];
     float pi = sqrt((tra / da) / (trg / dg));
     if (!isfinite(pi) || !(pi > 0.0f)) {
-        chol_raise(health, 1u);
-        sc[sc_off + 2] = 0.0f;
-        sc[sc_off + 3] = 0.0f;
-        sc[sc_off + 4] = 0.0f;
+        health_fail(health, HEALTH_NONFINITE);
+        sc[sc_off + TIK_GAMMA_A] = 0.0f;
+        sc[sc_off + TIK_GAMMA_G] = 0.0f;
+        sc[sc_off + TIK_PI] = 0.0f;
         return;
     }
-    sc[sc_off + 2] = pi * sqrt_lambda;
-    sc[sc_off + 3] = sqrt_lambda / pi;
-    sc[sc_off + 4] = pi;
+    sc[sc_off + TIK_GAMMA_A] = pi * sqrt_lambda;
+    sc[sc_off + TIK_GAMMA_G] = sqrt_lambda / pi;
+    sc[sc_off + TIK_PI] = pi;
 }
 
 /* x (rows, cols) ./= (dr dc^T + lambda), dr (rows), dc (cols). A quotient that is not finite
@@ -181,7 +170,7 @@ __kernel void chol_eig_divide(const uint rows, const uint cols, __global float *
     if (r >= rows || c >= cols) return;
     float q = x[r * cols + c] / (dr[dr_off + r] * dc[dc_off + c] + lambda);
     if (!isfinite(q)) {
-        chol_raise(health, 1u);
+        health_fail(health, HEALTH_NONFINITE);
         q = 0.0f;
     }
     x[r * cols + c] = q;

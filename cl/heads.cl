@@ -5,7 +5,7 @@
  * health: [0] sticky flags (1 = non-finite). */
 
 #ifndef HEADS_WG
-#define HEADS_WG 64 /* work-group size of the batch reductions; a power of two */
+#define HEADS_WG CLKFAC_WG /* work-group size of the batch reductions; a power of two */
 #endif
 
 #define LOG_2PI 1.8378770664093453f /* log(2*pi) */
@@ -45,28 +45,7 @@ static float normal_draw(const uint4 r)
     return sqrt(-2.0f * log(u01_oc(r.x))) * cos(6.283185307179586f * u01_co(r.y));
 }
 
-#define TAG_CAT 1u   /* categorical sampling */
-#define TAG_GAUSS 2u /* Gaussian action sampling */
-#define TAG_VALUE 3u /* ACKTR's Gauss-Newton value target noise */
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-/* Sum of v over the work-group, returned to every item. buf has HEADS_WG floats. */
-static float wg_sum(__local float *buf, const float v)
-{
-    const uint lid = get_local_id(0);
-    buf[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint s = HEADS_WG / 2; s > 0; s >>= 1) {
-        if (lid < s) buf[lid] += buf[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float r = buf[0];
-    barrier(CLK_LOCAL_MEM_FENCE); /* buf is reused by the next call */
-    return r;
-}
-
-static void raise_nonfinite(__global volatile uint *health) { atomic_or(&health[0], 1u); }
 
 /* The row max m and log sum_j exp(z_j - m) of one row: log p_j = (z_j - m) - ls. Keeping the
  * shift separate keeps z_j - m exact for large logits (m + log s would round to the spacing of
@@ -90,6 +69,31 @@ static int action_index(const float v, const uint a)
     return (int)v;
 }
 
+/* Item 0 of the work-group stores the batch statistic v at stats[off], raising NONFINITE when
+ * it is not finite. */
+static void put_stat(__global float *stats, const uint off, const float v,
+                     __global volatile uint *health)
+{
+    if (get_local_id(0) != 0) return;
+    stats[off] = v;
+    if (!isfinite(v)) health_flag(health, HEALTH_NONFINITE);
+}
+
+/* Item 0 stores the A2C record (total, policy, value, entropy) from the three batch means,
+ * raising NONFINITE when the total is not finite. */
+static void put_a2c_stats(__global float *stats, const uint s_off, const float pg, const float vf,
+                          const float ent, const float ent_coef, const float vf_coef,
+                          __global volatile uint *health)
+{
+    if (get_local_id(0) != 0) return;
+    const float total = pg - ent_coef * ent + vf_coef * vf;
+    stats[s_off + A2C_STAT_LOSS] = total;
+    stats[s_off + A2C_STAT_POLICY] = pg;
+    stats[s_off + A2C_STAT_VALUE] = vf;
+    stats[s_off + A2C_STAT_ENTROPY] = ent;
+    if (!isfinite(total)) health_flag(health, HEALTH_NONFINITE);
+}
+
 /* ---- categorical -------------------------------------------------------------------------- */
 
 /* out (n, a) = log softmax(z) row by row. One item per row. */
@@ -102,10 +106,6 @@ __kernel void heads_cat_log_softmax(const uint n, const uint a, __global const f
     const float2 sh = row_shift(zi, a);
     for (uint j = 0; j < a; j++) out[out_off + i * a + j] = lsm(zi[j], sh);
 }
-
-#define STAT_LOGP 0
-#define STAT_ENTROPY 1
-#define STAT_KL 2
 
 /* Per-row log p(x_i) (x: actions (n)), entropy, or KL(softmax(z_i) || softmax(x_i)) (x: logits
  * (n, a)); rows (n) and/or their mean (1). One work-group. */
@@ -141,7 +141,7 @@ void heads_cat_rowstat(const int kind, const uint n, const uint a, __global cons
         if (want_rows) rows[rows_off + i] = v;
         acc += v;
     }
-    const float total = wg_sum(red, acc);
+    const float total = wg_sum(red, acc, HEADS_WG);
     if (lid == 0 && want_mean) mean[mean_off] = total / (float)n;
 }
 
@@ -162,10 +162,10 @@ __kernel void heads_cat_sample(const uint n, const uint a, __global const float 
     for (uint j = 0; j < a; j++) s += exp(zi[j] - m);
     if (!isfinite(s)) {
         act[act_off + i] = NAN;
-        raise_nonfinite(health);
+        health_flag(health, HEALTH_NONFINITE);
         return;
     }
-    const uint4 r = rng_draw(i, TAG_CAT, seed_lo, seed_hi, step_lo, step_hi);
+    const uint4 r = rng_draw(i, RNG_TAG_CATEGORICAL, seed_lo, seed_hi, step_lo, step_hi);
     const float t = u01_co(r.x) * s;
     float c = 0.0f;
     int pick = -1, last = 0;
@@ -217,17 +217,10 @@ void heads_cat_a2c(const uint n, const uint a, __global const float *z, const ui
         vf += e * e;
         ent += h;
     }
-    pg = wg_sum(red, pg) * inv_n;
-    vf = wg_sum(red, vf) * inv_n;
-    ent = wg_sum(red, ent) * inv_n;
-    if (lid == 0) {
-        const float total = pg - ent_coef * ent + vf_coef * vf;
-        stats[s_off] = total;
-        stats[s_off + 1] = pg;
-        stats[s_off + 2] = vf;
-        stats[s_off + 3] = ent;
-        if (!isfinite(total)) raise_nonfinite(health);
-    }
+    pg = wg_sum(red, pg, HEADS_WG) * inv_n;
+    vf = wg_sum(red, vf, HEADS_WG) * inv_n;
+    ent = wg_sum(red, ent, HEADS_WG) * inv_n;
+    put_a2c_stats(stats, s_off, pg, vf, ent, ent_coef, vf_coef, health);
 }
 
 /* dz (n, a) = scale * d/dz of -mean_i log p(act_i): scale/n * (p - onehot). One item per row. */
@@ -288,11 +281,8 @@ void heads_cat_surrogate(const uint n, const uint a, __global const float *z, co
                 dz[dz_off + i * a + j] =
                     inv_n * ra * (((int)j == k ? 1.0f : 0.0f) - exp(lsm(zi[j], sh)));
     }
-    acc = wg_sum(red, acc) * inv_n;
-    if (lid == 0) {
-        stats[s_off] = acc;
-        if (!isfinite(acc)) raise_nonfinite(health);
-    }
+    acc = wg_sum(red, acc, HEADS_WG) * inv_n;
+    put_stat(stats, s_off, acc, health);
 }
 
 /* ---- diagonal Gaussian -------------------------------------------------------------------- */
@@ -305,7 +295,7 @@ __kernel void heads_gauss_sample(const uint n, const uint a, __global const floa
 {
     const uint e = get_global_id(0);
     if (e >= n * a) return;
-    const uint4 r = rng_draw(e, TAG_GAUSS, seed_lo, seed_hi, step_lo, step_hi);
+    const uint4 r = rng_draw(e, RNG_TAG_GAUSSIAN, seed_lo, seed_hi, step_lo, step_hi);
     act[act_off + e] = mu[mu_off + e] + exp(ls[ls_off + e % a]) * normal_draw(r);
 }
 
@@ -351,7 +341,7 @@ void heads_gauss_rowstat(const int kind, const uint n, const uint a, __global co
         if (want_rows) rows[rows_off + i] = v;
         acc += v;
     }
-    const float total = wg_sum(red, acc);
+    const float total = wg_sum(red, acc, HEADS_WG);
     if (lid == 0 && want_mean) mean[mean_off] = total / (float)n;
 }
 
@@ -378,24 +368,13 @@ void heads_gauss_a2c(const uint n, const uint a, __global const float *mu, const
         pg -= lp * adv[adv_off + i];
         vf += e * e;
     }
-    pg = wg_sum(red, pg) * inv_n;
-    vf = wg_sum(red, vf) * inv_n;
-    if (lid == 0) {
-        /* state-independent log-std: every row has the same entropy */
-        float ent = 0.5f * (float)a * (LOG_2PI + 1.0f);
-        for (uint j = 0; j < a; j++) ent += ls[ls_off + j];
-        const float total = pg - ent_coef * ent + vf_coef * vf;
-        stats[s_off] = total;
-        stats[s_off + 1] = pg;
-        stats[s_off + 2] = vf;
-        stats[s_off + 3] = ent;
-        if (!isfinite(total)) raise_nonfinite(health);
-    }
+    pg = wg_sum(red, pg, HEADS_WG) * inv_n;
+    vf = wg_sum(red, vf, HEADS_WG) * inv_n;
+    /* state-independent log-std: every row has the same entropy */
+    float ent = 0.5f * (float)a * (LOG_2PI + 1.0f);
+    for (uint j = 0; j < a; j++) ent += ls[ls_off + j];
+    put_a2c_stats(stats, s_off, pg, vf, ent, ent_coef, vf_coef, health);
 }
-
-#define GRAD_A2C 0  /* w_i = -adv_i / n               (A2C policy term) */
-#define GRAD_NLL 1  /* w_i = -scale / n               (ACKTR Fisher pass) */
-#define GRAD_SURR 2 /* w_i = ratio_i * adv_i / n       (TRPO surrogate) */
 
 /* The three policy gradients share one form: dL/dmu_ij = w_i (x_ij - mu_ij) / sigma_j^2 and
  * dL/dls_j = sum_i w_i ((x_ij - mu_ij)^2 / sigma_j^2 - 1) (+ a constant), with a per-row w_i. */
@@ -448,7 +427,7 @@ void heads_gauss_grad_logstd(const int kind, const uint n, const uint a,
         const float d = (act[act_off + i * a + j] - mu[mu_off + i * a + j]) * inv_s;
         acc += w * (d * d - 1.0f);
     }
-    acc = wg_sum(red, acc);
+    acc = wg_sum(red, acc, HEADS_WG);
     if (lid == 0) dls[dls_off + j] = acc + cst;
 }
 
@@ -469,11 +448,8 @@ void heads_gauss_surrogate(const uint n, const uint a, __global const float *mu,
         const float lp = gauss_row_logp(mu + mu_off + i * a, ls + ls_off, act + act_off + i * a, a);
         acc += exp(lp - lp_old[lpo_off + i]) * adv[adv_off + i];
     }
-    acc = wg_sum(red, acc) / (float)n;
-    if (lid == 0) {
-        stats[s_off] = acc;
-        if (!isfinite(acc)) raise_nonfinite(health);
-    }
+    acc = wg_sum(red, acc, HEADS_WG) / (float)n;
+    put_stat(stats, s_off, acc, health);
 }
 
 /* Output Fisher of the Gaussian head: out_mu (n, a) = scale * v_mu / sigma^2 and
@@ -512,11 +488,8 @@ void heads_value_mse(const uint n, __global const float *val, const uint val_off
         dv[dv_off + i] = 2.0f * e * inv_n;
         acc += e * e;
     }
-    acc = wg_sum(red, acc) * inv_n;
-    if (lid == 0) {
-        stats[s_off] = acc;
-        if (!isfinite(acc)) raise_nonfinite(health);
-    }
+    acc = wg_sum(red, acc, HEADS_WG) * inv_n;
+    put_stat(stats, s_off, acc, health);
 }
 
 /* Gauss-Newton critic gradient: target = V + eps (stop-gradient), so d/dV mean (V - target)^2
@@ -527,6 +500,6 @@ __kernel void heads_value_fisher_grad(const uint n, const uint seed_lo, const ui
 {
     const uint i = get_global_id(0);
     if (i >= n) return;
-    const uint4 r = rng_draw(i, TAG_VALUE, seed_lo, seed_hi, step_lo, step_hi);
+    const uint4 r = rng_draw(i, RNG_TAG_VALUE, seed_lo, seed_hi, step_lo, step_hi);
     dv[dv_off + i] = -2.0f * scale / (float)n * normal_draw(r);
 }

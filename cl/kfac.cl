@@ -69,7 +69,7 @@ __kernel void kfac_ema(const uint n, __global float *s, const uint s_off,
                        const float b, __global const uint *health)
 {
     const uint i = get_global_id(0);
-    if (i >= n || health[2] != 0u) return;
+    if (i >= n || health[HEALTH_GUARD] != 0u) return;
     const float v = s_new[new_off + i];
     s[s_off + i] = (a == 0.0f) ? b * v : a * s[s_off + i] + b * v;
 }
@@ -82,8 +82,7 @@ __kernel void kfac_trust_region(__global float *out, const uint off, const float
     const float q = eta * eta * out[off];
     float nu;
     if (isnan(q) || isinf(q)) {
-        atomic_or(&health[0], 1u);
-        atomic_or(&health[2], 1u);
+        health_fail(health, HEALTH_NONFINITE);
         nu = 0.0f;
     } else if (q <= 0.0f) {
         nu = 1.0f;
@@ -94,17 +93,31 @@ __kernel void kfac_trust_region(__global float *out, const uint off, const float
     out[off + 1] = nu;
 }
 
-/* Adaptive step size (ACKTR for continuous control): after a step whose mean KL is kl[kl_off],
- * scale[0] /= 1.5 when KL > 2 target, *= 1.5 when KL < target / 2; kept in [1e-4, 1e4] and left
+/* Adaptive step size (ACKTR for continuous control): after a step whose mean KL is k,
+ * *scale /= 1.5 when KL > 2 target, *= 1.5 when KL < target / 2; kept in [1e-4, 1e4] and left
  * alone when the KL is not finite. */
+static void adapt_scale(__global float *scale, const float k, const float target)
+{
+    float s = *scale;
+    if (isnan(k) || isinf(k)) return;
+    if (k > 2.0f * target) s /= 1.5f;
+    else if (k < 0.5f * target) s *= 1.5f;
+    *scale = fmin(1e4f, fmax(1e-4f, s));
+}
+
+/* scale[s_off] adapted to the KL kl[kl_off] (clkfac_kfac_adapt_scale). One work-item. */
+__kernel void kfac_adapt_scale_at(__global float *scale, const uint s_off,
+                                  __global const float *kl, const uint kl_off, const float target)
+{
+    if (get_global_id(0) != 0) return;
+    adapt_scale(scale + s_off, kl[kl_off], target);
+}
+
+/* The same for scale[0]: the signature src/rl/acktr.c launches directly; remove once it calls
+ * clkfac_kfac_adapt_scale. */
 __kernel void kfac_adapt_scale(__global float *scale, __global const float *kl, const uint kl_off,
                                const float target)
 {
     if (get_global_id(0) != 0) return;
-    const float k = kl[kl_off];
-    float s = scale[0];
-    if (isnan(k) || isinf(k)) return;
-    if (k > 2.0f * target) s /= 1.5f;
-    else if (k < 0.5f * target) s *= 1.5f;
-    scale[0] = fmin(1e4f, fmax(1e-4f, s));
+    adapt_scale(scale, kl[kl_off], target);
 }

@@ -1,11 +1,7 @@
 /* Neural-network layer kernels: the homogeneous ones column for dense inputs, activations fused
  * with the rows <-> per-example layout change, and col2im as a gather (each input element sums
- * the patch entries that read it, so no atomics). Activation codes match clkfac_nn_act:
- * 0 relu, 1 tanh, 2 elu, 3 identity. */
-
-#ifndef WG
-#define WG 64
-#endif
+ * the patch entries that read it, so no atomics). Activations (act_f, act_df, codes ACT_*) come
+ * from cl/prelude.cl. */
 
 /* xh (n, d+1) = [x 1]; x (n, d) with leading dimension ld. One work-item per xh element. */
 __kernel void nn_append_ones(__global const float *x, const uint x_off, const uint ld,
@@ -15,30 +11,6 @@ __kernel void nn_append_ones(__global const float *x, const uint x_off, const ui
     if (i >= n * (d + 1u)) return;
     const uint r = i / (d + 1u), c = i % (d + 1u);
     xh[xh_off + i] = c < d ? x[x_off + r * ld + c] : 1.0f;
-}
-
-static float act_f(const int act, const float s)
-{
-    switch (act) {
-    case 0: return fmax(s, 0.0f);
-    case 1: return tanh(s);
-    case 2: return s > 0.0f ? s : expm1(s);
-    default: return s;
-    }
-}
-
-/* f'(s) from the pre-activation (relu' at 0 taken as 0, like max's subgradient in TF). */
-static float act_df(const int act, const float s)
-{
-    switch (act) {
-    case 0: return s > 0.0f ? 1.0f : 0.0f;
-    case 1: {
-        const float t = tanh(s);
-        return 1.0f - t * t;
-    }
-    case 2: return s > 0.0f ? 1.0f : exp(s);
-    default: return 1.0f;
-    }
 }
 
 /* y[n*y_ld + k*T + t] = f(s[(n*T + t)*K + k]). Work-items walk y in order so writes coalesce;

@@ -4,40 +4,31 @@
  * optim_prepare on the device from the gradient norm and an optional device learning-rate scale.
  * health: [0] sticky flags (1 = non-finite), [2] per-operation guard (see cl/util.cl). */
 
-/* Optimizer stats slots (clkfac/optim.h). */
-#define ST_NORM 0
-#define ST_CLIP 1
-#define ST_STEPS 2
-#define ST_LR 3
-#define ST_C1 4 /* Adam 1 / (1 - beta1^t) */
-#define ST_C2 5 /* Adam 1 / (1 - beta2^t) */
+/* Stats slots OPTIM_ST_* and kinds OPTIM_* come from cl/shared.h. */
 
-#define KIND_ADAM 2
-
-/* One item. st[ST_NORM] holds ||g|| (from nrm2). Decides the step: a non-finite gradient (guard
- * already set by util_check_finite), norm or learning rate raises the flags and sets the guard,
- * so the update kernel skips and nothing changes; otherwise advances the step count. */
+/* One item. st[OPTIM_ST_NORM] holds ||g|| (from nrm2). Decides the step: a non-finite gradient
+ * (guard already set by util_check_finite), norm or learning rate raises the flags and sets the
+ * guard, so the update kernel skips and nothing changes; otherwise advances the step count. */
 __kernel void optim_prepare(__global float *st, const float lr, __global const float *lr_scale,
                             const uint lrs_off, const int has_lr_scale, const float max_norm,
                             const int kind, const float beta1, const float beta2,
                             __global volatile uint *health)
 {
     if (get_global_id(0) != 0) return;
-    const float norm = st[ST_NORM];
+    const float norm = st[OPTIM_ST_NORM];
     const float lr_eff = has_lr_scale ? lr * lr_scale[lrs_off] : lr;
-    int bad = health[2] != 0u || !isfinite(norm) || !isfinite(lr_eff);
-    st[ST_CLIP] = (max_norm > 0.0f && norm > max_norm) ? max_norm / norm : 1.0f;
-    st[ST_LR] = lr_eff;
+    int bad = health[HEALTH_GUARD] != 0u || !isfinite(norm) || !isfinite(lr_eff);
+    st[OPTIM_ST_CLIP] = (max_norm > 0.0f && norm > max_norm) ? max_norm / norm : 1.0f;
+    st[OPTIM_ST_LR] = lr_eff;
     if (bad) {
-        atomic_or(&health[0], 1u);
-        atomic_or(&health[2], 1u);
+        health_fail(health, HEALTH_NONFINITE);
         return;
     }
-    const float t = st[ST_STEPS] + 1.0f;
-    st[ST_STEPS] = t;
-    if (kind == KIND_ADAM) {
-        st[ST_C1] = 1.0f / (1.0f - pow(beta1, t));
-        st[ST_C2] = 1.0f / (1.0f - pow(beta2, t));
+    const float t = st[OPTIM_ST_STEPS] + 1.0f;
+    st[OPTIM_ST_STEPS] = t;
+    if (kind == OPTIM_ADAM) {
+        st[OPTIM_ST_C1] = 1.0f / (1.0f - pow(beta1, t));
+        st[OPTIM_ST_C2] = 1.0f / (1.0f - pow(beta2, t));
     }
 }
 
@@ -47,11 +38,11 @@ __kernel void optim_sgd(const uint n, __global float *p, const uint p_off,
                         const float mu, __global const float *st, __global const uint *health)
 {
     const uint i = get_global_id(0);
-    if (i >= n || health[2] != 0u) return;
-    const float gi = g[g_off + i] * st[ST_CLIP];
+    if (i >= n || health[HEALTH_GUARD] != 0u) return;
+    const float gi = g[g_off + i] * st[OPTIM_ST_CLIP];
     const float vi = mu * v[i] + gi;
     v[i] = vi;
-    p[p_off + i] -= st[ST_LR] * vi;
+    p[p_off + i] -= st[OPTIM_ST_LR] * vi;
 }
 
 /* ms = decay ms + (1 - decay) g^2; p -= lr g / sqrt(ms + eps) */
@@ -61,11 +52,11 @@ __kernel void optim_rmsprop(const uint n, __global float *p, const uint p_off,
                             __global const float *st, __global const uint *health)
 {
     const uint i = get_global_id(0);
-    if (i >= n || health[2] != 0u) return;
-    const float gi = g[g_off + i] * st[ST_CLIP];
+    if (i >= n || health[HEALTH_GUARD] != 0u) return;
+    const float gi = g[g_off + i] * st[OPTIM_ST_CLIP];
     const float m = decay * ms[i] + one_minus_decay * gi * gi;
     ms[i] = m;
-    p[p_off + i] -= st[ST_LR] * gi / sqrt(m + eps);
+    p[p_off + i] -= st[OPTIM_ST_LR] * gi / sqrt(m + eps);
 }
 
 /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m c1) / (sqrt(v c2) + eps) */
@@ -75,13 +66,13 @@ __kernel void optim_adam(const uint n, __global float *p, const uint p_off,
                          __global const float *st, __global const uint *health)
 {
     const uint i = get_global_id(0);
-    if (i >= n || health[2] != 0u) return;
-    const float gi = g[g_off + i] * st[ST_CLIP];
+    if (i >= n || health[HEALTH_GUARD] != 0u) return;
+    const float gi = g[g_off + i] * st[OPTIM_ST_CLIP];
     const float m = beta1 * mv[i] + (1.0f - beta1) * gi;
     const float v = beta2 * mv[n + i] + (1.0f - beta2) * gi * gi;
     mv[i] = m;
     mv[n + i] = v;
-    p[p_off + i] -= st[ST_LR] * (m * st[ST_C1]) / (sqrt(v * st[ST_C2]) + eps);
+    p[p_off + i] -= st[OPTIM_ST_LR] * (m * st[OPTIM_ST_C1]) / (sqrt(v * st[OPTIM_ST_C2]) + eps);
 }
 
 /* Standalone global-norm clipping: st[s_off] holds ||g||; writes the scale to st[s_off + 1] and
@@ -95,7 +86,7 @@ __kernel void optim_clip(const uint n, __global float *g, const uint g_off, cons
     const float s = (finite && norm > max_norm) ? max_norm / norm : 1.0f;
     if (i == 0) {
         st[s_off + 1] = finite ? s : 0.0f;
-        if (!finite) atomic_or(&health[0], 1u);
+        if (!finite) health_flag(health, HEALTH_NONFINITE);
     }
     if (i >= n || s == 1.0f) return;
     g[g_off + i] *= s;

@@ -4,38 +4,24 @@
  * sc is the update's scalar buffer; the slot numbers come from the host (trpo.c). */
 
 #ifndef WG
-#define WG 64
+#define WG CLKFAC_WG /* work-group size of trpo_standardize; a power of two */
 #endif
 
-/* Sum of v over one work-group of WG items, in a fixed order (deterministic). */
-static float trpo_wg_sum(__local float *buf, const float v)
-{
-    const uint l = get_local_id(0);
-    buf[l] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint s = WG / 2; s > 0; s >>= 1) {
-        if (l < s) buf[l] += buf[l + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float r = buf[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return r;
-}
-
 /* adv = (adv - mean) / (std + 1e-8) over n values; launched as ONE work-group of WG. */
-__kernel void trpo_standardize(const uint n, __global float *adv)
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void trpo_standardize(const uint n, __global float *adv)
 {
     __local float red[WG];
     const uint l = get_local_id(0);
     float s = 0.0f;
     for (uint i = l; i < n; i += WG) s += adv[i];
-    const float mean = trpo_wg_sum(red, s) / (float)n;
+    const float mean = wg_sum(red, s, WG) / (float)n;
     float q = 0.0f;
     for (uint i = l; i < n; i += WG) {
         const float d = adv[i] - mean;
         q += d * d;
     }
-    const float sd = sqrt(trpo_wg_sum(red, q) / (float)n);
+    const float sd = sqrt(wg_sum(red, q, WG) / (float)n);
     for (uint i = l; i < n; i += WG) adv[i] = (adv[i] - mean) / (sd + 1e-8f);
 }
 

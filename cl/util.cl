@@ -3,10 +3,6 @@
  * triangle mirroring, diagonal shifts by a device scalar, and scaling by a device scalar.
  * health: [0] sticky flags (1 = non-finite, 2 = not SPD), [1] detail, [2] per-operation guard. */
 
-#ifndef WG
-#define WG 64
-#endif
-
 /* Sets the guard and the NONFINITE flag if any of x[0..n) is NaN or Inf. */
 __kernel void util_check_finite(const uint n, __global const float *x, const uint x_off,
                                 __global volatile uint *health)
@@ -14,10 +10,7 @@ __kernel void util_check_finite(const uint n, __global const float *x, const uin
     uint i = get_global_id(0);
     if (i >= n) return;
     float v = x[x_off + i];
-    if (isnan(v) || isinf(v)) {
-        atomic_or(&health[0], 1u);
-        atomic_or(&health[2], 1u);
-    }
+    if (isnan(v) || isinf(v)) health_fail(health, HEALTH_NONFINITE);
 }
 
 /* dst = src unless the guard is set. */
@@ -26,7 +19,7 @@ __kernel void util_guarded_copy(const uint n, __global const float *src, const u
                                 __global const uint *health)
 {
     uint i = get_global_id(0);
-    if (i >= n || health[2] != 0u) return;
+    if (i >= n || health[HEALTH_GUARD] != 0u) return;
     dst[dst_off + i] = src[src_off + i];
 }
 

@@ -2,11 +2,11 @@
  * coefficient is a ratio of two device scalars (conjugate gradient's alpha = r.r / p.Ap and
  * beta = r'.r' / r.r stay on the device; nothing is read back). */
 
-/* The ratio s[num] / s[den] (den_off == 0xffffffff: s[num] alone), or 0 when it is not finite
+/* The ratio s[num] / s[den] (den_off == VEC_NO_DEN: s[num] alone), or 0 when it is not finite
  * (a zero denominator once CG has converged), so a finished solve just stops moving. */
 static float vec_ratio(__global const float *s, const uint num_off, const uint den_off)
 {
-    const float q = den_off == 0xffffffffu ? s[num_off] : s[num_off] / s[den_off];
+    const float q = den_off == VEC_NO_DEN ? s[num_off] : s[num_off] / s[den_off];
     return isfinite(q) ? q : 0.0f;
 }
 

@@ -1,5 +1,6 @@
 /* Device layer: selection specs, errors that list what exists, buffers, health flags, the
- * program-binary cache (warm load, corrupt entry rebuilt), build-log errors, profiling. */
+ * program-binary cache (warm load, corrupt entry rebuilt), build-log errors, per-program build
+ * options, the typed launcher's argument checks, profiling. */
 /* ctest-labels: unit device */
 #include <dirent.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "cl/ocl.h"
+#include "clkfac/heads.h"
 #include "harness.h"
 
 static void test_spec_matches_none_lists_devices(void **state)
@@ -71,19 +73,14 @@ static void test_health_flags_raise_and_clear(void **state)
     clkfac_context *ctx = th_ctx();
     float x[5] = {1, 2, 3, 4, 5};
     cl_mem a = th_upload(x, 5);
-    cl_kernel k;
-    TH_OK(ocl_kernel(ctx, "util", "util_check_finite", &k));
-    cl_uint n = 5, off = 0;
-    TH_OK(OCL_ARG(k, 0, n));
-    TH_OK(OCL_ARG(k, 1, a));
-    TH_OK(OCL_ARG(k, 2, off));
-    TH_OK(OCL_ARG(k, 3, ctx->health));
-    size_t gws = 5;
-    TH_OK(ocl_launch(ctx, k, 1, &gws, NULL));
+#define CHECK_A ocl_run(ctx, "util", "util_check_finite", OCL_1D(5, 0),                        \
+                        OCL_ARGS(OCL_U(5), OCL_M(a), OCL_U(0), OCL_M(ctx->health)))
+    TH_OK(CHECK_A);
     TH_OK(clkfac_context_check(ctx));
     x[3] = 0.0f / 0.0f;
     TH_OK(clkfac_buffer_write(ctx, a, 0, x, 5));
-    TH_OK(ocl_launch(ctx, k, 1, &gws, NULL));
+    TH_OK(CHECK_A);
+#undef CHECK_A
     assert_int_equal(clkfac_context_check(ctx), CLKFAC_ERR_NONFINITE);
     TH_OK(clkfac_context_check(ctx)); /* cleared */
     clkfac_buffer_free(a);
@@ -101,14 +98,29 @@ static int count_cache_files(const char *dir)
     return n;
 }
 
+/* Context options whose binary cache is a fresh directory made from the mkdtemp template dir;
+ * remove_dir deletes it again. */
+static clkfac_context_options temp_cache_options(char *dir)
+{
+    assert_non_null(mkdtemp(dir));
+    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
+    o.cache_dir = dir;
+    return o;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_binary_cache_warm_and_corrupt(void **state)
 {
     (void)state;
     TH_REQUIRE_DEVICE();
     char dir[] = "/tmp/clkfac-cache-test-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
-    o.cache_dir = dir;
+    clkfac_context_options o = temp_cache_options(dir);
     clkfac_context *c1 = NULL, *c2 = NULL, *c3 = NULL;
     TH_OK(clkfac_context_create(&c1, &o));
     double cold = 0, warm = 0, again = 0;
@@ -140,9 +152,7 @@ static void test_binary_cache_warm_and_corrupt(void **state)
     clkfac_context_free(c1);
     clkfac_context_free(c2);
     clkfac_context_free(c3);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 static void test_unknown_kernel_is_an_error(void **state)
@@ -153,6 +163,103 @@ static void test_unknown_kernel_is_an_error(void **state)
     assert_int_equal(ocl_kernel(th_ctx(), "util", "no_such_kernel", &k), CLKFAC_ERR_INTERNAL);
     assert_non_null(strstr(clkfac_last_error(), "no_such_kernel"));
     assert_int_equal(ocl_kernel(th_ctx(), "nofile", "x", &k), CLKFAC_ERR_INTERNAL);
+}
+
+/* ocl_run compares each new argument list with the kernel's declaration: a wrong count or a
+ * wrong kind is an error naming the kernel (and the argument), even after a good launch. */
+static void test_run_checks_arguments(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    const float sc[2] = {0.0f, 3.0f};
+    cl_mem a = th_alloc(4, 1.0f), s = th_upload(sc, 2);
+    TH_OK(ocl_run(ctx, "util", "util_scale_by", OCL_1D(4, 0),
+                  OCL_ARGS(OCL_U(3), OCL_M(a), OCL_U(1), OCL_F(2.0f), OCL_M(s), OCL_U(1))));
+    float got[4];
+    th_download(a, 0, got, 4);
+    assert_true(got[0] == 1.0f && got[1] == 6.0f && got[2] == 6.0f && got[3] == 6.0f);
+    assert_int_equal(ocl_run(ctx, "util", "util_scale_by", OCL_1D(4, 0),
+                             OCL_ARGS(OCL_U(4), OCL_M(a), OCL_U(0), OCL_F(2.0f), OCL_M(s))),
+                     CLKFAC_ERR_INTERNAL);
+    assert_non_null(strstr(clkfac_last_error(), "util_scale_by declares 6 arguments"));
+    clkfac_status st = ocl_run(ctx, "util", "util_scale_by", OCL_1D(4, 0),
+                               OCL_ARGS(OCL_U(4), OCL_M(a), OCL_U(0), OCL_U(2), OCL_M(s),
+                                        OCL_U(1)));
+    if (st != CLKFAC_OK) { /* the driver reports argument types */
+        assert_int_equal(st, CLKFAC_ERR_INTERNAL);
+        assert_non_null(strstr(clkfac_last_error(), "util_scale_by: argument 3"));
+    }
+    assert_int_equal(ocl_run(ctx, "util", "util_scale_by", OCL_1D(4, 0),
+                             OCL_ARGS(OCL_M(a), OCL_M(a), OCL_U(0), OCL_F(2.0f), OCL_M(s),
+                                      OCL_U(1))),
+                     CLKFAC_ERR_INTERNAL);
+    assert_non_null(strstr(clkfac_last_error(), "argument 0"));
+    clkfac_buffer_free(a);
+    clkfac_buffer_free(s);
+}
+
+/* Per-program -D options reach the kernels (a reduction's work-group size follows them, its
+ * results do not change), are part of the cache key (two contexts sharing a cache directory
+ * with different options each get their own binary), and are refused once the program is
+ * built or for a program that does not exist. */
+static void test_program_options(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    char dir[] = "/tmp/clkfac-opts-test-XXXXXX";
+    clkfac_context_options o = temp_cache_options(dir);
+    clkfac_context *c[2] = {NULL, NULL};
+    float z[3 * 37], mean[2];
+    for (size_t i = 0; i < 3 * 37; i++) z[i] = (float)((i * 7919) % 23) * 0.25f - 2.0f;
+    size_t wg[2];
+    for (int i = 0; i < 2; i++) {
+        TH_OK(clkfac_context_create(&c[i], &o));
+        TH_OK(clkfac_context_set_program_options(c[i], "heads", i ? "-DHEADS_WG=16" : NULL));
+        TH_OK(ocl_kernel_reqd_wg(c[i], "heads", "heads_cat_rowstat", &wg[i]));
+        cl_mem dz = NULL, dm = NULL;
+        TH_OK(clkfac_buffer_create(&dz, c[i], 3 * 37));
+        TH_OK(clkfac_buffer_create(&dm, c[i], 1));
+        TH_OK(clkfac_buffer_write(c[i], dz, 0, z, 3 * 37));
+        TH_OK(clkfac_heads_cat_entropy(c[i], 37, 3, dz, 0, NULL, 0, dm, 0));
+        TH_OK(clkfac_buffer_read(c[i], dm, 0, &mean[i], 1));
+        clkfac_buffer_free(dz);
+        clkfac_buffer_free(dm);
+    }
+    assert_int_equal(wg[0], CLKFAC_WG);
+    assert_int_equal(wg[1], 16);
+    double want = mean[0];
+    th_assert_close(&mean[1], &want, 1, 1e-6, 1e-6, "entropy with HEADS_WG=16");
+    assert_int_equal(clkfac_context_set_program_options(c[1], "heads", "-DHEADS_WG=32"),
+                     CLKFAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(clkfac_last_error(), "already built"));
+    assert_int_equal(clkfac_context_set_program_options(c[1], "no_such", "-DX=1"),
+                     CLKFAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(clkfac_last_error(), "heads"));
+    clkfac_context_free(c[0]);
+    clkfac_context_free(c[1]);
+    remove_dir(dir);
+}
+
+/* A program that fails to build is CLKFAC_ERR_BUILD naming the program, with the build log in
+ * the detail; thanks to the #line the embedding adds, the log points into heads.cl itself, not
+ * into the shared header and prelude prepended to it. */
+static void test_build_failure_names_the_file(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    char dir[] = "/tmp/clkfac-build-test-XXXXXX";
+    clkfac_context_options o = temp_cache_options(dir);
+    clkfac_context *ctx = NULL;
+    TH_OK(clkfac_context_create(&ctx, &o));
+    TH_OK(clkfac_context_set_program_options(ctx, "heads", "-DHEADS_WG=+"));
+    size_t wg = 0;
+    assert_int_equal(ocl_kernel_reqd_wg(ctx, "heads", "heads_cat_rowstat", &wg), CLKFAC_ERR_BUILD);
+    const char *e = clkfac_last_error();
+    assert_non_null(strstr(e, "cl/heads.cl"));
+    assert_non_null(strstr(e, "heads.cl:"));
+    clkfac_context_free(ctx);
+    remove_dir(dir);
 }
 
 static void test_profiler_sums_phases(void **state)
@@ -196,6 +303,9 @@ int main(void)
         cmocka_unit_test(test_health_flags_raise_and_clear),
         cmocka_unit_test(test_binary_cache_warm_and_corrupt),
         cmocka_unit_test(test_unknown_kernel_is_an_error),
+        cmocka_unit_test(test_run_checks_arguments),
+        cmocka_unit_test(test_program_options),
+        cmocka_unit_test(test_build_failure_names_the_file),
         cmocka_unit_test(test_profiler_sums_phases),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);

@@ -60,7 +60,10 @@ static void test_kronecker_exact_for_one_example(void **state)
 }
 
 /* The adaptive step size (ACKTR, continuous control) against its rule written out: /1.5 above
- * 2 target, *1.5 below target/2, unchanged between or for a non-finite KL, kept in [1e-4, 1e4]. */
+ * 2 target, *1.5 below target/2, unchanged between or for a non-finite KL, kept in [1e-4, 1e4].
+ * The scale sits between sentinels at an offset, which must stay as they were; the KL is read
+ * at an offset. Also the legacy kernel kfac_adapt_scale (scale at offset 0) that src/rl/acktr.c
+ * launches directly, while it does. */
 static void test_adapt_scale_rule(void **state)
 {
     (void)state;
@@ -72,25 +75,54 @@ static void test_adapt_scale_rule(void **state)
     } c[] = {
         {1.0f, 0.005f, 1.0f / 1.5f}, {1.0f, 0.0005f, 1.5f},   {1.0f, 0.003f, 1.0f},
         {2.0f, NAN, 2.0f},           {1.2e-4f, 1.0f, 1e-4f},  {9000.0f, 0.0f, 1e4f},
+        {3.0f, INFINITY, 3.0f},      {1.0f, 0.004001f, 1.0f / 1.5f}, {5.0f, 0.00099f, 7.5f},
     };
-    cl_kernel k;
-    TH_OK(ocl_kernel(ctx, "kfac", "kfac_adapt_scale", &k));
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        float kl[3] = {7.0f, 7.0f, c[i].kl}, sc = c[i].scale, got;
-        cl_mem ds = th_upload(&sc, 1), dk = th_upload(kl, 3);
-        cl_uint off = 2;
-        size_t one = 1;
-        TH_OK(OCL_ARG(k, 0, ds));
-        TH_OK(OCL_ARG(k, 1, dk));
-        TH_OK(OCL_ARG(k, 2, off));
-        TH_OK(OCL_ARG(k, 3, target));
-        TH_OK(ocl_launch(ctx, k, 1, &one, NULL));
-        th_download(ds, 0, &got, 1);
-        double want = c[i].want;
-        th_assert_close(&got, &want, 1, 0, 1e-6, "adapted step scale");
-        clkfac_buffer_free(ds);
-        clkfac_buffer_free(dk);
+        for (int legacy = 0; legacy < 2; legacy++) {
+            const size_t off = legacy ? 0 : 2;
+            float kl[3] = {7.0f, 7.0f, c[i].kl}, sc[5] = {-1.0f, -2.0f, -3.0f, -4.0f, -5.0f};
+            sc[off] = c[i].scale;
+            cl_mem ds = th_upload(sc, 5), dk = th_upload(kl, 3);
+            if (legacy)
+                TH_OK(ocl_run(ctx, "kfac", "kfac_adapt_scale", OCL_1D(1, 0),
+                              OCL_ARGS(OCL_M(ds), OCL_M(dk), OCL_U(2), OCL_F(target))));
+            else
+                TH_OK(clkfac_kfac_adapt_scale(ctx, ds, off, dk, 2, target));
+            float got[5];
+            th_download(ds, 0, got, 5);
+            double want = c[i].want;
+            th_assert_close(&got[off], &want, 1, 0, 1e-6, "adapted step scale");
+            for (size_t j = 0; j < 5; j++)
+                if (j != off) assert_true(got[j] == sc[j]); /* sentinels */
+            clkfac_buffer_free(ds);
+            clkfac_buffer_free(dk);
+        }
     }
+}
+
+/* Bad arguments are refused before anything is enqueued, naming the value. */
+static void test_adapt_scale_rejects_bad_input(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    float one = 1.0f;
+    cl_mem b = th_upload(&one, 1);
+    const float bad_targets[] = {0.0f, -0.01f, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad_targets / sizeof bad_targets[0]; i++) {
+        assert_int_equal(clkfac_kfac_adapt_scale(ctx, b, 0, b, 0, bad_targets[i]),
+                         CLKFAC_ERR_INVALID_ARG);
+        assert_non_null(strstr(clkfac_last_error(), "kl_target"));
+    }
+    assert_int_equal(clkfac_kfac_adapt_scale(ctx, NULL, 0, b, 0, 0.01f), CLKFAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(clkfac_last_error(), "scale_buf"));
+    assert_int_equal(clkfac_kfac_adapt_scale(ctx, b, 0, b, 1, 0.01f), CLKFAC_ERR_SHAPE);
+    assert_non_null(strstr(clkfac_last_error(), "kl_buf"));
+    assert_int_equal(clkfac_kfac_adapt_scale(NULL, b, 0, b, 0, 0.01f), CLKFAC_ERR_INVALID_ARG);
+    float got = 0.0f;
+    th_download(b, 0, &got, 1);
+    assert_true(got == 1.0f);
+    clkfac_buffer_free(b);
 }
 
 /* What the op table (test_ops.c) does not cover: arguments the calls must refuse. */
@@ -117,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_invalid_geometry_names_field),
         cmocka_unit_test(test_kronecker_exact_for_one_example),
         cmocka_unit_test(test_adapt_scale_rule),
+        cmocka_unit_test(test_adapt_scale_rejects_bad_input),
         cmocka_unit_test(test_invalid_arguments_named),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);

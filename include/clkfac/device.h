@@ -70,6 +70,15 @@ uint64_t clkfac_context_blocking_calls(const clkfac_context *ctx);
  * wall time taken (may be NULL). Used to report cold vs warm start. */
 clkfac_status clkfac_context_build_all(clkfac_context *ctx, double *seconds);
 
+/* Extra OpenCL build options for one kernel program, named by its file in cl/ without ".cl"
+ * ("heads", "chol", ...), e.g. "-DHEADS_WG=128" to override a kernel tunable (each is
+ * `#ifndef NAME / #define NAME default / #endif` in its file): appended to the fixed options and
+ * part of the program-binary cache key. Must be called before the program is built (its first
+ * kernel use or clkfac_context_build_all), else CLKFAC_ERR_INVALID_ARG; replaces options set
+ * before; NULL or "" clears them. An unknown program name fails listing the known ones. */
+clkfac_status clkfac_context_set_program_options(clkfac_context *ctx, const char *program,
+                                                 const char *options);
+
 /* Device health flags: kernels that find NaN/Inf or a non-positive pivot raise a flag on the
  * device instead of writing bad values. This reads and clears the flags (blocking) and returns
  * CLKFAC_ERR_NONFINITE or CLKFAC_ERR_NOT_SPD with detail when one was raised, else CLKFAC_OK. */

@@ -21,6 +21,7 @@
 #define CLKFAC_KFAC_H
 
 #include "clkfac/device.h"
+#include "clkfac/linalg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -123,18 +124,8 @@ typedef struct clkfac_ema {
 clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, size_t n, cl_mem s,
                                      size_t s_off, cl_mem s_new, size_t new_off);
 
-/* ---- damped inverses ------------------------------------------------------------------------ */
-
-/* out (n, n) = (S + gamma I)^-1 for symmetric S (n, n) by a blocked Cholesky on the device
- * (own diagonal-block kernel + CLBlast GEMM/SYRK), full symmetric output. gamma is read from the
- * device scalar gamma_buf[gamma_off] (so it can be computed on the device) scaled by
- * gamma_scale; nothing is read back. The lower triangle of S is factored; NaN/Inf anywhere in S
- * or in gamma raises NONFINITE, a non-positive or non-finite pivot raises NOT_SPD (the detail
- * names the column); in both cases out is unchanged. Works in context scratch, so out may alias
- * s. n >= 1 (any size, not only multiples of the block). */
-clkfac_status clkfac_linalg_spd_inverse(clkfac_context *ctx, size_t n, cl_mem s, size_t s_off,
-                                        cl_mem gamma_buf, size_t gamma_off, float gamma_scale,
-                                        cl_mem out, size_t out_off);
+/* ---- damped inverses ------------------------------------------------------------------------
+ * (the plain damped SPD inverse, clkfac_linalg_spd_inverse, is in clkfac/linalg.h) */
 
 /* Factored Tikhonov damping (K-FAC sec. 6.3):
  *   a_inv (da, da) = (A + pi*sqrt(lambda) I)^-1,  g_inv (dg, dg) = (G + sqrt(lambda)/pi I)^-1,
@@ -184,6 +175,16 @@ clkfac_status clkfac_kfac_trust_region(clkfac_context *ctx, size_t n, cl_mem v, 
 /* x (n) *= alpha * scal[scal_off], the scale read on the device (applies nu without a read). */
 clkfac_status clkfac_kfac_scale_by(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
                                    float alpha, cl_mem scal, size_t scal_off);
+
+/* Adaptive step size (ACKTR for continuous control), on the device with nothing read back:
+ * given the mean KL k = kl_buf[kl_off] of the step just taken, the step scale
+ * s = scale_buf[scale_off] becomes
+ *   s / 1.5  when k > 2 kl_target,   s * 1.5  when k < kl_target / 2,   s  otherwise,
+ * then is clamped to [1e-4, 1e4]. A k that is NaN or Inf leaves s unchanged (no flag raised).
+ * Call it once per update: each call moves s by at most one factor of 1.5. kl_target must be
+ * finite and > 0; scale and kl may share a buffer. */
+clkfac_status clkfac_kfac_adapt_scale(clkfac_context *ctx, cl_mem scale_buf, size_t scale_off,
+                                      cl_mem kl_buf, size_t kl_off, float kl_target);
 
 #ifdef __cplusplus
 }

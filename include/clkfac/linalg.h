@@ -41,6 +41,17 @@ clkfac_status clkfac_linalg_scal(clkfac_context *ctx, size_t n, float alpha, cl_
 clkfac_status clkfac_linalg_copy(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off, cl_mem y,
                                  size_t y_off);
 
+/* out (n, n) = (S + gamma I)^-1 for symmetric S (n, n) by a blocked Cholesky on the device
+ * (own diagonal-block kernel + CLBlast GEMM/SYRK), full symmetric output. gamma is read from the
+ * device scalar gamma_buf[gamma_off] (so it can be computed on the device) scaled by
+ * gamma_scale; nothing is read back. The lower triangle of S is factored; NaN/Inf anywhere in S
+ * or in gamma raises NONFINITE, a non-positive or non-finite pivot raises NOT_SPD (the detail
+ * names the column); in both cases out is unchanged. Works in context scratch, so out may alias
+ * s. n >= 1 (any size, not only multiples of the block). */
+clkfac_status clkfac_linalg_spd_inverse(clkfac_context *ctx, size_t n, cl_mem s, size_t s_off,
+                                        cl_mem gamma_buf, size_t gamma_off, float gamma_scale,
+                                        cl_mem out, size_t out_off);
+
 /* Pass as den_off to use s[num_off] alone. */
 #define CLKFAC_LINALG_NO_DEN ((size_t)0xffffffffu)
 /* y = y + c * q * x with q = s[num_off] / s[den_off] read on the device (CG: x += alpha p with

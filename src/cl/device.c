@@ -11,6 +11,10 @@
 #ifndef CL_PLATFORM_NOT_FOUND_KHR
 #define CL_PLATFORM_NOT_FOUND_KHR -1001 /* cl_khr_icd: the loader found no platform */
 #endif
+_Static_assert(CLKFAC_HEALTH_NONFINITE == HEALTH_NONFINITE &&
+                   CLKFAC_HEALTH_NOT_SPD == HEALTH_NOT_SPD,
+               "clkfac/device.h health flags differ from cl/shared.h");
+
 #define MAX_PLATFORMS 16
 #define MAX_DEVICES 64
 
@@ -261,7 +265,12 @@ clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_o
     else
         default_cache_dir(ctx->cache_dir, sizeof ctx->cache_dir);
     ctx->programs = core_calloc(N_PROGRAMS ? N_PROGRAMS : 1, sizeof *ctx->programs);
-    if (!ctx->programs) { st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory"); goto cleanup; }
+    ctx->program_options =
+        core_calloc(N_PROGRAMS ? N_PROGRAMS : 1, sizeof *ctx->program_options);
+    if (!ctx->programs || !ctx->program_options) {
+        st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+        goto cleanup;
+    }
 
     cl_int e = CL_SUCCESS;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
@@ -270,11 +279,12 @@ clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_o
     ctx->queue = clCreateCommandQueue(ctx->cl, ctx->device,
                                       opts->profiling ? CL_QUEUE_PROFILING_ENABLE : 0, &e);
     OCL_TRY(e);
-    ctx->health = clCreateBuffer(ctx->cl, CL_MEM_READ_WRITE, 4 * sizeof(cl_uint), NULL, &e);
+    ctx->health =
+        clCreateBuffer(ctx->cl, CL_MEM_READ_WRITE, HEALTH_WORDS * sizeof(cl_uint), NULL, &e);
     OCL_TRY(e);
     cl_uint zero = 0;
     OCL_TRY(clEnqueueFillBuffer(ctx->queue, ctx->health, &zero, sizeof zero, 0,
-                                4 * sizeof(cl_uint), 0, NULL, NULL));
+                                HEALTH_WORDS * sizeof(cl_uint), 0, NULL, NULL));
     free(list);
     *out = ctx;
     return CLKFAC_OK;
@@ -284,21 +294,41 @@ cleanup:
     return st;
 }
 
+clkfac_status ocl_on_release(clkfac_context *ctx, ocl_release_fn fn, void *data)
+{
+    if (ctx->n_hooks == OCL_MAX_RELEASE_HOOKS)
+        return CORE_FAIL(CLKFAC_ERR_INTERNAL, "release hook table full (%d)",
+                         OCL_MAX_RELEASE_HOOKS);
+    ctx->hooks[ctx->n_hooks].fn = fn;
+    ctx->hooks[ctx->n_hooks++].data = data;
+    return CLKFAC_OK;
+}
+
+void *ocl_release_data(const clkfac_context *ctx, ocl_release_fn fn)
+{
+    for (size_t i = 0; i < ctx->n_hooks; i++)
+        if (ctx->hooks[i].fn == fn) return ctx->hooks[i].data;
+    return NULL;
+}
+
 void ocl_programs_release(clkfac_context *ctx);
 static void profile_drop(clkfac_context *ctx);
-void blas_context_release(clkfac_context *ctx);
 
 void clkfac_context_free(clkfac_context *ctx)
 {
     if (!ctx) return;
     if (ctx->queue) clFinish(ctx->queue);
     profile_drop(ctx);
-    blas_context_release(ctx);
+    while (ctx->n_hooks > 0) {
+        ocl_release_hook *h = &ctx->hooks[--ctx->n_hooks];
+        h->fn(ctx, h->data);
+    }
     for (int i = 0; i < OCL_SCRATCH_SLOTS; i++)
         if (ctx->scratch[i]) clReleaseMemObject(ctx->scratch[i]);
     for (size_t i = 0; i < ctx->n_kernels; i++) clReleaseKernel(ctx->kernels[i].kernel);
     ocl_programs_release(ctx);
     free(ctx->programs);
+    free(ctx->program_options);
     if (ctx->health) clReleaseMemObject(ctx->health);
     if (ctx->queue) clReleaseCommandQueue(ctx->queue);
     if (ctx->cl) clReleaseContext(ctx->cl);
@@ -319,24 +349,24 @@ clkfac_status clkfac_context_finish(clkfac_context *ctx)
 
 clkfac_status clkfac_context_check(clkfac_context *ctx)
 {
-    cl_uint flags[4] = {0, 0, 0, 0};
+    cl_uint flags[HEALTH_WORDS] = {0};
     ctx->blocking_calls++;
     cl_int e = clEnqueueReadBuffer(ctx->queue, ctx->health, CL_TRUE, 0, sizeof flags, flags, 0,
                                    NULL, NULL);
     if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueReadBuffer(health)");
-    if (!flags[0]) return CLKFAC_OK;
+    if (!flags[HEALTH_FLAGS]) return CLKFAC_OK;
     cl_uint zero = 0;
     e = clEnqueueFillBuffer(ctx->queue, ctx->health, &zero, sizeof zero, 0, sizeof flags, 0, NULL,
                             NULL);
     if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueFillBuffer(health)");
-    if (flags[0] & CLKFAC_HEALTH_NOT_SPD)
+    if (flags[HEALTH_FLAGS] & CLKFAC_HEALTH_NOT_SPD)
         return CORE_FAIL(CLKFAC_ERR_NOT_SPD,
                          "a matrix to be factored is not positive definite (pivot <= 0 at "
                          "column %u); the previous result was kept",
-                         flags[1]);
+                         flags[HEALTH_DETAIL]);
     return CORE_FAIL(CLKFAC_ERR_NONFINITE,
                      "NaN or Inf found in a checked input (flags 0x%x); nothing was overwritten",
-                     flags[0]);
+                     flags[HEALTH_FLAGS]);
 }
 
 /* ---- buffers ----------------------------------------------------------------------------- */
@@ -453,7 +483,7 @@ clkfac_status ocl_guard_reset(clkfac_context *ctx)
     cl_uint zero = 0;
     cl_event *ev = ocl_event_slot(ctx);
     cl_int e = clEnqueueFillBuffer(ctx->queue, ctx->health, &zero, sizeof zero,
-                                   2 * sizeof(cl_uint), sizeof(cl_uint), 0, NULL, ev);
+                                   HEALTH_GUARD * sizeof(cl_uint), sizeof(cl_uint), 0, NULL, ev);
     if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueFillBuffer(guard)");
     ocl_track(ctx, ev);
     return CLKFAC_OK;

@@ -3,17 +3,28 @@
 #ifndef CLKFAC_OCL_INTERNAL_H
 #define CLKFAC_OCL_INTERNAL_H
 
+#include "../../cl/shared.h" /* constants shared with the kernels (relative: no include path) */
 #include "clkfac/device.h"
 #include "core/core.h"
 
 #define OCL_MAX_KERNELS 128
 #define OCL_MAX_EVENTS 4096
 #define OCL_SCRATCH_SLOTS 8
+#define OCL_MAX_RELEASE_HOOKS 8
+#define OCL_MAX_OPTIONS 1024 /* characters of a program's extra build options */
 
 typedef struct ocl_kernel_slot {
     char name[64];
     cl_kernel kernel;
+    size_t reqd_wg;   /* reqd_work_group_size x of the kernel, 0 = none (read at creation) */
+    uint64_t args_sig; /* hash of the argument kinds ocl_run last checked (0: none yet) */
 } ocl_kernel_slot;
+
+typedef void (*ocl_release_fn)(clkfac_context *ctx, void *data);
+typedef struct ocl_release_hook {
+    ocl_release_fn fn;
+    void *data;
+} ocl_release_hook;
 
 struct clkfac_context {
     clkfac_device_info info;
@@ -24,9 +35,10 @@ struct clkfac_context {
     int profiling;
     char cache_dir[1024];             /* "" = no disk cache */
     cl_program *programs;             /* one per entry of CLKFAC_CL_PROGRAMS, lazily built */
+    char **program_options;           /* per program: extra build options (malloc'd) or NULL */
     ocl_kernel_slot kernels[OCL_MAX_KERNELS];
     size_t n_kernels;
-    cl_mem health;                    /* 4 x uint: [0] = flags */
+    cl_mem health;                    /* HEALTH_WORDS uints, slots HEALTH_* (cl/shared.h) */
     uint64_t blocking_calls;
     /* profiling */
     int recording;
@@ -40,8 +52,9 @@ struct clkfac_context {
     double phase_seconds[CLKFAC_PROFILE_MAX_PHASES]; /* folded in when the event list fills */
     unsigned phase_commands[CLKFAC_PROFILE_MAX_PHASES];
     size_t n_events;
-    /* scratch owned by the linalg module (CLBlast temp buffer etc.) */
-    void *blas;
+    /* state of the modules above (ocl_on_release), released last registered first */
+    ocl_release_hook hooks[OCL_MAX_RELEASE_HOOKS];
+    size_t n_hooks;
     /* reusable scratch buffers, grown on demand (see ocl_scratch) */
     cl_mem scratch[OCL_SCRATCH_SLOTS];
     size_t scratch_n[OCL_SCRATCH_SLOTS];
@@ -66,9 +79,71 @@ const char *ocl_error_name(cl_int err);
 clkfac_status ocl_kernel(clkfac_context *ctx, const char *program, const char *name,
                          cl_kernel *out);
 
-/* Sets argument i of k (returns st); wraps clSetKernelArg with the kernel and index in detail. */
+/* Sets argument i of k (returns st); wraps clSetKernelArg with the kernel and index in detail.
+ * Superseded by ocl_run; kept until the last OCL_ARG chains (src/rl) are converted. */
 clkfac_status ocl_arg(cl_kernel k, cl_uint i, size_t size, const void *value);
 #define OCL_ARG(k, i, v) ocl_arg((k), (i), sizeof(v), &(v))
+
+/* ---- the launch idiom ---------------------------------------------------------------------
+ * One call per launch, arguments listed in kernel order with their OpenCL types:
+ *   st = ocl_run(ctx, "util", "util_check_finite", OCL_1D(n, CLKFAC_WG),
+ *                OCL_ARGS(OCL_U(n), OCL_M(x), OCL_U(x_off), OCL_M(ctx->health)));
+ * OCL_U/OCL_I take an integer (a float is a compile error), OCL_F a float or double, OCL_M a
+ * cl_mem, OCL_LOCAL a __local buffer's byte size. Each new list of argument kinds for a kernel
+ * is compared once with the kernel's declaration (count, and when the driver reports argument
+ * info, each address space and scalar type); a mismatch is CLKFAC_ERR_INTERNAL naming kernel and
+ * argument index. */
+typedef enum ocl_arg_kind { OCL_ARG_UINT, OCL_ARG_INT, OCL_ARG_FLOAT, OCL_ARG_MEM, OCL_ARG_LOCAL }
+    ocl_arg_kind;
+typedef struct ocl_karg {
+    ocl_arg_kind kind;
+    size_t size;
+    const void *value; /* NULL for OCL_LOCAL */
+} ocl_karg;
+#define OCL_U(x)                                                                               \
+    ((ocl_karg){OCL_ARG_UINT, sizeof(cl_uint),                                                 \
+                &(const cl_uint){(cl_uint)_Generic((x), float: (void)0, double: (void)0,       \
+                                                   default: (x))}})
+#define OCL_I(x)                                                                               \
+    ((ocl_karg){OCL_ARG_INT, sizeof(cl_int),                                                   \
+                &(const cl_int){(cl_int)_Generic((x), float: (void)0, double: (void)0,         \
+                                                 default: (x))}})
+#define OCL_F(x)                                                                               \
+    ((ocl_karg){OCL_ARG_FLOAT, sizeof(cl_float),                                               \
+                &(const cl_float){(cl_float)_Generic((x), float: (x), double: (x),             \
+                                                     default: (void)0)}})
+#define OCL_M(x) ((ocl_karg){OCL_ARG_MEM, sizeof(cl_mem), &(const cl_mem){(x)}})
+#define OCL_LOCAL(bytes) ((ocl_karg){OCL_ARG_LOCAL, (bytes), NULL})
+/* expands to the two parameters (array, count) of ocl_run */
+#define OCL_ARGS(...)                                                                          \
+    (const ocl_karg[]){__VA_ARGS__}, sizeof((const ocl_karg[]){__VA_ARGS__}) / sizeof(ocl_karg)
+
+/* The NDRange: global sizes are rounded up to a multiple of the local ones (local 0: the
+ * driver's choice). OCL_GROUPS(g) launches g work-groups of the kernel's
+ * reqd_work_group_size, read from the built kernel, so a -D override of it needs no host
+ * change. An empty range launches nothing. */
+typedef struct ocl_grid {
+    cl_uint dims;
+    size_t global[2];
+    size_t local[2];
+    int groups; /* 1: global[0] counts work-groups of the required size */
+} ocl_grid;
+#define OCL_1D(n, wg) ((ocl_grid){1, {(n), 1}, {(wg), 1}, 0})
+#define OCL_2D(n0, n1, wg0, wg1) ((ocl_grid){2, {(n0), (n1)}, {(wg0), (wg1)}, 0})
+#define OCL_GROUPS(g) ((ocl_grid){1, {(g), 1}, {0, 1}, 1})
+
+clkfac_status ocl_run(clkfac_context *ctx, const char *program, const char *kernel,
+                      ocl_grid grid, const ocl_karg *args, size_t n_args);
+
+/* The reqd_work_group_size (x) of a kernel, for host code that sizes local memory by it. */
+clkfac_status ocl_kernel_reqd_wg(clkfac_context *ctx, const char *program, const char *kernel,
+                                 size_t *wg);
+
+/* Registers fn(ctx, data) to run at clkfac_context_free, before the context's own objects are
+ * released (last registered runs first): how modules above src/cl keep per-context state
+ * without src/cl naming them. ocl_release_data finds the data registered with fn (NULL: none). */
+clkfac_status ocl_on_release(clkfac_context *ctx, ocl_release_fn fn, void *data);
+void *ocl_release_data(const clkfac_context *ctx, ocl_release_fn fn);
 
 /* Checks that buffer m exists and holds off + n floats, and that every index stays below 2^32
  * (kernels index with 32-bit integers). fn and what name the caller and the argument in the
@@ -99,8 +174,9 @@ enum { OCL_SCRATCH_KFAC0 = 0, OCL_SCRATCH_KFAC1, OCL_SCRATCH_KFAC2, OCL_SCRATCH_
 clkfac_status ocl_scratch(clkfac_context *ctx, int slot, size_t n, cl_mem *out);
 
 /* Guard protocol for "overwrite nothing on bad input": ocl_guard_reset clears the per-operation
- * guard word (health[2]); checking kernels set it and raise the sticky flags in health[0];
- * guarded kernels (taking the health buffer) skip their writes while it is set. */
+ * guard word (health[HEALTH_GUARD]); checking kernels set it and raise the sticky flags in
+ * health[HEALTH_FLAGS]; guarded kernels (taking the health buffer) skip their writes while it
+ * is set. */
 clkfac_status ocl_guard_reset(clkfac_context *ctx);
 
 static inline size_t ocl_round_up(size_t n, size_t m) { return m ? (n + m - 1) / m * m : n; }

@@ -9,7 +9,6 @@
 #include "linalg/blas.h"
 #include "linalg/chol.h"
 
-#define U32(x) ((cl_uint)(x))
 #define GRAM_ROW_BLOCK 4096
 
 static clkfac_status check_u32(size_t v, const char *what)
@@ -70,19 +69,12 @@ clkfac_status clkfac_kfac_patches(clkfac_context *ctx, const clkfac_conv_geom *g
     if ((st = check_u32(rows * cols + p_off, "patch matrix size")) ||
         (st = check_u32((size_t)g->n * g->c * g->h * g->w + x_off, "input size")))
         return st;
-    cl_kernel k;
-    if ((st = ocl_kernel(ctx, "kfac", "kfac_patches", &k))) return st;
-    const cl_int a[] = {g->c, g->h, g->w, g->kh, g->kw, g->stride_h, g->stride_w, g->pad_h,
-                        g->pad_w, g->dil_h, g->dil_w, ho, wo, g->bias};
-    cl_uint xo = U32(x_off), po = U32(p_off), r = U32(rows);
-    if ((st = OCL_ARG(k, 0, x)) || (st = OCL_ARG(k, 1, xo)) || (st = OCL_ARG(k, 2, p)) ||
-        (st = OCL_ARG(k, 3, po)))
-        return st;
-    for (cl_uint i = 0; i < 14; i++)
-        if ((st = OCL_ARG(k, 4 + i, a[i]))) return st;
-    if ((st = OCL_ARG(k, 18, r))) return st;
-    size_t lws = 64, gws = rows * (size_t)g->c;
-    return ocl_launch(ctx, k, 1, &gws, &lws);
+    return ocl_run(ctx, "kfac", "kfac_patches", OCL_1D(rows * (size_t)g->c, CLKFAC_WG),
+                   OCL_ARGS(OCL_M(x), OCL_U(x_off), OCL_M(p), OCL_U(p_off), OCL_I(g->c),
+                            OCL_I(g->h), OCL_I(g->w), OCL_I(g->kh), OCL_I(g->kw),
+                            OCL_I(g->stride_h), OCL_I(g->stride_w), OCL_I(g->pad_h),
+                            OCL_I(g->pad_w), OCL_I(g->dil_h), OCL_I(g->dil_w), OCL_I(ho),
+                            OCL_I(wo), OCL_I(g->bias), OCL_U(rows)));
 }
 
 clkfac_status clkfac_kfac_nchw_to_rows(clkfac_context *ctx, size_t n, size_t k, size_t t,
@@ -90,15 +82,9 @@ clkfac_status clkfac_kfac_nchw_to_rows(clkfac_context *ctx, size_t n, size_t k, 
 {
     clkfac_status st;
     if ((st = check_u32(n * k * t + src_off + dst_off, "gradient size"))) return st;
-    cl_kernel kr;
-    if ((st = ocl_kernel(ctx, "kfac", "kfac_nchw_to_rows", &kr))) return st;
-    cl_uint so = U32(src_off), dof = U32(dst_off), N = U32(n), K = U32(k), T = U32(t);
-    if ((st = OCL_ARG(kr, 0, src)) || (st = OCL_ARG(kr, 1, so)) || (st = OCL_ARG(kr, 2, dst)) ||
-        (st = OCL_ARG(kr, 3, dof)) || (st = OCL_ARG(kr, 4, N)) || (st = OCL_ARG(kr, 5, K)) ||
-        (st = OCL_ARG(kr, 6, T)))
-        return st;
-    size_t gws[2] = {k, n * t};
-    return ocl_launch(ctx, kr, 2, gws, NULL);
+    return ocl_run(ctx, "kfac", "kfac_nchw_to_rows", OCL_2D(k, n * t, 0, 0),
+                   OCL_ARGS(OCL_M(src), OCL_U(src_off), OCL_M(dst), OCL_U(dst_off), OCL_U(n),
+                            OCL_U(k), OCL_U(t)));
 }
 
 /* out (cols, cols) with leading dimension ldc = alpha * X^T X over the rows used. */
@@ -178,28 +164,8 @@ clkfac_status clkfac_kfac_gram_homogeneous(clkfac_context *ctx,
         (d0 > 0 && (st = blas_gemv(ctx, BLAS_T, used, d0, a, x, x_off, ld * stride, ones, 0, 1,
                                    0.0f, out, out_off + d0 * D, 1))))
         return st;
-    cl_kernel k;
-    if ((st = ocl_kernel(ctx, "kfac", "kfac_homogeneous_border", &k))) return st;
-    cl_uint d = U32(d0), oo = U32(out_off);
-    cl_float corner = a * (float)used;
-    if ((st = OCL_ARG(k, 0, d)) || (st = OCL_ARG(k, 1, corner)) || (st = OCL_ARG(k, 2, out)) ||
-        (st = OCL_ARG(k, 3, oo)))
-        return st;
-    size_t gws = D, lws = 64;
-    return ocl_launch(ctx, k, 1, &gws, &lws);
-}
-
-static clkfac_status check_finite(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off)
-{
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "util", "util_check_finite", &k);
-    if (st) return st;
-    cl_uint nn = U32(n), xo = U32(x_off);
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, xo)) ||
-        (st = OCL_ARG(k, 3, ctx->health)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &n, &lws);
+    return ocl_run(ctx, "kfac", "kfac_homogeneous_border", OCL_1D(D, CLKFAC_WG),
+                   OCL_ARGS(OCL_U(d0), OCL_F(a * (float)used), OCL_M(out), OCL_U(out_off)));
 }
 
 clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_options *opts,
@@ -233,8 +199,8 @@ clkfac_status clkfac_kfac_conv_factors(clkfac_context *ctx, const clkfac_factor_
             return st;
     }
     /* NaN/Inf in x or gy shows in the factors: raise the flag for clkfac_context_check */
-    if (a_out && (st = check_finite(ctx, cols * cols, a_out, a_off))) return st;
-    if (g_out && (st = check_finite(ctx, (size_t)k * (size_t)k, g_out, g_off))) return st;
+    if (a_out && (st = linalg_check_finite(ctx, cols * cols, a_out, a_off))) return st;
+    if (g_out && (st = linalg_check_finite(ctx, (size_t)k * (size_t)k, g_out, g_off))) return st;
     return CLKFAC_OK;
 }
 
@@ -258,8 +224,8 @@ clkfac_status clkfac_kfac_dense_factors(clkfac_context *ctx, const clkfac_factor
     if (g_out && (st = clkfac_kfac_gram(ctx, opts, n, k, k, inv_n, gy, gy_off, g_out, g_off)))
         return st;
     size_t da = d + (bias ? 1 : 0);
-    if (a_out && (st = check_finite(ctx, da * da, a_out, a_off))) return st;
-    if (g_out && (st = check_finite(ctx, k * k, g_out, g_off))) return st;
+    if (a_out && (st = linalg_check_finite(ctx, da * da, a_out, a_off))) return st;
+    if (g_out && (st = linalg_check_finite(ctx, k * k, g_out, g_off))) return st;
     return CLKFAC_OK;
 }
 
@@ -282,17 +248,11 @@ clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, siz
         a = state->decay;
         b = 1.0f - state->decay;
     }
-    cl_kernel k;
-    if ((st = ocl_guard_reset(ctx)) || (st = check_finite(ctx, n, s_new, new_off)) ||
-        (st = ocl_kernel(ctx, "kfac", "kfac_ema", &k)))
+    if ((st = ocl_guard_reset(ctx)) || (st = linalg_check_finite(ctx, n, s_new, new_off)) ||
+        (st = ocl_run(ctx, "kfac", "kfac_ema", OCL_1D(n, CLKFAC_WG),
+                      OCL_ARGS(OCL_U(n), OCL_M(s), OCL_U(s_off), OCL_M(s_new), OCL_U(new_off),
+                               OCL_F(a), OCL_F(b), OCL_M(ctx->health)))))
         return st;
-    cl_uint nn = U32(n), so = U32(s_off), no = U32(new_off);
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, s)) || (st = OCL_ARG(k, 2, so)) ||
-        (st = OCL_ARG(k, 3, s_new)) || (st = OCL_ARG(k, 4, no)) || (st = OCL_ARG(k, 5, a)) ||
-        (st = OCL_ARG(k, 6, b)) || (st = OCL_ARG(k, 7, ctx->health)))
-        return st;
-    size_t lws = 64;
-    if ((st = ocl_launch(ctx, k, 1, &n, &lws))) return st;
     state->count++;
     return CLKFAC_OK;
 }
@@ -322,17 +282,28 @@ clkfac_status clkfac_kfac_trust_region(clkfac_context *ctx, size_t n, cl_mem v, 
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "trust region with n=%zu, eta=%g, kl_clip=%g; "
                          "expected n >= 1 and finite eta, kl_clip > 0", n, (double)eta,
                          (double)kl_clip);
+    clkfac_status st = blas_dot(ctx, n, v, v_off, g, g_off, out, out_off);
+    if (st) return st;
+    return ocl_run(ctx, "kfac", "kfac_trust_region", OCL_1D(1, 0),
+                   OCL_ARGS(OCL_M(out), OCL_U(out_off), OCL_F(eta), OCL_F(kl_clip),
+                            OCL_M(ctx->health)));
+}
+
+clkfac_status clkfac_kfac_adapt_scale(clkfac_context *ctx, cl_mem scale_buf, size_t scale_off,
+                                      cl_mem kl_buf, size_t kl_off, float kl_target)
+{
+    static const char fn[] = "clkfac_kfac_adapt_scale";
+    if (!ctx) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: context is NULL", fn);
+    if (!isfinite(kl_target) || !(kl_target > 0.0f))
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: kl_target = %g; expected a finite value > 0",
+                         fn, (double)kl_target);
     clkfac_status st;
-    cl_kernel k;
-    if ((st = blas_dot(ctx, n, v, v_off, g, g_off, out, out_off)) ||
-        (st = ocl_kernel(ctx, "kfac", "kfac_trust_region", &k)))
+    if ((st = ocl_check_buffer(fn, "scale_buf", scale_buf, scale_off, 1)) ||
+        (st = ocl_check_buffer(fn, "kl_buf", kl_buf, kl_off, 1)))
         return st;
-    cl_uint off = U32(out_off);
-    if ((st = OCL_ARG(k, 0, out)) || (st = OCL_ARG(k, 1, off)) || (st = OCL_ARG(k, 2, eta)) ||
-        (st = OCL_ARG(k, 3, kl_clip)) || (st = OCL_ARG(k, 4, ctx->health)))
-        return st;
-    size_t one = 1;
-    return ocl_launch(ctx, k, 1, &one, NULL);
+    return ocl_run(ctx, "kfac", "kfac_adapt_scale_at", OCL_1D(1, 0),
+                   OCL_ARGS(OCL_M(scale_buf), OCL_U(scale_off), OCL_M(kl_buf), OCL_U(kl_off),
+                            OCL_F(kl_target)));
 }
 
 clkfac_status clkfac_kfac_scale_by(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
@@ -340,12 +311,7 @@ clkfac_status clkfac_kfac_scale_by(clkfac_context *ctx, size_t n, cl_mem x, size
 {
     clkfac_status st;
     if ((st = check_u32(n + x_off, "vector size"))) return st;
-    cl_kernel k;
-    if ((st = ocl_kernel(ctx, "util", "util_scale_by", &k))) return st;
-    cl_uint nn = U32(n), xo = U32(x_off), so = U32(scal_off);
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, xo)) ||
-        (st = OCL_ARG(k, 3, alpha)) || (st = OCL_ARG(k, 4, scal)) || (st = OCL_ARG(k, 5, so)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &n, &lws);
+    return ocl_run(ctx, "util", "util_scale_by", OCL_1D(n, CLKFAC_WG),
+                   OCL_ARGS(OCL_U(n), OCL_M(x), OCL_U(x_off), OCL_F(alpha), OCL_M(scal),
+                            OCL_U(scal_off)));
 }

@@ -9,8 +9,8 @@
 #include "linalg/blas.h"
 #include "linalg/chol.h"
 
-/* Layout of the Tikhonov scalars in scratch: tr A, tr G, gamma_A, gamma_G, pi. */
-enum { SC_TRA = 0, SC_TRG = 1, SC_GAMMA_A = 2, SC_GAMMA_G = 3, SC_PI = 4, SC_COUNT = 5 };
+/* The Tikhonov scalars in scratch (tr A, tr G, gamma_A, gamma_G, pi) sit at the slots TIK_* of
+ * cl/shared.h. */
 
 static clkfac_status check_dim(const char *what, size_t n)
 {
@@ -34,32 +34,16 @@ static clkfac_status check_lambda(float lambda)
 static clkfac_status launch_trace(clkfac_context *ctx, size_t n, cl_mem a, size_t a_off,
                                   cl_mem out, size_t out_off)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "chol", "chol_trace", &k);
-    if (st) return st;
-    size_t wg = 0;
-    if ((st = chol_kernel_wg(ctx, k, &wg))) return st;
-    cl_uint un = (cl_uint)n, ao = (cl_uint)a_off, oo = (cl_uint)out_off;
-    if ((st = OCL_ARG(k, 0, un)) || (st = OCL_ARG(k, 1, a)) || (st = OCL_ARG(k, 2, ao)) ||
-        (st = OCL_ARG(k, 3, out)) || (st = OCL_ARG(k, 4, oo)))
-        return st;
-    return ocl_launch(ctx, k, 1, &wg, &wg);
+    return ocl_run(ctx, "chol", "chol_trace", OCL_GROUPS(1),
+                   OCL_ARGS(OCL_U(n), OCL_M(a), OCL_U(a_off), OCL_M(out), OCL_U(out_off)));
 }
 
 static clkfac_status launch_shifts(clkfac_context *ctx, cl_mem sc, size_t da, size_t dg,
                                    float lambda)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "chol", "chol_tikhonov_shifts", &k);
-    if (st) return st;
-    cl_uint zero = 0;
-    float fda = (float)da, fdg = (float)dg, sl = (float)sqrt((double)lambda);
-    if ((st = OCL_ARG(k, 0, sc)) || (st = OCL_ARG(k, 1, zero)) || (st = OCL_ARG(k, 2, fda)) ||
-        (st = OCL_ARG(k, 3, fdg)) || (st = OCL_ARG(k, 4, sl)) ||
-        (st = OCL_ARG(k, 5, ctx->health)))
-        return st;
-    size_t one = 1;
-    return ocl_launch(ctx, k, 1, &one, NULL);
+    return ocl_run(ctx, "chol", "chol_tikhonov_shifts", OCL_1D(1, 0),
+                   OCL_ARGS(OCL_M(sc), OCL_U(0), OCL_F((float)da), OCL_F((float)dg),
+                            OCL_F((float)sqrt((double)lambda)), OCL_M(ctx->health)));
 }
 
 clkfac_status clkfac_kfac_inverse_tikhonov(clkfac_context *ctx, size_t da, cl_mem a, size_t a_off,
@@ -76,17 +60,17 @@ clkfac_status clkfac_kfac_inverse_tikhonov(clkfac_context *ctx, size_t da, cl_me
         (st = chol_check_buffer("g_inv", g_inv, gi_off, dg * dg)))
         return st;
     cl_mem sc = NULL, xa = NULL, xg = NULL;
-    if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC2, SC_COUNT, &sc)) ||
+    if ((st = ocl_scratch(ctx, OCL_SCRATCH_KFAC2, TIK_COUNT, &sc)) ||
         (st = ocl_scratch(ctx, OCL_SCRATCH_KFAC0, da * da, &xa)) ||
         (st = ocl_scratch(ctx, OCL_SCRATCH_KFAC1, dg * dg, &xg)))
         return st;
     /* one guard for the whole operation: a failure in either factor (or in pi) must keep both
      * outputs, so the guard is reset once here and never inside the factorizations */
-    if ((st = ocl_guard_reset(ctx)) || (st = launch_trace(ctx, da, a, a_off, sc, SC_TRA)) ||
-        (st = launch_trace(ctx, dg, g, g_off, sc, SC_TRG)) ||
+    if ((st = ocl_guard_reset(ctx)) || (st = launch_trace(ctx, da, a, a_off, sc, TIK_TRA)) ||
+        (st = launch_trace(ctx, dg, g, g_off, sc, TIK_TRG)) ||
         (st = launch_shifts(ctx, sc, da, dg, lambda)) ||
-        (st = chol_inverse_into(ctx, da, a, a_off, sc, SC_GAMMA_A, 1.0f, xa, 0)) ||
-        (st = chol_inverse_into(ctx, dg, g, g_off, sc, SC_GAMMA_G, 1.0f, xg, 0)) ||
+        (st = chol_inverse_into(ctx, da, a, a_off, sc, TIK_GAMMA_A, 1.0f, xa, 0)) ||
+        (st = chol_inverse_into(ctx, dg, g, g_off, sc, TIK_GAMMA_G, 1.0f, xg, 0)) ||
         (st = chol_guarded_copy(ctx, da * da, xa, 0, a_inv, ai_off)))
         return st;
     return chol_guarded_copy(ctx, dg * dg, xg, 0, g_inv, gi_off);
@@ -147,17 +131,9 @@ static clkfac_status launch_divide(clkfac_context *ctx, size_t rows, size_t cols
                                    cl_mem dr, size_t dr_off, cl_mem dc, size_t dc_off,
                                    float lambda)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "chol", "chol_eig_divide", &k);
-    if (st) return st;
-    cl_uint ur = (cl_uint)rows, uc = (cl_uint)cols, ro = (cl_uint)dr_off, co = (cl_uint)dc_off;
-    if ((st = OCL_ARG(k, 0, ur)) || (st = OCL_ARG(k, 1, uc)) || (st = OCL_ARG(k, 2, x)) ||
-        (st = OCL_ARG(k, 3, dr)) || (st = OCL_ARG(k, 4, ro)) || (st = OCL_ARG(k, 5, dc)) ||
-        (st = OCL_ARG(k, 6, co)) || (st = OCL_ARG(k, 7, lambda)) ||
-        (st = OCL_ARG(k, 8, ctx->health)))
-        return st;
-    size_t gws[2] = {cols, rows}, lws[2] = {16, 4};
-    return ocl_launch(ctx, k, 2, gws, lws);
+    return ocl_run(ctx, "chol", "chol_eig_divide", OCL_2D(cols, rows, CLKFAC_WG2_X, CLKFAC_WG2_Y),
+                   OCL_ARGS(OCL_U(rows), OCL_U(cols), OCL_M(x), OCL_M(dr), OCL_U(dr_off),
+                            OCL_M(dc), OCL_U(dc_off), OCL_F(lambda), OCL_M(ctx->health)));
 }
 
 clkfac_status clkfac_kfac_precondition_eigen(clkfac_context *ctx, size_t dg, size_t da,

@@ -14,14 +14,13 @@ typedef struct blas_state {
     char tuning[512];
 } blas_state;
 
-void blas_context_release(clkfac_context *ctx);
-void blas_context_release(clkfac_context *ctx)
+/* The context's release hook for this module's state. */
+static void blas_release(clkfac_context *ctx, void *data)
 {
-    blas_state *s = ctx->blas;
-    if (!s) return;
+    (void)ctx;
+    blas_state *s = data;
     if (s->temp) clReleaseMemObject(s->temp);
     free(s);
-    ctx->blas = NULL;
 }
 
 const char *blas_status_name(int code)
@@ -104,11 +103,15 @@ static int parse_xgemm(const char *spec, size_t vals[16])
 
 static clkfac_status blas_prepare(clkfac_context *ctx, blas_state **out)
 {
-    blas_state *s = ctx->blas;
+    blas_state *s = ocl_release_data(ctx, blas_release);
     if (!s) {
         s = core_calloc(1, sizeof *s);
         if (!s) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
-        ctx->blas = s;
+        clkfac_status st = ocl_on_release(ctx, blas_release, s);
+        if (st) {
+            free(s);
+            return st;
+        }
     }
     if (!s->tuned) {
         snprintf(s->tuning, sizeof s->tuning, "default");

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "clkfac/kfac.h"
+#include "clkfac/linalg.h"
 #include "linalg/blas.h"
 #include "linalg/chol.h"
 
@@ -24,31 +24,18 @@ clkfac_status chol_check_buffer(const char *what, cl_mem buf, size_t off, size_t
     return CLKFAC_OK;
 }
 
-clkfac_status chol_kernel_wg(clkfac_context *ctx, cl_kernel k, size_t *wg)
-{
-    size_t req[3] = {0, 0, 0};
-    cl_int e = clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_COMPILE_WORK_GROUP_SIZE,
-                                        sizeof req, req, NULL);
-    if (e != CL_SUCCESS) return OCL_FAIL(e, "clGetKernelWorkGroupInfo(COMPILE_WORK_GROUP_SIZE)");
-    if (req[0] == 0)
-        return CORE_FAIL(CLKFAC_ERR_INTERNAL, "a cl/chol.cl kernel lacks reqd_work_group_size");
-    *wg = req[0];
-    return CLKFAC_OK;
-}
-
 clkfac_status chol_guarded_copy(clkfac_context *ctx, size_t n, cl_mem src, size_t src_off,
                                 cl_mem dst, size_t dst_off)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "util", "util_guarded_copy", &k);
-    if (st) return st;
-    cl_uint un = (cl_uint)n, so = (cl_uint)src_off, doff = (cl_uint)dst_off;
-    if ((st = OCL_ARG(k, 0, un)) || (st = OCL_ARG(k, 1, src)) || (st = OCL_ARG(k, 2, so)) ||
-        (st = OCL_ARG(k, 3, dst)) || (st = OCL_ARG(k, 4, doff)) ||
-        (st = OCL_ARG(k, 5, ctx->health)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &n, &lws);
+    return ocl_run(ctx, "util", "util_guarded_copy", OCL_1D(n, CLKFAC_WG),
+                   OCL_ARGS(OCL_U(n), OCL_M(src), OCL_U(src_off), OCL_M(dst), OCL_U(dst_off),
+                            OCL_M(ctx->health)));
+}
+
+clkfac_status linalg_check_finite(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off)
+{
+    return ocl_run(ctx, "util", "util_check_finite", OCL_1D(n, CLKFAC_WG),
+                   OCL_ARGS(OCL_U(n), OCL_M(x), OCL_U(x_off), OCL_M(ctx->health)));
 }
 
 static size_t block_size(const clkfac_context *ctx)
@@ -64,17 +51,9 @@ static size_t block_size(const clkfac_context *ctx)
 static clkfac_status launch_load(clkfac_context *ctx, size_t n, cl_mem s, size_t s_off,
                                  cl_mem gamma_buf, size_t gamma_off, float gamma_scale, cl_mem w)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "chol", "chol_load", &k);
-    if (st) return st;
-    cl_uint un = (cl_uint)n, so = (cl_uint)s_off, go = (cl_uint)gamma_off;
-    if ((st = OCL_ARG(k, 0, un)) || (st = OCL_ARG(k, 1, s)) || (st = OCL_ARG(k, 2, so)) ||
-        (st = OCL_ARG(k, 3, gamma_buf)) || (st = OCL_ARG(k, 4, go)) ||
-        (st = OCL_ARG(k, 5, gamma_scale)) || (st = OCL_ARG(k, 6, w)) ||
-        (st = OCL_ARG(k, 7, ctx->health)))
-        return st;
-    size_t gws[2] = {n, n}, lws[2] = {16, 4};
-    return ocl_launch(ctx, k, 2, gws, lws);
+    return ocl_run(ctx, "chol", "chol_load", OCL_2D(n, n, CLKFAC_WG2_X, CLKFAC_WG2_Y),
+                   OCL_ARGS(OCL_U(n), OCL_M(s), OCL_U(s_off), OCL_M(gamma_buf), OCL_U(gamma_off),
+                            OCL_F(gamma_scale), OCL_M(w), OCL_M(ctx->health)));
 }
 
 /* Factors the b x b diagonal block of w at (k0, k0) and writes its inverse to the same block
@@ -82,51 +61,27 @@ static clkfac_status launch_load(clkfac_context *ctx, size_t n, cl_mem s, size_t
 static clkfac_status launch_potrf(clkfac_context *ctx, size_t n, size_t b, size_t k0, cl_mem w,
                                   cl_mem y, size_t nb)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "chol", "chol_potrf_block", &k);
-    if (st) return st;
-    size_t wg = 0;
-    if ((st = chol_kernel_wg(ctx, k, &wg))) return st;
-    cl_uint ub = (cl_uint)b, off = (cl_uint)(k0 * n + k0), ld = (cl_uint)n, uc = (cl_uint)k0,
-            ldt = (cl_uint)(nb + 1);
-    if ((st = OCL_ARG(k, 0, ub)) || (st = OCL_ARG(k, 1, w)) || (st = OCL_ARG(k, 2, off)) ||
-        (st = OCL_ARG(k, 3, ld)) || (st = OCL_ARG(k, 4, uc)) || (st = OCL_ARG(k, 5, y)) ||
-        (st = OCL_ARG(k, 6, off)) || (st = OCL_ARG(k, 7, ld)) ||
-        (st = ocl_arg(k, 8, (size_t)ldt * nb * sizeof(float), NULL)) ||
-        (st = OCL_ARG(k, 9, ldt)) || (st = OCL_ARG(k, 10, ctx->health)))
-        return st;
-    return ocl_launch(ctx, k, 1, &wg, &wg);
+    const size_t off = k0 * n + k0, ldt = nb + 1;
+    return ocl_run(ctx, "chol", "chol_potrf_block", OCL_GROUPS(1),
+                   OCL_ARGS(OCL_U(b), OCL_M(w), OCL_U(off), OCL_U(n), OCL_U(k0), OCL_M(y),
+                            OCL_U(off), OCL_U(n), OCL_LOCAL(ldt * nb * sizeof(float)), OCL_U(ldt),
+                            OCL_M(ctx->health)));
 }
 
 static clkfac_status launch_copy_block(clkfac_context *ctx, size_t rows, size_t cols, cl_mem src,
                                        size_t src_off, size_t lds, cl_mem dst, size_t dst_off,
                                        size_t ldd)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "chol", "chol_copy_block", &k);
-    if (st) return st;
-    cl_uint ur = (cl_uint)rows, uc = (cl_uint)cols, so = (cl_uint)src_off, ls = (cl_uint)lds,
-            doff = (cl_uint)dst_off, ld = (cl_uint)ldd;
-    if ((st = OCL_ARG(k, 0, ur)) || (st = OCL_ARG(k, 1, uc)) || (st = OCL_ARG(k, 2, src)) ||
-        (st = OCL_ARG(k, 3, so)) || (st = OCL_ARG(k, 4, ls)) || (st = OCL_ARG(k, 5, dst)) ||
-        (st = OCL_ARG(k, 6, doff)) || (st = OCL_ARG(k, 7, ld)))
-        return st;
-    size_t gws[2] = {cols, rows}, lws[2] = {16, 4};
-    return ocl_launch(ctx, k, 2, gws, lws);
+    return ocl_run(ctx, "chol", "chol_copy_block", OCL_2D(cols, rows, CLKFAC_WG2_X, CLKFAC_WG2_Y),
+                   OCL_ARGS(OCL_U(rows), OCL_U(cols), OCL_M(src), OCL_U(src_off), OCL_U(lds),
+                            OCL_M(dst), OCL_U(dst_off), OCL_U(ldd)));
 }
 
 clkfac_status linalg_mirror_upper(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off,
                                   size_t ld)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "util", "util_mirror_upper", &k);
-    if (st) return st;
-    cl_uint un = (cl_uint)n, uo = (cl_uint)x_off, ul = (cl_uint)ld;
-    if ((st = OCL_ARG(k, 0, un)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, uo)) ||
-        (st = OCL_ARG(k, 3, ul)))
-        return st;
-    size_t gws[2] = {n, n}, lws[2] = {16, 4};
-    return ocl_launch(ctx, k, 2, gws, lws);
+    return ocl_run(ctx, "util", "util_mirror_upper", OCL_2D(n, n, CLKFAC_WG2_X, CLKFAC_WG2_Y),
+                   OCL_ARGS(OCL_U(n), OCL_M(x), OCL_U(x_off), OCL_U(ld)));
 }
 
 /* y[r0:r1, r0:r1] <- inverse of the lower-triangular L = w[r0:r1, r0:r1], given that y already

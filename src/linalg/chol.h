@@ -24,9 +24,9 @@ clkfac_status linalg_mirror_upper(clkfac_context *ctx, size_t n, cl_mem x, size_
 clkfac_status chol_guarded_copy(clkfac_context *ctx, size_t n, cl_mem src, size_t src_off,
                                 cl_mem dst, size_t dst_off);
 
-/* The work-group size a kernel was compiled for (reqd_work_group_size), so the host follows
- * the tunables in cl/chol.cl instead of repeating them. */
-clkfac_status chol_kernel_wg(clkfac_context *ctx, cl_kernel k, size_t *wg);
+/* Sets the guard and raises NONFINITE if any of x[x_off .. +n) is NaN or Inf
+ * (util_check_finite). */
+clkfac_status linalg_check_finite(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off);
 
 /* CLKFAC_ERR_INVALID_ARG naming `what` unless buf is set and off + count elements stay
  * addressable by the kernels' 32-bit indices. */

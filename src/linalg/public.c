@@ -3,6 +3,9 @@
 #include "clkfac/linalg.h"
 #include "linalg/blas.h"
 
+_Static_assert(CLKFAC_LINALG_NO_DEN == VEC_NO_DEN,
+               "clkfac/linalg.h CLKFAC_LINALG_NO_DEN differs from cl/shared.h");
+
 clkfac_status clkfac_linalg_gemm(clkfac_context *ctx, int trans_a, int trans_b, size_t m,
                                  size_t n, size_t k, float alpha, cl_mem a, size_t a_off,
                                  size_t lda, cl_mem b, size_t b_off, size_t ldb, float beta,
@@ -60,20 +63,13 @@ static clkfac_status ratio_launch(clkfac_context *ctx, const char *name, size_t 
     if (n + x_off > 0xffffffffu || n + y_off > 0xffffffffu || num_off >= 0xffffffffu ||
         (den_off != CLKFAC_LINALG_NO_DEN && den_off >= 0xffffffffu))
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: offsets/sizes exceed 2^32 elements", name);
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "vec", name, &k);
-    if (st) return st;
-    cl_uint nn = (cl_uint)n, no = (cl_uint)num_off, dn = (cl_uint)den_off, xo = (cl_uint)x_off,
-            yo = (cl_uint)y_off;
-    cl_uint i = 0;
-    if ((st = OCL_ARG(k, i++, nn))) return st;
-    if (with_c && (st = OCL_ARG(k, i++, c))) return st;
-    if ((st = OCL_ARG(k, i++, s)) || (st = OCL_ARG(k, i++, no)) || (st = OCL_ARG(k, i++, dn)) ||
-        (st = OCL_ARG(k, i++, x)) || (st = OCL_ARG(k, i++, xo)) || (st = OCL_ARG(k, i++, y)) ||
-        (st = OCL_ARG(k, i++, yo)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &n, &lws);
+    if (with_c)
+        return ocl_run(ctx, "vec", name, OCL_1D(n, CLKFAC_WG),
+                       OCL_ARGS(OCL_U(n), OCL_F(c), OCL_M(s), OCL_U(num_off), OCL_U(den_off),
+                                OCL_M(x), OCL_U(x_off), OCL_M(y), OCL_U(y_off)));
+    return ocl_run(ctx, "vec", name, OCL_1D(n, CLKFAC_WG),
+                   OCL_ARGS(OCL_U(n), OCL_M(s), OCL_U(num_off), OCL_U(den_off), OCL_M(x),
+                            OCL_U(x_off), OCL_M(y), OCL_U(y_off)));
 }
 
 clkfac_status clkfac_linalg_axpy_ratio(clkfac_context *ctx, size_t n, float c, cl_mem s,

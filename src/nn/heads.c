@@ -6,37 +6,19 @@
 #include "cl/ocl.h"
 #include "clkfac/heads.h"
 
-#define HEADS_WG 64 /* the work-group size the reduction kernels require (cl/heads.cl) */
+/* the kernel-kind codes STAT_* and GRAD_*, RNG tags and stats slots come from cl/shared.h */
+_Static_assert(CLKFAC_RNG_TAG_CATEGORICAL == RNG_TAG_CATEGORICAL &&
+                   CLKFAC_RNG_TAG_GAUSSIAN == RNG_TAG_GAUSSIAN &&
+                   CLKFAC_RNG_TAG_VALUE == RNG_TAG_VALUE,
+               "clkfac/heads.h RNG tags differ from cl/shared.h");
+_Static_assert(CLKFAC_A2C_STAT_LOSS == A2C_STAT_LOSS && CLKFAC_A2C_STAT_POLICY == A2C_STAT_POLICY &&
+                   CLKFAC_A2C_STAT_VALUE == A2C_STAT_VALUE &&
+                   CLKFAC_A2C_STAT_ENTROPY == A2C_STAT_ENTROPY && CLKFAC_A2C_STATS == A2C_STATS,
+               "clkfac/heads.h A2C stats slots differ from cl/shared.h");
 
-/* kernel kinds shared with cl/heads.cl */
-enum { STAT_LOGP = 0, STAT_ENTROPY = 1, STAT_KL = 2 };
-enum { GRAD_A2C = 0, GRAD_NLL = 1, GRAD_SURR = 2 };
-
-/* One kernel argument; the compound literals keep the values alive for the whole call. */
-typedef struct harg {
-    size_t size;
-    const void *ptr;
-} harg;
-#define A_U(x) {sizeof(cl_uint), &(cl_uint){(cl_uint)(x)}}
-#define A_I(x) {sizeof(cl_int), &(cl_int){(cl_int)(x)}}
-#define A_F(x) {sizeof(cl_float), &(cl_float){(cl_float)(x)}}
-#define A_M(x) {sizeof(cl_mem), &(cl_mem){(x)}}
-
-static clkfac_status launch(clkfac_context *ctx, const char *name, const harg *args, size_t nargs,
-                            size_t gws, size_t lws)
-{
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "heads", name, &k);
-    if (st) return st;
-    for (size_t i = 0; i < nargs; i++)
-        if ((st = ocl_arg(k, (cl_uint)i, args[i].size, args[i].ptr))) return st;
-    return ocl_launch(ctx, k, 1, &gws, lws ? &lws : NULL);
-}
-#define LAUNCH(ctx, name, gws, lws, ...)                                                      \
-    do {                                                                                      \
-        const harg args_[] = {__VA_ARGS__};                                                   \
-        st = launch((ctx), (name), args_, sizeof args_ / sizeof args_[0], (gws), (lws));      \
-    } while (0)
+/* launches kernel `name` of cl/heads.cl */
+#define HEADS_RUN(ctx, name, grid, ...)                                                        \
+    ocl_run((ctx), "heads", (name), (grid), OCL_ARGS(__VA_ARGS__))
 
 static clkfac_status check_dims(const char *fn, clkfac_context *ctx, size_t n, size_t a)
 {
@@ -90,9 +72,8 @@ clkfac_status clkfac_heads_cat_log_softmax(clkfac_context *ctx, size_t n, size_t
         (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
         (st = ocl_check_buffer(fn, "out", out, out_off, n * a)))
         return st;
-    LAUNCH(ctx, "heads_cat_log_softmax", n, 0, A_U(n), A_U(a), A_M(logits), A_U(logits_off),
-           A_M(out), A_U(out_off));
-    return st;
+    return HEADS_RUN(ctx, "heads_cat_log_softmax", OCL_1D(n, 0), OCL_U(n), OCL_U(a), OCL_M(logits),
+                     OCL_U(logits_off), OCL_M(out), OCL_U(out_off));
 }
 
 clkfac_status clkfac_heads_cat_sample(clkfac_context *ctx, size_t n, size_t a, cl_mem logits,
@@ -105,10 +86,10 @@ clkfac_status clkfac_heads_cat_sample(clkfac_context *ctx, size_t n, size_t a, c
         (st = ocl_check_buffer(fn, "logits", logits, logits_off, n * a)) ||
         (st = ocl_check_buffer(fn, "actions", actions, actions_off, n)))
         return st;
-    LAUNCH(ctx, "heads_cat_sample", n, 0, A_U(n), A_U(a), A_M(logits), A_U(logits_off),
-           A_U(seed & 0xffffffffu), A_U(seed >> 32), A_U(step & 0xffffffffu), A_U(step >> 32),
-           A_M(actions), A_U(actions_off), A_M(ctx->health));
-    return st;
+    return HEADS_RUN(ctx, "heads_cat_sample", OCL_1D(n, 0), OCL_U(n), OCL_U(a), OCL_M(logits),
+                     OCL_U(logits_off), OCL_U(seed & 0xffffffffu), OCL_U(seed >> 32),
+                     OCL_U(step & 0xffffffffu), OCL_U(step >> 32), OCL_M(actions),
+                     OCL_U(actions_off), OCL_M(ctx->health));
 }
 
 static clkfac_status cat_rowstat(const char *fn, clkfac_context *ctx, int kind, size_t n,
@@ -122,10 +103,10 @@ static clkfac_status cat_rowstat(const char *fn, clkfac_context *ctx, int kind, 
         return st;
     if (kind == STAT_LOGP && (st = ocl_check_buffer(fn, "actions", x, x_off, n))) return st;
     if (kind == STAT_KL && (st = ocl_check_buffer(fn, "logits_new", x, x_off, n * a))) return st;
-    LAUNCH(ctx, "heads_cat_rowstat", HEADS_WG, HEADS_WG, A_I(kind), A_U(n), A_U(a), A_M(z),
-           A_U(z_off), A_M(x ? x : z), A_U(x_off), A_M(rows ? rows : z), A_U(rows_off),
-           A_I(rows != NULL), A_M(mean ? mean : z), A_U(mean_off), A_I(mean != NULL));
-    return st;
+    return HEADS_RUN(ctx, "heads_cat_rowstat", OCL_GROUPS(1), OCL_I(kind), OCL_U(n), OCL_U(a),
+                     OCL_M(z), OCL_U(z_off), OCL_M(x ? x : z), OCL_U(x_off), OCL_M(rows ? rows : z),
+                     OCL_U(rows_off), OCL_I(rows != NULL), OCL_M(mean ? mean : z), OCL_U(mean_off),
+                     OCL_I(mean != NULL));
 }
 
 clkfac_status clkfac_heads_cat_log_prob(clkfac_context *ctx, size_t n, size_t a, cl_mem logits,
@@ -187,12 +168,12 @@ clkfac_status clkfac_heads_cat_a2c_loss(clkfac_context *ctx, const clkfac_a2c_lo
         (st = check_a2c_inputs(fn, n, adv, adv_off, returns, returns_off, values, values_off,
                                dvalues, dvalues_off, stats, stats_off)))
         return st;
-    LAUNCH(ctx, "heads_cat_a2c", HEADS_WG, HEADS_WG, A_U(n), A_U(a), A_M(logits),
-           A_U(logits_off), A_M(actions), A_U(actions_off), A_M(adv), A_U(adv_off),
-           A_M(returns), A_U(returns_off), A_M(values), A_U(values_off), A_M(dlogits),
-           A_U(dlogits_off), A_M(dvalues), A_U(dvalues_off), A_M(stats), A_U(stats_off),
-           A_F(opts->ent_coef), A_F(opts->vf_coef), A_M(ctx->health));
-    return st;
+    return HEADS_RUN(ctx, "heads_cat_a2c", OCL_GROUPS(1), OCL_U(n), OCL_U(a), OCL_M(logits),
+                     OCL_U(logits_off), OCL_M(actions), OCL_U(actions_off), OCL_M(adv),
+                     OCL_U(adv_off), OCL_M(returns), OCL_U(returns_off), OCL_M(values),
+                     OCL_U(values_off), OCL_M(dlogits), OCL_U(dlogits_off), OCL_M(dvalues),
+                     OCL_U(dvalues_off), OCL_M(stats), OCL_U(stats_off), OCL_F(opts->ent_coef),
+                     OCL_F(opts->vf_coef), OCL_M(ctx->health));
 }
 
 clkfac_status clkfac_heads_cat_nll_grad(clkfac_context *ctx, size_t n, size_t a, cl_mem logits,
@@ -206,9 +187,9 @@ clkfac_status clkfac_heads_cat_nll_grad(clkfac_context *ctx, size_t n, size_t a,
         (st = ocl_check_buffer(fn, "actions", actions, actions_off, n)) ||
         (st = ocl_check_buffer(fn, "dlogits", dlogits, dlogits_off, n * a)))
         return st;
-    LAUNCH(ctx, "heads_cat_nll_grad", n, 0, A_U(n), A_U(a), A_M(logits), A_U(logits_off),
-           A_M(actions), A_U(actions_off), A_F(scale), A_M(dlogits), A_U(dlogits_off));
-    return st;
+    return HEADS_RUN(ctx, "heads_cat_nll_grad", OCL_1D(n, 0), OCL_U(n), OCL_U(a), OCL_M(logits),
+                     OCL_U(logits_off), OCL_M(actions), OCL_U(actions_off), OCL_F(scale),
+                     OCL_M(dlogits), OCL_U(dlogits_off));
 }
 
 clkfac_status clkfac_heads_cat_fvp(clkfac_context *ctx, size_t n, size_t a, cl_mem logits,
@@ -224,9 +205,9 @@ clkfac_status clkfac_heads_cat_fvp(clkfac_context *ctx, size_t n, size_t a, cl_m
         return st;
     if (out == v && out_off < v_off + n * a && v_off < out_off + n * a)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: out overlaps v", fn);
-    LAUNCH(ctx, "heads_cat_fvp", n, 0, A_U(n), A_U(a), A_M(logits), A_U(logits_off), A_M(v),
-           A_U(v_off), A_F(scale), A_M(out), A_U(out_off));
-    return st;
+    return HEADS_RUN(ctx, "heads_cat_fvp", OCL_1D(n, 0), OCL_U(n), OCL_U(a), OCL_M(logits),
+                     OCL_U(logits_off), OCL_M(v), OCL_U(v_off), OCL_F(scale), OCL_M(out),
+                     OCL_U(out_off));
 }
 
 clkfac_status clkfac_heads_cat_surrogate(clkfac_context *ctx, size_t n, size_t a, cl_mem logits,
@@ -245,11 +226,11 @@ clkfac_status clkfac_heads_cat_surrogate(clkfac_context *ctx, size_t n, size_t a
         (dlogits && (st = ocl_check_buffer(fn, "dlogits", dlogits, dlogits_off, n * a))) ||
         (st = ocl_check_buffer(fn, "stats", stats, stats_off, 1)))
         return st;
-    LAUNCH(ctx, "heads_cat_surrogate", HEADS_WG, HEADS_WG, A_U(n), A_U(a), A_M(logits),
-           A_U(logits_off), A_M(actions), A_U(actions_off), A_M(logp_old), A_U(logp_old_off),
-           A_M(adv), A_U(adv_off), A_M(dlogits ? dlogits : stats), A_U(dlogits_off),
-           A_I(dlogits != NULL), A_M(stats), A_U(stats_off), A_M(ctx->health));
-    return st;
+    return HEADS_RUN(ctx, "heads_cat_surrogate", OCL_GROUPS(1), OCL_U(n), OCL_U(a), OCL_M(logits),
+                     OCL_U(logits_off), OCL_M(actions), OCL_U(actions_off), OCL_M(logp_old),
+                     OCL_U(logp_old_off), OCL_M(adv), OCL_U(adv_off),
+                     OCL_M(dlogits ? dlogits : stats), OCL_U(dlogits_off), OCL_I(dlogits != NULL),
+                     OCL_M(stats), OCL_U(stats_off), OCL_M(ctx->health));
 }
 
 /* ---- diagonal Gaussian ---------------------------------------------------------------------- */
@@ -266,10 +247,10 @@ clkfac_status clkfac_heads_gauss_sample(clkfac_context *ctx, size_t n, size_t a,
         (st = ocl_check_buffer(fn, "logstd", logstd, logstd_off, a)) ||
         (st = ocl_check_buffer(fn, "actions", actions, actions_off, n * a)))
         return st;
-    LAUNCH(ctx, "heads_gauss_sample", n * a, 0, A_U(n), A_U(a), A_M(mean), A_U(mean_off),
-           A_M(logstd), A_U(logstd_off), A_U(seed & 0xffffffffu), A_U(seed >> 32),
-           A_U(step & 0xffffffffu), A_U(step >> 32), A_M(actions), A_U(actions_off));
-    return st;
+    return HEADS_RUN(ctx, "heads_gauss_sample", OCL_1D(n * a, 0), OCL_U(n), OCL_U(a), OCL_M(mean),
+                     OCL_U(mean_off), OCL_M(logstd), OCL_U(logstd_off), OCL_U(seed & 0xffffffffu),
+                     OCL_U(seed >> 32), OCL_U(step & 0xffffffffu), OCL_U(step >> 32),
+                     OCL_M(actions), OCL_U(actions_off));
 }
 
 /* kind LOGP: x = actions; KL: (mu, ls) old, (mu2, ls2) new; ENTROPY: mu unused. */
@@ -288,12 +269,12 @@ static clkfac_status gauss_rowstat(const char *fn, clkfac_context *ctx, int kind
     if (kind == STAT_KL && ((st = ocl_check_buffer(fn, "mean_new", mu2, mu2_off, n * a)) ||
                             (st = ocl_check_buffer(fn, "logstd_new", ls2, ls2_off, a))))
         return st;
-    LAUNCH(ctx, "heads_gauss_rowstat", HEADS_WG, HEADS_WG, A_I(kind), A_U(n), A_U(a),
-           A_M(mu ? mu : ls), A_U(mu_off), A_M(ls), A_U(ls_off), A_M(x ? x : ls), A_U(x_off),
-           A_M(mu2 ? mu2 : ls), A_U(mu2_off), A_M(ls2 ? ls2 : ls), A_U(ls2_off),
-           A_M(rows ? rows : ls), A_U(rows_off), A_I(rows != NULL), A_M(mean ? mean : ls),
-           A_U(mean_off), A_I(mean != NULL));
-    return st;
+    return HEADS_RUN(ctx, "heads_gauss_rowstat", OCL_GROUPS(1), OCL_I(kind), OCL_U(n), OCL_U(a),
+                     OCL_M(mu ? mu : ls), OCL_U(mu_off), OCL_M(ls), OCL_U(ls_off),
+                     OCL_M(x ? x : ls), OCL_U(x_off), OCL_M(mu2 ? mu2 : ls), OCL_U(mu2_off),
+                     OCL_M(ls2 ? ls2 : ls), OCL_U(ls2_off), OCL_M(rows ? rows : ls),
+                     OCL_U(rows_off), OCL_I(rows != NULL), OCL_M(mean ? mean : ls), OCL_U(mean_off),
+                     OCL_I(mean != NULL));
 }
 
 clkfac_status clkfac_heads_gauss_log_prob(clkfac_context *ctx, size_t n, size_t a, cl_mem mean,
@@ -337,15 +318,17 @@ static clkfac_status gauss_grads(clkfac_context *ctx, int kind, size_t n, size_t
     if (!w1) w1 = ls;
     if (!w2) w2 = ls;
     if (dmu) {
-        LAUNCH(ctx, "heads_gauss_grad", n * a, 0, A_I(kind), A_U(n), A_U(a), A_M(mu), A_U(mu_off),
-               A_M(ls), A_U(ls_off), A_M(act), A_U(act_off), A_M(w1), A_U(w1_off), A_M(w2),
-               A_U(w2_off), A_F(scale), A_M(dmu), A_U(dmu_off));
+        st = HEADS_RUN(ctx, "heads_gauss_grad", OCL_1D(n * a, 0), OCL_I(kind), OCL_U(n), OCL_U(a),
+                       OCL_M(mu), OCL_U(mu_off), OCL_M(ls), OCL_U(ls_off), OCL_M(act),
+                       OCL_U(act_off), OCL_M(w1), OCL_U(w1_off), OCL_M(w2), OCL_U(w2_off),
+                       OCL_F(scale), OCL_M(dmu), OCL_U(dmu_off));
         if (st) return st;
     }
     if (dls) {
-        LAUNCH(ctx, "heads_gauss_grad_logstd", a * HEADS_WG, HEADS_WG, A_I(kind), A_U(n), A_U(a),
-               A_M(mu), A_U(mu_off), A_M(ls), A_U(ls_off), A_M(act), A_U(act_off), A_M(w1),
-               A_U(w1_off), A_M(w2), A_U(w2_off), A_F(scale), A_F(cst), A_M(dls), A_U(dls_off));
+        st = HEADS_RUN(ctx, "heads_gauss_grad_logstd", OCL_GROUPS(a), OCL_I(kind), OCL_U(n),
+                       OCL_U(a), OCL_M(mu), OCL_U(mu_off), OCL_M(ls), OCL_U(ls_off), OCL_M(act),
+                       OCL_U(act_off), OCL_M(w1), OCL_U(w1_off), OCL_M(w2), OCL_U(w2_off),
+                       OCL_F(scale), OCL_F(cst), OCL_M(dls), OCL_U(dls_off));
     }
     return st;
 }
@@ -386,11 +369,12 @@ clkfac_status clkfac_heads_gauss_a2c_loss(clkfac_context *ctx,
         (st = check_a2c_inputs(fn, n, adv, adv_off, returns, returns_off, values, values_off,
                                dvalues, dvalues_off, stats, stats_off)))
         return st;
-    LAUNCH(ctx, "heads_gauss_a2c", HEADS_WG, HEADS_WG, A_U(n), A_U(a), A_M(mean), A_U(mean_off),
-           A_M(logstd), A_U(logstd_off), A_M(actions), A_U(actions_off), A_M(adv), A_U(adv_off),
-           A_M(returns), A_U(returns_off), A_M(values), A_U(values_off), A_M(dvalues),
-           A_U(dvalues_off), A_M(stats), A_U(stats_off), A_F(opts->ent_coef),
-           A_F(opts->vf_coef), A_M(ctx->health));
+    st = HEADS_RUN(ctx, "heads_gauss_a2c", OCL_GROUPS(1), OCL_U(n), OCL_U(a), OCL_M(mean),
+                   OCL_U(mean_off), OCL_M(logstd), OCL_U(logstd_off), OCL_M(actions),
+                   OCL_U(actions_off), OCL_M(adv), OCL_U(adv_off), OCL_M(returns),
+                   OCL_U(returns_off), OCL_M(values), OCL_U(values_off), OCL_M(dvalues),
+                   OCL_U(dvalues_off), OCL_M(stats), OCL_U(stats_off), OCL_F(opts->ent_coef),
+                   OCL_F(opts->vf_coef), OCL_M(ctx->health));
     if (st) return st;
     /* d(-ent_coef * H)/dlogstd_j = -ent_coef: the entropy of a shared log-std is row-free */
     return gauss_grads(ctx, GRAD_A2C, n, a, mean, mean_off, logstd, logstd_off, actions,
@@ -437,11 +421,11 @@ clkfac_status clkfac_heads_gauss_fvp(clkfac_context *ctx, size_t n, size_t a, cl
                      (st = ocl_check_buffer(fn, "out_logstd", out_logstd, out_logstd_off, a))))
         return st;
     size_t items = n * a + (v_logstd ? a : 0);
-    LAUNCH(ctx, "heads_gauss_fvp", items, 0, A_U(n), A_U(a), A_M(logstd), A_U(logstd_off),
-           A_M(v_mean), A_U(v_mean_off), A_M(v_logstd ? v_logstd : v_mean), A_U(v_logstd_off),
-           A_F(scale), A_M(out_mean), A_U(out_mean_off), A_M(out_logstd ? out_logstd : out_mean),
-           A_U(out_logstd_off));
-    return st;
+    return HEADS_RUN(ctx, "heads_gauss_fvp", OCL_1D(items, 0), OCL_U(n), OCL_U(a), OCL_M(logstd),
+                     OCL_U(logstd_off), OCL_M(v_mean), OCL_U(v_mean_off),
+                     OCL_M(v_logstd ? v_logstd : v_mean), OCL_U(v_logstd_off), OCL_F(scale),
+                     OCL_M(out_mean), OCL_U(out_mean_off),
+                     OCL_M(out_logstd ? out_logstd : out_mean), OCL_U(out_logstd_off));
 }
 
 clkfac_status clkfac_heads_gauss_surrogate(clkfac_context *ctx, size_t n, size_t a, cl_mem mean,
@@ -461,10 +445,10 @@ clkfac_status clkfac_heads_gauss_surrogate(clkfac_context *ctx, size_t n, size_t
         (dlogstd && (st = ocl_check_buffer(fn, "dlogstd", dlogstd, dlogstd_off, a))) ||
         (st = ocl_check_buffer(fn, "stats", stats, stats_off, 1)))
         return st;
-    LAUNCH(ctx, "heads_gauss_surrogate", HEADS_WG, HEADS_WG, A_U(n), A_U(a), A_M(mean),
-           A_U(mean_off), A_M(logstd), A_U(logstd_off), A_M(actions), A_U(actions_off),
-           A_M(logp_old), A_U(logp_old_off), A_M(adv), A_U(adv_off), A_M(stats), A_U(stats_off),
-           A_M(ctx->health));
+    st = HEADS_RUN(ctx, "heads_gauss_surrogate", OCL_GROUPS(1), OCL_U(n), OCL_U(a), OCL_M(mean),
+                   OCL_U(mean_off), OCL_M(logstd), OCL_U(logstd_off), OCL_M(actions),
+                   OCL_U(actions_off), OCL_M(logp_old), OCL_U(logp_old_off), OCL_M(adv),
+                   OCL_U(adv_off), OCL_M(stats), OCL_U(stats_off), OCL_M(ctx->health));
     if (st) return st;
     return gauss_grads(ctx, GRAD_SURR, n, a, mean, mean_off, logstd, logstd_off, actions,
                        actions_off, logp_old, logp_old_off, adv, adv_off, 0.0f, 0.0f, dmean,
@@ -486,10 +470,9 @@ clkfac_status clkfac_heads_value_mse(clkfac_context *ctx, size_t n, cl_mem value
         (st = ocl_check_buffer(fn, "dvalues", dvalues, dvalues_off, n)) ||
         (st = ocl_check_buffer(fn, "stats", stats, stats_off, 1)))
         return st;
-    LAUNCH(ctx, "heads_value_mse", HEADS_WG, HEADS_WG, A_U(n), A_M(values), A_U(values_off),
-           A_M(returns), A_U(returns_off), A_M(dvalues), A_U(dvalues_off), A_M(stats),
-           A_U(stats_off), A_M(ctx->health));
-    return st;
+    return HEADS_RUN(ctx, "heads_value_mse", OCL_GROUPS(1), OCL_U(n), OCL_M(values),
+                     OCL_U(values_off), OCL_M(returns), OCL_U(returns_off), OCL_M(dvalues),
+                     OCL_U(dvalues_off), OCL_M(stats), OCL_U(stats_off), OCL_M(ctx->health));
 }
 
 clkfac_status clkfac_heads_value_fisher_grad(clkfac_context *ctx, size_t n, uint64_t seed,
@@ -501,8 +484,7 @@ clkfac_status clkfac_heads_value_fisher_grad(clkfac_context *ctx, size_t n, uint
     if ((st = check_dims(fn, ctx, n, 1)) || (st = check_scale(fn, scale)) ||
         (st = ocl_check_buffer(fn, "dvalues", dvalues, dvalues_off, n)))
         return st;
-    LAUNCH(ctx, "heads_value_fisher_grad", n, 0, A_U(n), A_U(seed & 0xffffffffu),
-           A_U(seed >> 32), A_U(step & 0xffffffffu), A_U(step >> 32), A_F(scale), A_M(dvalues),
-           A_U(dvalues_off));
-    return st;
+    return HEADS_RUN(ctx, "heads_value_fisher_grad", OCL_1D(n, 0), OCL_U(n),
+                     OCL_U(seed & 0xffffffffu), OCL_U(seed >> 32), OCL_U(step & 0xffffffffu),
+                     OCL_U(step >> 32), OCL_F(scale), OCL_M(dvalues), OCL_U(dvalues_off));
 }

@@ -5,8 +5,6 @@
 #include "clkfac/nn.h"
 #include "linalg/blas.h"
 
-#define U32(x) ((cl_uint)(x))
-
 /* Kernels index with 32-bit integers: every extent plus offset must stay below 2^32. */
 static clkfac_status fits_u32(size_t v, const char *what)
 {
@@ -15,6 +13,10 @@ static clkfac_status fits_u32(size_t v, const char *what)
                          "kernels", what, v);
     return CLKFAC_OK;
 }
+
+_Static_assert(CLKFAC_NN_ACT_RELU == ACT_RELU && CLKFAC_NN_ACT_TANH == ACT_TANH &&
+                   CLKFAC_NN_ACT_ELU == ACT_ELU && CLKFAC_NN_ACT_IDENTITY == ACT_IDENTITY,
+               "clkfac/nn.h activation codes differ from cl/shared.h");
 
 static clkfac_status check_act(clkfac_nn_act act)
 {
@@ -32,15 +34,9 @@ static clkfac_status append_ones(clkfac_context *ctx, cl_mem x, size_t x_off, si
     if ((st = fits_u32(x_off + n * ld, "dense input extent")) ||
         (st = fits_u32(xh_off + total, "dense homogeneous input extent")))
         return st;
-    cl_kernel k;
-    if ((st = ocl_kernel(ctx, "nn", "nn_append_ones", &k))) return st;
-    cl_uint xo = U32(x_off), l = U32(ld), ho = U32(xh_off), nn = U32(n), dd = U32(d);
-    if ((st = OCL_ARG(k, 0, x)) || (st = OCL_ARG(k, 1, xo)) || (st = OCL_ARG(k, 2, l)) ||
-        (st = OCL_ARG(k, 3, xh)) || (st = OCL_ARG(k, 4, ho)) || (st = OCL_ARG(k, 5, nn)) ||
-        (st = OCL_ARG(k, 6, dd)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &total, &lws);
+    return ocl_run(ctx, "nn", "nn_append_ones", OCL_1D(total, CLKFAC_WG),
+                   OCL_ARGS(OCL_M(x), OCL_U(x_off), OCL_U(ld), OCL_M(xh), OCL_U(xh_off), OCL_U(n),
+                            OCL_U(d)));
 }
 
 static clkfac_status check_dense(size_t n, size_t d_in, size_t d_out)
@@ -135,20 +131,12 @@ static clkfac_status col2im(clkfac_context *ctx, const clkfac_conv_geom *g, int 
     if ((st = fits_u32(dx_off + total, "conv input-gradient extent")) ||
         (st = fits_u32(dp_off + clkfac_conv_patch_rows(g) * ld, "conv patch-gradient extent")))
         return st;
-    cl_kernel k;
-    if ((st = ocl_kernel(ctx, "nn", "nn_col2im", &k))) return st;
-    cl_uint po = U32(dp_off), l = U32(ld), xo = U32(dx_off), tot = U32(total);
-    cl_int acc = accumulate ? 1 : 0;
-    const cl_int a[] = {g->c,  g->h,     g->w,     g->kh,    g->kw,    g->stride_h, g->stride_w,
-                        g->pad_h, g->pad_w, g->dil_h, g->dil_w, ho,       wo};
-    if ((st = OCL_ARG(k, 0, dp)) || (st = OCL_ARG(k, 1, po)) || (st = OCL_ARG(k, 2, l)) ||
-        (st = OCL_ARG(k, 3, dx)) || (st = OCL_ARG(k, 4, xo)) || (st = OCL_ARG(k, 5, acc)))
-        return st;
-    for (cl_uint i = 0; i < 13; i++)
-        if ((st = OCL_ARG(k, 6 + i, a[i]))) return st;
-    if ((st = OCL_ARG(k, 19, tot))) return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &total, &lws);
+    return ocl_run(ctx, "nn", "nn_col2im", OCL_1D(total, CLKFAC_WG),
+                   OCL_ARGS(OCL_M(dp), OCL_U(dp_off), OCL_U(ld), OCL_M(dx), OCL_U(dx_off),
+                            OCL_I(accumulate ? 1 : 0), OCL_I(g->c), OCL_I(g->h), OCL_I(g->w),
+                            OCL_I(g->kh), OCL_I(g->kw), OCL_I(g->stride_h), OCL_I(g->stride_w),
+                            OCL_I(g->pad_h), OCL_I(g->pad_w), OCL_I(g->dil_h), OCL_I(g->dil_w),
+                            OCL_I(ho), OCL_I(wo), OCL_U(total)));
 }
 
 clkfac_status clkfac_nn_conv_backward(clkfac_context *ctx, cl_mem dx, size_t dx_off,
@@ -203,23 +191,14 @@ static clkfac_status act_launch(clkfac_context *ctx, const char *name, clkfac_nn
     if ((st = fits_u32(total + s_off, "activation extent")) ||
         (st = fits_u32(n_ex * ld + out_off + in_off, "activation per-example extent")))
         return st;
-    cl_kernel k;
-    if ((st = ocl_kernel(ctx, "nn", name, &k))) return st;
-    cl_int a = (cl_int)act;
-    cl_uint oo = U32(out_off), l = U32(ld), so = U32(s_off), N = U32(n_ex), K = U32(k_dim),
-            T = U32(t), io = U32(in_off);
-    if ((st = OCL_ARG(k, 0, a)) || (st = OCL_ARG(k, 1, out)) || (st = OCL_ARG(k, 2, oo)))
-        return st;
-    cl_uint i = 3;
-    if (in) { /* backward: the output gradient dy with its example stride */
-        if ((st = OCL_ARG(k, 3, in)) || (st = OCL_ARG(k, 4, io))) return st;
-        i = 5;
-    }
-    if ((st = OCL_ARG(k, i, l)) || (st = OCL_ARG(k, i + 1, s)) || (st = OCL_ARG(k, i + 2, so)) ||
-        (st = OCL_ARG(k, i + 3, N)) || (st = OCL_ARG(k, i + 4, K)) || (st = OCL_ARG(k, i + 5, T)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &total, &lws);
+    if (in) /* backward: the output gradient dy with its example stride */
+        return ocl_run(ctx, "nn", name, OCL_1D(total, CLKFAC_WG),
+                       OCL_ARGS(OCL_I(act), OCL_M(out), OCL_U(out_off), OCL_M(in), OCL_U(in_off),
+                                OCL_U(ld), OCL_M(s), OCL_U(s_off), OCL_U(n_ex), OCL_U(k_dim),
+                                OCL_U(t)));
+    return ocl_run(ctx, "nn", name, OCL_1D(total, CLKFAC_WG),
+                   OCL_ARGS(OCL_I(act), OCL_M(out), OCL_U(out_off), OCL_U(ld), OCL_M(s),
+                            OCL_U(s_off), OCL_U(n_ex), OCL_U(k_dim), OCL_U(t)));
 }
 
 clkfac_status clkfac_nn_act_forward(clkfac_context *ctx, clkfac_nn_act act, cl_mem y,

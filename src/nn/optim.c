@@ -7,6 +7,15 @@
 #include "cl/ocl.h"
 #include "clkfac/optim.h"
 #include "linalg/blas.h"
+#include "linalg/chol.h"
+
+_Static_assert(CLKFAC_OPTIM_STAT_NORM == OPTIM_ST_NORM && CLKFAC_OPTIM_STAT_CLIP == OPTIM_ST_CLIP &&
+                   CLKFAC_OPTIM_STAT_STEPS == OPTIM_ST_STEPS &&
+                   CLKFAC_OPTIM_STAT_LR == OPTIM_ST_LR && CLKFAC_OPTIM_STATS == OPTIM_STATS,
+               "clkfac/optim.h stats slots differ from cl/shared.h");
+_Static_assert(CLKFAC_OPTIM_SGD == OPTIM_SGD && CLKFAC_OPTIM_RMSPROP == OPTIM_RMSPROP &&
+                   CLKFAC_OPTIM_ADAM == OPTIM_ADAM,
+               "clkfac/optim.h kinds differ from cl/shared.h");
 
 struct clkfac_optim {
     clkfac_context *ctx;
@@ -110,67 +119,37 @@ cl_mem clkfac_optim_stats(const clkfac_optim *opt) { return opt ? opt->stats : N
 cl_mem clkfac_optim_state(const clkfac_optim *opt) { return opt ? opt->state : NULL; }
 size_t clkfac_optim_size(const clkfac_optim *opt) { return opt ? opt->n : 0; }
 
-/* Raises the guard (and flag) when any g is NaN/Inf: the shared util kernel. */
-static clkfac_status check_finite(clkfac_context *ctx, size_t n, cl_mem x, size_t x_off)
-{
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "util", "util_check_finite", &k);
-    if (st) return st;
-    cl_uint nn = (cl_uint)n, xo = (cl_uint)x_off;
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, x)) || (st = OCL_ARG(k, 2, xo)) ||
-        (st = OCL_ARG(k, 3, ctx->health)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &n, &lws);
-}
-
 static clkfac_status prepare(clkfac_optim *opt, float lr, cl_mem lr_scale, size_t lrs_off)
 {
     clkfac_context *ctx = opt->ctx;
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "optim", "optim_prepare", &k);
-    if (st) return st;
-    cl_mem scale = lr_scale ? lr_scale : opt->stats;
-    cl_uint so = (cl_uint)lrs_off;
-    cl_int has = lr_scale != NULL, kind = (cl_int)opt->o.kind;
-    if ((st = OCL_ARG(k, 0, opt->stats)) || (st = OCL_ARG(k, 1, lr)) ||
-        (st = OCL_ARG(k, 2, scale)) || (st = OCL_ARG(k, 3, so)) || (st = OCL_ARG(k, 4, has)) ||
-        (st = OCL_ARG(k, 5, opt->o.max_grad_norm)) || (st = OCL_ARG(k, 6, kind)) ||
-        (st = OCL_ARG(k, 7, opt->o.adam_beta1)) || (st = OCL_ARG(k, 8, opt->o.adam_beta2)) ||
-        (st = OCL_ARG(k, 9, ctx->health)))
-        return st;
-    size_t one = 1;
-    return ocl_launch(ctx, k, 1, &one, NULL);
+    return ocl_run(ctx, "optim", "optim_prepare", OCL_1D(1, 0),
+                   OCL_ARGS(OCL_M(opt->stats), OCL_F(lr), OCL_M(lr_scale ? lr_scale : opt->stats),
+                            OCL_U(lrs_off), OCL_I(lr_scale != NULL), OCL_F(opt->o.max_grad_norm),
+                            OCL_I(opt->o.kind), OCL_F(opt->o.adam_beta1),
+                            OCL_F(opt->o.adam_beta2), OCL_M(ctx->health)));
 }
 
 static clkfac_status update(clkfac_optim *opt, cl_mem p, size_t p_off, cl_mem g, size_t g_off)
 {
     clkfac_context *ctx = opt->ctx;
-    static const char *names[] = {"optim_sgd", "optim_rmsprop", "optim_adam"};
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "optim", names[opt->o.kind], &k);
-    if (st) return st;
-    cl_uint nn = (cl_uint)opt->n, po = (cl_uint)p_off, go = (cl_uint)g_off;
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, p)) || (st = OCL_ARG(k, 2, po)) ||
-        (st = OCL_ARG(k, 3, g)) || (st = OCL_ARG(k, 4, go)) || (st = OCL_ARG(k, 5, opt->state)))
-        return st;
-    cl_uint next = 6;
-    if (opt->o.kind == CLKFAC_OPTIM_SGD) {
-        if ((st = OCL_ARG(k, next++, opt->o.momentum))) return st;
-    } else if (opt->o.kind == CLKFAC_OPTIM_RMSPROP) {
-        float omd = 1.0f - opt->o.rmsprop_decay;
-        if ((st = OCL_ARG(k, next++, opt->o.rmsprop_decay)) || (st = OCL_ARG(k, next++, omd)) ||
-            (st = OCL_ARG(k, next++, opt->o.rmsprop_eps)))
-            return st;
-    } else {
-        if ((st = OCL_ARG(k, next++, opt->o.adam_beta1)) ||
-            (st = OCL_ARG(k, next++, opt->o.adam_beta2)) ||
-            (st = OCL_ARG(k, next++, opt->o.adam_eps)))
-            return st;
-    }
-    if ((st = OCL_ARG(k, next, opt->stats)) || (st = OCL_ARG(k, next + 1, ctx->health))) return st;
-    size_t gws = opt->n, lws = 64;
-    return ocl_launch(ctx, k, 1, &gws, &lws);
+    const clkfac_optim_options *o = &opt->o;
+    const ocl_grid grid = OCL_1D(opt->n, CLKFAC_WG);
+    /* every rule: (n, p, p_off, g, g_off, state, its coefficients..., stats, health) */
+#define OPTIM_RUN(name, ...)                                                                   \
+    ocl_run(ctx, "optim", name, grid,                                                          \
+            OCL_ARGS(OCL_U(opt->n), OCL_M(p), OCL_U(p_off), OCL_M(g), OCL_U(g_off),            \
+                     OCL_M(opt->state), __VA_ARGS__, OCL_M(opt->stats), OCL_M(ctx->health)))
+    clkfac_status st;
+    if (o->kind == CLKFAC_OPTIM_SGD)
+        st = OPTIM_RUN("optim_sgd", OCL_F(o->momentum));
+    else if (o->kind == CLKFAC_OPTIM_RMSPROP)
+        st = OPTIM_RUN("optim_rmsprop", OCL_F(o->rmsprop_decay), OCL_F(1.0f - o->rmsprop_decay),
+                       OCL_F(o->rmsprop_eps));
+    else
+        st = OPTIM_RUN("optim_adam", OCL_F(o->adam_beta1), OCL_F(o->adam_beta2),
+                       OCL_F(o->adam_eps));
+#undef OPTIM_RUN
+    return st;
 }
 
 clkfac_status clkfac_optim_step(clkfac_optim *opt, cl_mem params, size_t p_off, cl_mem grads,
@@ -189,7 +168,7 @@ clkfac_status clkfac_optim_step(clkfac_optim *opt, cl_mem params, size_t p_off, 
     if (params == grads && p_off < g_off + opt->n && g_off < p_off + opt->n)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: params overlap grads", fn);
     clkfac_context *ctx = opt->ctx;
-    if ((st = ocl_guard_reset(ctx)) || (st = check_finite(ctx, opt->n, grads, g_off)) ||
+    if ((st = ocl_guard_reset(ctx)) || (st = linalg_check_finite(ctx, opt->n, grads, g_off)) ||
         (st = blas_nrm2(ctx, opt->n, grads, g_off, opt->stats, CLKFAC_OPTIM_STAT_NORM)) ||
         (st = prepare(opt, lr, lr_scale, lr_scale_off)))
         return st;
@@ -211,17 +190,10 @@ clkfac_status clkfac_optim_clip_grad_norm(clkfac_context *ctx, size_t n, cl_mem 
         return st;
     if (stats == grads && s_off < g_off + n && g_off < s_off + 2)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: stats overlap grads", fn);
-    cl_kernel k;
-    if ((st = blas_nrm2(ctx, n, grads, g_off, stats, s_off)) ||
-        (st = ocl_kernel(ctx, "optim", "optim_clip", &k)))
-        return st;
-    cl_uint nn = (cl_uint)n, go = (cl_uint)g_off, so = (cl_uint)s_off;
-    if ((st = OCL_ARG(k, 0, nn)) || (st = OCL_ARG(k, 1, grads)) || (st = OCL_ARG(k, 2, go)) ||
-        (st = OCL_ARG(k, 3, max_norm)) || (st = OCL_ARG(k, 4, stats)) ||
-        (st = OCL_ARG(k, 5, so)) || (st = OCL_ARG(k, 6, ctx->health)))
-        return st;
-    size_t lws = 64;
-    return ocl_launch(ctx, k, 1, &n, &lws);
+    if ((st = blas_nrm2(ctx, n, grads, g_off, stats, s_off))) return st;
+    return ocl_run(ctx, "optim", "optim_clip", OCL_1D(n, CLKFAC_WG),
+                   OCL_ARGS(OCL_U(n), OCL_M(grads), OCL_U(g_off), OCL_F(max_norm), OCL_M(stats),
+                            OCL_U(s_off), OCL_M(ctx->health)));
 }
 
 float clkfac_optim_lr_at(clkfac_lr_schedule schedule, float lr0, uint64_t step, uint64_t total)

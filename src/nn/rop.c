@@ -73,17 +73,9 @@ cleanup:
 static clkfac_status rop_act(clkfac_context *ctx, clkfac_nn_act act, cl_mem jy, size_t y_ld,
                              cl_mem s, cl_mem js, size_t n, size_t k_dim, size_t t)
 {
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "rop", "rop_act", &k);
-    if (st) return st;
-    cl_int a = (cl_int)act;
-    cl_uint ld = (cl_uint)y_ld, N = (cl_uint)n, K = (cl_uint)k_dim, T = (cl_uint)t;
-    if ((st = OCL_ARG(k, 0, a)) || (st = OCL_ARG(k, 1, jy)) || (st = OCL_ARG(k, 2, ld)) ||
-        (st = OCL_ARG(k, 3, s)) || (st = OCL_ARG(k, 4, js)) || (st = OCL_ARG(k, 5, N)) ||
-        (st = OCL_ARG(k, 6, K)) || (st = OCL_ARG(k, 7, T)))
-        return st;
-    size_t total = n * k_dim * t, lws = 64;
-    return ocl_launch(ctx, k, 1, &total, &lws);
+    return ocl_run(ctx, "rop", "rop_act", OCL_1D(n * k_dim * t, CLKFAC_WG),
+                   OCL_ARGS(OCL_I(act), OCL_M(jy), OCL_U(y_ld), OCL_M(s), OCL_M(js), OCL_U(n),
+                            OCL_U(k_dim), OCL_U(t)));
 }
 
 clkfac_status clkfac_nn_rop(clkfac_nn_rop_state *r, size_t n, cl_mem v, size_t v_off)
