@@ -112,12 +112,3 @@ __kernel void kfac_adapt_scale_at(__global float *scale, const uint s_off,
     if (get_global_id(0) != 0) return;
     adapt_scale(scale + s_off, kl[kl_off], target);
 }
-
-/* The same for scale[0]: the signature src/rl/acktr.c launches directly; remove once it calls
- * clkfac_kfac_adapt_scale. */
-__kernel void kfac_adapt_scale(__global float *scale, __global const float *kl, const uint kl_off,
-                               const float target)
-{
-    if (get_global_id(0) != 0) return;
-    adapt_scale(scale, kl[kl_off], target);
-}

@@ -62,8 +62,7 @@ static void test_kronecker_exact_for_one_example(void **state)
 /* The adaptive step size (ACKTR, continuous control) against its rule written out: /1.5 above
  * 2 target, *1.5 below target/2, unchanged between or for a non-finite KL, kept in [1e-4, 1e4].
  * The scale sits between sentinels at an offset, which must stay as they were; the KL is read
- * at an offset. Also the legacy kernel kfac_adapt_scale (scale at offset 0) that src/rl/acktr.c
- * launches directly, while it does. */
+ * at an offset. */
 static void test_adapt_scale_rule(void **state)
 {
     (void)state;
@@ -78,25 +77,19 @@ static void test_adapt_scale_rule(void **state)
         {3.0f, INFINITY, 3.0f},      {1.0f, 0.004001f, 1.0f / 1.5f}, {5.0f, 0.00099f, 7.5f},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        for (int legacy = 0; legacy < 2; legacy++) {
-            const size_t off = legacy ? 0 : 2;
-            float kl[3] = {7.0f, 7.0f, c[i].kl}, sc[5] = {-1.0f, -2.0f, -3.0f, -4.0f, -5.0f};
-            sc[off] = c[i].scale;
-            cl_mem ds = th_upload(sc, 5), dk = th_upload(kl, 3);
-            if (legacy)
-                TH_OK(ocl_run(ctx, "kfac", "kfac_adapt_scale", OCL_1D(1, 0),
-                              OCL_ARGS(OCL_M(ds), OCL_M(dk), OCL_U(2), OCL_F(target))));
-            else
-                TH_OK(clkfac_kfac_adapt_scale(ctx, ds, off, dk, 2, target));
-            float got[5];
-            th_download(ds, 0, got, 5);
-            double want = c[i].want;
-            th_assert_close(&got[off], &want, 1, 0, 1e-6, "adapted step scale");
-            for (size_t j = 0; j < 5; j++)
-                if (j != off) assert_true(got[j] == sc[j]); /* sentinels */
-            clkfac_buffer_free(ds);
-            clkfac_buffer_free(dk);
-        }
+        const size_t off = 2;
+        float kl[3] = {7.0f, 7.0f, c[i].kl}, sc[5] = {-1.0f, -2.0f, -3.0f, -4.0f, -5.0f};
+        sc[off] = c[i].scale;
+        cl_mem ds = th_upload(sc, 5), dk = th_upload(kl, 3);
+        TH_OK(clkfac_kfac_adapt_scale(ctx, ds, off, dk, 2, target));
+        float got[5];
+        th_download(ds, 0, got, 5);
+        double want = c[i].want;
+        th_assert_close(&got[off], &want, 1, 0, 1e-6, "adapted step scale");
+        for (size_t j = 0; j < 5; j++)
+            if (j != off) assert_true(got[j] == sc[j]); /* sentinels */
+        clkfac_buffer_free(ds);
+        clkfac_buffer_free(dk);
     }
 }
 

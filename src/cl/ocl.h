@@ -79,10 +79,6 @@ const char *ocl_error_name(cl_int err);
 clkfac_status ocl_kernel(clkfac_context *ctx, const char *program, const char *name,
                          cl_kernel *out);
 
-/* Sets argument i of k (returns st); wraps clSetKernelArg with the kernel and index in detail.
- * Superseded by ocl_run; kept until the last OCL_ARG chains (src/rl) are converted. */
-clkfac_status ocl_arg(cl_kernel k, cl_uint i, size_t size, const void *value);
-#define OCL_ARG(k, i, v) ocl_arg((k), (i), sizeof(v), &(v))
 
 /* ---- the launch idiom ---------------------------------------------------------------------
  * One call per launch, arguments listed in kernel order with their OpenCL types:

@@ -335,7 +335,7 @@ clkfac_status clkfac_context_build_all(clkfac_context *ctx, double *seconds)
     return CLKFAC_OK;
 }
 
-clkfac_status ocl_arg(cl_kernel k, cl_uint i, size_t size, const void *value)
+static clkfac_status ocl_arg(cl_kernel k, cl_uint i, size_t size, const void *value)
 {
     cl_int e = clSetKernelArg(k, i, size, value);
     if (e == CL_SUCCESS) return CLKFAC_OK;

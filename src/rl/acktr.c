@@ -325,17 +325,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     }
     /* the adaptive step size (kl_target, the reference's continuous-control rule): once per
      * update, from this update's KL, for the next update's step */
-    if (s->step_scale) {
-        cl_kernel kk;
-        cl_uint klo = REC_KL - REC_ALGO_FIRST;
-        float target = ag->o.kl_target;
-        size_t one = 1;
-        if ((st = ocl_kernel(ctx, "kfac", "kfac_adapt_scale", &kk)) ||
-            (st = OCL_ARG(kk, 0, s->step_scale)) || (st = OCL_ARG(kk, 1, ag->algo_stats)) ||
-            (st = OCL_ARG(kk, 2, klo)) || (st = OCL_ARG(kk, 3, target)) ||
-            (st = ocl_launch(ctx, kk, 1, &one, NULL)))
-            return st;
-    }
+    if (s->step_scale && (st = clkfac_kfac_adapt_scale(ctx, s->step_scale, 0, ag->algo_stats,
+                                                       REC_KL - REC_ALGO_FIRST, ag->o.kl_target)))
+        return st;
     s->updates++;
     return CLKFAC_OK;
 }

@@ -17,21 +17,16 @@ static clkfac_status returns_launch(clkfac_context *ctx, const char *name, size_
     if (lambda && !(*lambda >= 0.0f && *lambda <= 1.0f))
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "GAE lambda %g; expected a value in [0, 1]",
                          (double)*lambda);
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "rl", name, &k);
-    if (st) return st;
-    cl_uint T = (cl_uint)t, N = (cl_uint)n, a = 0;
-    cl_int want = adv != NULL;
-    cl_mem adv_arg = adv ? adv : returns; /* never written when want == 0 */
-    if ((st = OCL_ARG(k, a++, T)) || (st = OCL_ARG(k, a++, N)) || (st = OCL_ARG(k, a++, gamma)))
-        return st;
-    if (lambda && (st = OCL_ARG(k, a++, *lambda))) return st;
-    if ((st = OCL_ARG(k, a++, rewards)) || (st = OCL_ARG(k, a++, ended)) ||
-        (st = OCL_ARG(k, a++, boot)) || (st = OCL_ARG(k, a++, values)) ||
-        (st = OCL_ARG(k, a++, last)) || (st = OCL_ARG(k, a++, returns)) ||
-        (st = OCL_ARG(k, a++, adv_arg)) || (st = OCL_ARG(k, a++, want)))
-        return st;
-    return ocl_launch(ctx, k, 1, &n, NULL);
+    cl_mem adv_arg = adv ? adv : returns; /* never written when adv is NULL */
+    if (lambda)
+        return ocl_run(ctx, "rl", name, OCL_1D(n, 0),
+                       OCL_ARGS(OCL_U(t), OCL_U(n), OCL_F(gamma), OCL_F(*lambda), OCL_M(rewards),
+                                OCL_M(ended), OCL_M(boot), OCL_M(values), OCL_M(last),
+                                OCL_M(returns), OCL_M(adv_arg), OCL_I(adv != NULL)));
+    return ocl_run(ctx, "rl", name, OCL_1D(n, 0),
+                   OCL_ARGS(OCL_U(t), OCL_U(n), OCL_F(gamma), OCL_M(rewards), OCL_M(ended),
+                            OCL_M(boot), OCL_M(values), OCL_M(last), OCL_M(returns),
+                            OCL_M(adv_arg), OCL_I(adv != NULL)));
 }
 
 clkfac_status clkfac_rl_nstep_returns(clkfac_context *ctx, size_t t, size_t n, float gamma,

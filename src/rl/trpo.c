@@ -45,33 +45,6 @@ typedef struct trpo_state {
     float step_sign;
 } trpo_state;
 
-/* ---- launches ---------------------------------------------------------------------------------- */
-
-typedef struct karg {
-    size_t size;
-    const void *ptr;
-} karg;
-#define K_U(x) {sizeof(cl_uint), &(cl_uint){(cl_uint)(x)}}
-#define K_I(x) {sizeof(cl_int), &(cl_int){(cl_int)(x)}}
-#define K_F(x) {sizeof(cl_float), &(cl_float){(cl_float)(x)}}
-#define K_M(x) {sizeof(cl_mem), &(cl_mem){(x)}}
-
-static clkfac_status launch(clkfac_context *ctx, const char *name, const karg *args, size_t nargs,
-                            size_t gws, size_t lws)
-{
-    cl_kernel k;
-    clkfac_status st = ocl_kernel(ctx, "trpo", name, &k);
-    if (st) return st;
-    for (size_t i = 0; i < nargs; i++)
-        if ((st = ocl_arg(k, (cl_uint)i, args[i].size, args[i].ptr))) return st;
-    return ocl_launch(ctx, k, 1, &gws, &lws);
-}
-#define LAUNCH(ctx, name, gws, lws, ...)                                                      \
-    do {                                                                                      \
-        const karg args_[] = {__VA_ARGS__};                                                   \
-        st = launch((ctx), (name), args_, sizeof args_ / sizeof args_[0], (gws), (lws));      \
-    } while (0)
-
 /* ---- Fisher-vector products and conjugate gradient ----------------------------------------- */
 
 clkfac_status trpo_fisher_init(trpo_fisher *f, clkfac_context *ctx, clkfac_nn *net, size_t head,
@@ -255,13 +228,16 @@ static clkfac_status mean_kl(clkfac_agent *ag, trpo_state *s)
 static clkfac_status ls_set(clkfac_agent *ag, trpo_state *s, float frac, int restore)
 {
     clkfac_status st;
-    size_t P0 = s->fisher.n_net, A = ag->n_out, lws = 64;
-    LAUNCH(ag->ctx, "trpo_ls_set", P0, lws, K_U(P0), K_M(clkfac_nn_params(ag->actor)), K_U(0),
-           K_M(s->old), K_U(0), K_M(s->x), K_U(0), K_M(s->sc), K_U(SC_COEF), K_U(SC_ACC),
-           K_F(frac), K_I(restore));
+    size_t P0 = s->fisher.n_net, A = ag->n_out;
+    st = ocl_run(ag->ctx, "trpo", "trpo_ls_set", OCL_1D(P0, CLKFAC_WG),
+                 OCL_ARGS(OCL_U(P0), OCL_M(clkfac_nn_params(ag->actor)), OCL_U(0), OCL_M(s->old),
+                          OCL_U(0), OCL_M(s->x), OCL_U(0), OCL_M(s->sc), OCL_U(SC_COEF),
+                          OCL_U(SC_ACC), OCL_F(frac), OCL_I(restore)));
     if (st || !ag->pol->has_logstd) return st;
-    LAUNCH(ag->ctx, "trpo_ls_set", A, lws, K_U(A), K_M(ag->logstd), K_U(0), K_M(s->old), K_U(P0),
-           K_M(s->x), K_U(P0), K_M(s->sc), K_U(SC_COEF), K_U(SC_ACC), K_F(frac), K_I(restore));
+    st = ocl_run(ag->ctx, "trpo", "trpo_ls_set", OCL_1D(A, CLKFAC_WG),
+                 OCL_ARGS(OCL_U(A), OCL_M(ag->logstd), OCL_U(0), OCL_M(s->old), OCL_U(P0),
+                          OCL_M(s->x), OCL_U(P0), OCL_M(s->sc), OCL_U(SC_COEF), OCL_U(SC_ACC),
+                          OCL_F(frac), OCL_I(restore)));
     return st;
 }
 
@@ -269,7 +245,7 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
 {
     clkfac_context *ctx = ag->ctx;
     const clkfac_agent_options *o = &ag->o;
-    size_t M = ag->n_envs * ag->t_steps, A = ag->n_out, P0 = s->fisher.n_net, one = 1;
+    size_t M = ag->n_envs * ag->t_steps, A = ag->n_out, P0 = s->fisher.n_net;
     policy_params pi;
     clkfac_status st;
     /* the old policy: outputs, log-probabilities, parameters, surrogate and its gradient */
@@ -287,9 +263,10 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
     clkfac_profile_phase(ctx, "cg");
     size_t n = M;
     if (s->obs_sub) {
-        size_t tot = s->n_sub * ag->obs_size, lws = 64;
-        LAUNCH(ctx, "trpo_gather_rows", tot, lws, K_M(ag->obs), K_M(s->obs_sub),
-               K_U(s->sub_stride), K_U(ag->obs_size), K_U(s->n_sub));
+        size_t tot = s->n_sub * ag->obs_size;
+        st = ocl_run(ctx, "trpo", "trpo_gather_rows", OCL_1D(tot, CLKFAC_WG),
+                 OCL_ARGS(OCL_M(ag->obs), OCL_M(s->obs_sub), OCL_U(s->sub_stride),
+                          OCL_U(ag->obs_size), OCL_U(s->n_sub)));
         if (st || (st = clkfac_nn_forward(ag->actor, s->n_sub, s->obs_sub, 0))) return st;
         n = s->n_sub;
     }
@@ -297,8 +274,9 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
         (st = trpo_fvp(&s->fisher, n, s->x, 0, s->fx, 0)) ||
         (st = clkfac_linalg_dot(ctx, s->fisher.n_params, s->x, 0, s->fx, 0, s->sc, SC_XFX)))
         return st;
-    LAUNCH(ctx, "trpo_step_coef", one, one, K_M(s->sc), K_U(SC_XFX), K_U(SC_COEF), K_U(SC_ACC),
-           K_F(o->max_kl), K_F(s->step_sign));
+    st = ocl_run(ctx, "trpo", "trpo_step_coef", OCL_1D(1, 1),
+                 OCL_ARGS(OCL_M(s->sc), OCL_U(SC_XFX), OCL_U(SC_COEF), OCL_U(SC_ACC),
+                          OCL_F(o->max_kl), OCL_F(s->step_sign)));
     if (st) return st;
     clkfac_profile_phase(ctx, "linesearch");
     /* backtracking line search, decided on the device: every trial is enqueued, and once one
@@ -308,17 +286,21 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
         if ((st = ls_set(ag, s, frac, 0)) || (st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) ||
             (st = mean_kl(ag, s)) || (st = surrogate(ag, s, SC_SURR, 0)))
             return st;
-        LAUNCH(ctx, "trpo_ls_check", one, one, K_M(s->sc), K_U(SC_KL), K_U(SC_SURR),
-               K_U(SC_SURR_OLD), K_U(SC_ACC), K_U(SC_KL_ACC), K_U(SC_STEPS), K_U(SC_SURR_ACC),
-               K_F(1.5f * o->max_kl), K_F((float)k));
+        st = ocl_run(ctx, "trpo", "trpo_ls_check", OCL_1D(1, 1),
+                 OCL_ARGS(OCL_M(s->sc), OCL_U(SC_KL), OCL_U(SC_SURR), OCL_U(SC_SURR_OLD),
+                          OCL_U(SC_ACC), OCL_U(SC_KL_ACC), OCL_U(SC_STEPS), OCL_U(SC_SURR_ACC),
+                          OCL_F(1.5f * o->max_kl), OCL_F((float)k)));
         if (st) return st;
     }
     if ((st = ls_set(ag, s, 0.0f, 1))) return st;
-    LAUNCH(ctx, "trpo_ls_final", one, one, K_M(s->sc), K_U(SC_ACC), K_U(SC_KL_ACC),
-           K_U(SC_STEPS), K_U(SC_SURR_ACC), K_U(SC_SURR_OLD), K_U(SC_RES), K_M(ag->algo_stats),
-           K_U(REC_KL - REC_ALGO_FIRST), K_U(REC_CG_RESIDUAL - REC_ALGO_FIRST),
-           K_U(REC_LS_STEPS - REC_ALGO_FIRST), K_U(REC_ACCEPTED - REC_ALGO_FIRST),
-           K_F((float)LS_TRIALS), K_M(ag->loss_stats));
+    st = ocl_run(ctx, "trpo", "trpo_ls_final", OCL_1D(1, 1),
+                 OCL_ARGS(OCL_M(s->sc), OCL_U(SC_ACC), OCL_U(SC_KL_ACC), OCL_U(SC_STEPS),
+                          OCL_U(SC_SURR_ACC), OCL_U(SC_SURR_OLD), OCL_U(SC_RES),
+                          OCL_M(ag->algo_stats), OCL_U(REC_KL - REC_ALGO_FIRST),
+                          OCL_U(REC_CG_RESIDUAL - REC_ALGO_FIRST),
+                          OCL_U(REC_LS_STEPS - REC_ALGO_FIRST),
+                          OCL_U(REC_ACCEPTED - REC_ALGO_FIRST), OCL_F((float)LS_TRIALS),
+                          OCL_M(ag->loss_stats)));
     return st;
 }
 
@@ -354,7 +336,7 @@ static clkfac_status trpo_update(clkfac_agent *ag, float lr)
 {
     trpo_state *s = ag->algo;
     clkfac_context *ctx = ag->ctx;
-    size_t N = ag->n_envs, T = ag->t_steps, M = N * T, lws = 64;
+    size_t N = ag->n_envs, T = ag->t_steps, M = N * T;
     clkfac_status st;
     (void)lr; /* the step is set by the KL budget max_kl */
     /* GAE replaces the rollout's n-step returns; advantages standardized in one work-group */
@@ -362,7 +344,8 @@ static clkfac_status trpo_update(clkfac_agent *ag, float lr)
     if ((st = clkfac_rl_gae(ctx, T, N, ag->o.gamma, ag->o.gae_lambda, ag->rewards, ag->ended,
                             ag->boot, ag->values, ag->last, ag->returns, ag->adv)))
         return st;
-    LAUNCH(ctx, "trpo_standardize", lws, lws, K_U(M), K_M(ag->adv));
+    st = ocl_run(ctx, "trpo", "trpo_standardize", OCL_GROUPS(1),
+                 OCL_ARGS(OCL_U(M), OCL_M(ag->adv)));
     if (st || (st = policy_step(ag, s))) return st;
     clkfac_profile_phase(ctx, "value");
     return value_step(ag, s);
