@@ -42,16 +42,55 @@ clkfac_status clkfac_device_list(clkfac_device_info **out, size_t *count);
  * the devices present. */
 clkfac_status clkfac_device_find(clkfac_device_info *out, const char *spec);
 
+/* The engine that runs the dense linear algebra (GEMM, SYRK, GEMV). */
+typedef enum clkfac_blas_engine {
+    CLKFAC_BLAS_AUTO = 0,    /* the device profile decides (see clkfac_device_profile) */
+    CLKFAC_BLAS_CLBLAST = 1, /* CLBlast's OpenCL kernels: any device */
+    CLKFAC_BLAS_HOST = 2     /* the host's CBLAS (OpenBLAS) inside the queue as native kernels:
+                                CPU devices that run them (PoCL), builds with OpenBLAS */
+} clkfac_blas_engine;
+
+/* "auto", "clblast" or "host" -> *out; anything else is INVALID_ARG naming the text. */
+clkfac_status clkfac_blas_engine_parse(clkfac_blas_engine *out, const char *name);
+const char *clkfac_blas_engine_name(clkfac_blas_engine engine);
+
 typedef struct clkfac_context_options {
-    unsigned version;       /* CLKFAC_CONTEXT_OPTIONS_VERSION */
+    unsigned version;       /* CLKFAC_CONTEXT_OPTIONS_VERSION (1 is accepted: blas then AUTO) */
     const char *device;     /* device spec (see clkfac_device_find); NULL: $CLKFAC_DEVICE/default */
     const char *cache_dir;  /* program-binary cache; NULL: $XDG_CACHE_HOME/clkfac or
                                ~/.cache/clkfac; "" disables the disk cache */
     int profiling;          /* 1: queue with profiling, so phases can be timed (default 1) */
+    clkfac_blas_engine blas; /* AUTO: $CLKFAC_BLAS if set, else the device profile's choice;
+                                HOST on a device that cannot run it fails with UNSUPPORTED */
 } clkfac_context_options;
 
-#define CLKFAC_CONTEXT_OPTIONS_VERSION 1
-#define CLKFAC_CONTEXT_OPTIONS_INIT { CLKFAC_CONTEXT_OPTIONS_VERSION, NULL, NULL, 1 }
+#define CLKFAC_CONTEXT_OPTIONS_VERSION 2
+#define CLKFAC_CONTEXT_OPTIONS_INIT { CLKFAC_CONTEXT_OPTIONS_VERSION, NULL, NULL, 1, CLKFAC_BLAS_AUTO }
+
+/* What clkfac does on the context's device, decided once when the context is created from the
+ * device's kind and capabilities and the overrides below; every module reads it, `clkfac
+ * devices` prints it and results record it (clkfac_device_profile_text). */
+#define CLKFAC_XGEMM_PARAMS 16
+typedef struct clkfac_device_profile {
+    clkfac_blas_engine blas;       /* CLBLAST or HOST, never AUTO */
+    char blas_reason[96];          /* why: "forced by CLKFAC_BLAS", "CPU device with native..." */
+    unsigned host_threads;         /* HOST: the host BLAS's threads (the device's compute units) */
+    int xgemm_override;            /* 1: CLBlast's Xgemm runs with xgemm[] ($CLKFAC_XGEMM or the
+                                      shipped values for PoCL CPUs, which CLBlast has no entry for) */
+    size_t xgemm[CLKFAC_XGEMM_PARAMS]; /* in the order of clkfac_xgemm_param_name */
+    unsigned gemm_min_indirect;    /* CLBlast: GEMMs with m*n*k below this^3 run its direct
+                                      kernel; 0 keeps CLBlast's own ($CLKFAC_GEMM_MIN_INDIRECT) */
+    int gram_by_gemm;              /* Gram X^T X (K-FAC factors): 1 full GEMM, 0 SYRK + mirror */
+    size_t gram_row_block;         /* rows per GEMM of a tall Gram; 0: one call */
+} clkfac_device_profile;
+
+/* The profile of ctx's device (borrowed; lives as long as ctx). */
+const clkfac_device_profile *clkfac_context_profile(const clkfac_context *ctx);
+/* Name of Xgemm parameter i (0 <= i < CLKFAC_XGEMM_PARAMS), as CLBlast spells it. */
+const char *clkfac_xgemm_param_name(int i);
+/* The profile as one line of "key=value" pairs (for `clkfac devices` and provenance), cut to
+ * cap bytes; returns out. */
+char *clkfac_device_profile_text(char *out, size_t cap, const clkfac_device_profile *p);
 
 clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_options *opts);
 void clkfac_context_free(clkfac_context *ctx);

@@ -245,9 +245,11 @@ clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_o
 {
     clkfac_context_options defaults = CLKFAC_CONTEXT_OPTIONS_INIT;
     if (!opts) opts = &defaults;
-    if (opts->version != CLKFAC_CONTEXT_OPTIONS_VERSION)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "context options version %u, expected %u",
+    if (opts->version != CLKFAC_CONTEXT_OPTIONS_VERSION && opts->version != 1)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "context options version %u, expected 1 or %u",
                          opts->version, CLKFAC_CONTEXT_OPTIONS_VERSION);
+    /* version 1 had no engine field */
+    const clkfac_blas_engine blas = opts->version >= 2 ? opts->blas : CLKFAC_BLAS_AUTO;
     dev_entry *list = NULL;
     size_t n = 0, idx = 0;
     clkfac_status st = dev_enumerate(&list, &n);
@@ -260,6 +262,7 @@ clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_o
     ctx->platform = list[idx].platform;
     ctx->device = list[idx].device;
     ctx->profiling = opts->profiling;
+    CORE_TRY(ocl_profile_build(ctx, blas));
     if (opts->cache_dir)
         snprintf(ctx->cache_dir, sizeof ctx->cache_dir, "%s", opts->cache_dir);
     else

@@ -28,6 +28,7 @@ typedef struct ocl_release_hook {
 
 struct clkfac_context {
     clkfac_device_info info;
+    clkfac_device_profile profile;    /* decided at creation (profile.c) */
     cl_platform_id platform;
     cl_device_id device;
     cl_context cl;
@@ -59,6 +60,14 @@ struct clkfac_context {
     cl_mem scratch[OCL_SCRATCH_SLOTS];
     size_t scratch_n[OCL_SCRATCH_SLOTS];
 };
+
+/* Fills ctx->profile for its device (after ctx->info and ctx->device are set) with the engine
+ * requested (AUTO: $CLKFAC_BLAS, else the device's best); bad overrides are INVALID_ARG, an
+ * impossible engine UNSUPPORTED (profile.c). */
+clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requested);
+/* 1 when the host BLAS engine can run on ctx's device (a host CBLAS in the build and native
+ * kernels on the device), else 0 with *why (may be NULL) saying which is missing. */
+int ocl_host_blas_capable(const clkfac_context *ctx, const char **why);
 
 /* Maps an OpenCL error to CLKFAC_ERR_OPENCL (or NO_MEMORY) with "call failed: CL_XXX (code)". */
 clkfac_status ocl_fail(cl_int err, const char *file, int line, const char *call);

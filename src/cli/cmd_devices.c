@@ -1,6 +1,7 @@
-/* `clkfac devices`: every OpenCL device with the facts that matter for choosing one, the
- * default marked; `--build` also builds every kernel program and reports the time taken
+/* `clkfac devices`: every OpenCL device with the facts that matter for choosing one and its
+ * device profile (clkfac's decisions for it), the default marked; `--build` also builds every kernel program and reports the time taken
  * (cold: compiled; warm: loaded from the binary cache). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,19 @@ int cmd_devices(int argc, char **argv)
                (double)d->local_mem / 1024.0);
         printf("      %s; %s; driver %s\n", d->device_version, d->opencl_c_version,
                d->driver_version);
+        /* the device profile: what clkfac decides for this device (no kernel is built) */
+        char spec[32], prof[512];
+        snprintf(spec, sizeof spec, "%d:%d", d->platform_index, d->device_index);
+        clkfac_context_options co = CLKFAC_CONTEXT_OPTIONS_INIT;
+        co.device = spec;
+        co.profiling = 0;
+        clkfac_context *pc = NULL;
+        if ((st = clkfac_context_create(&pc, &co)) == CLKFAC_OK)
+            printf("      profile: %s\n",
+                   clkfac_device_profile_text(prof, sizeof prof, clkfac_context_profile(pc)));
+        else
+            printf("      profile: none (%s)\n", clkfac_last_error());
+        clkfac_context_free(pc);
     }
     free(list);
     if (!build) return CLI_OK;

@@ -9,7 +9,6 @@
 #include "linalg/blas.h"
 #include "linalg/chol.h"
 
-#define GRAM_ROW_BLOCK 4096
 
 static clkfac_status check_u32(size_t v, const char *what)
 {
@@ -106,14 +105,12 @@ static clkfac_status gram_ld(clkfac_context *ctx, const clkfac_factor_options *o
     size_t used = (rows + stride - 1) / stride;
     float a = alpha * (float)((double)rows / (double)used);
     clkfac_gram_algo algo = opts->algo;
-    if (algo == CLKFAC_GRAM_AUTO)
-        algo = strcmp(ctx->info.type, "CPU") == 0 ? CLKFAC_GRAM_GEMM : CLKFAC_GRAM_SYRK;
+    const clkfac_device_profile *prof = clkfac_context_profile(ctx);
+    if (algo == CLKFAC_GRAM_AUTO) algo = prof->gram_by_gemm ? CLKFAC_GRAM_GEMM : CLKFAC_GRAM_SYRK;
     if (algo == CLKFAC_GRAM_GEMM) {
-        /* On CPU devices a tall X^T X (conv patches: 256000 rows at batch 640) runs 3x faster
-         * as a sum of GEMMs over row blocks: CLBlast pads and transposes both operands into
-         * temporaries, and blocks of GRAM_ROW_BLOCK rows keep those in cache (measured on PoCL:
-         * 45 -> 133 GFLOP/s for 256 x 256 x 256000). One call elsewhere. */
-        size_t block = strcmp(ctx->info.type, "CPU") == 0 ? GRAM_ROW_BLOCK : used;
+        /* a tall X^T X as a sum of GEMMs over row blocks where the profile says so (why: see
+         * src/cl/profile.c); one call elsewhere */
+        size_t block = prof->gram_row_block ? prof->gram_row_block : used;
         if (used < 2 * block) block = used;
         for (size_t r0 = 0; r0 < used; r0 += block) {
             size_t nr = used - r0 < block ? used - r0 : block;

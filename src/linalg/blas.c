@@ -1,11 +1,14 @@
-/* CLBlast wrappers: error mapping, profiler events, a persistent GEMM temp buffer, and the
- * per-device kernel parameters (CLBlastOverrideParameters) applied once per context. */
+/* The BLAS calls of clkfac: GEMM, SYRK and GEMV go to the engine the device profile names
+ * (CLBlast, or the host's CBLAS in the queue: hostblas.c); the rest, and everything on the
+ * CLBlast engine, are CLBlast wrappers with error mapping, profiler events, a persistent GEMM
+ * temp buffer and the profile's kernel parameters applied once per context. */
 #include <clblast_c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "linalg/blas.h"
+#include "linalg/hostblas.h"
 
 typedef struct blas_state {
     cl_mem temp;
@@ -72,35 +75,6 @@ static clkfac_status blas_check(CLBlastStatusCode s, const char *routine, const 
 }
 #define BLAS_CHECK(s, routine) blas_check((s), (routine), __FILE__, __LINE__)
 
-/* Xgemm parameters for CPU devices under PoCL, where CLBlast's database has no entry for the
- * CPU and its defaults run far below the hardware (see DESIGN.md). All 16 names are required
- * by CLBlastOverrideParameters, which checks no constraints, so every set here was verified by
- * the GEMM op test (tests/test_ops.c) and measured by `clkfac bench kfac`. The environment
- * variable CLKFAC_XGEMM ("KWG=32,KWI=8,...", or "default") overrides them. */
-static const char *XGEMM_NAMES[16] = {"GEMMK", "KREG", "KWG", "KWI", "MDIMA", "MDIMC",
-                                      "MWG",   "NDIMB", "NDIMC", "NWG", "SA", "SB",
-                                      "STRM",  "STRN", "VWM",  "VWN"};
-static const size_t XGEMM_POCL_CPU[16] = {0, 1, 32, 8, 8, 8, 128, 8, 8, 64, 0, 0, 0, 0, 16, 8};
-
-static int parse_xgemm(const char *spec, size_t vals[16])
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
-        char *eq = strchr(tok, '=');
-        if (!eq) return -1;
-        *eq = '\0';
-        int found = 0;
-        for (int i = 0; i < 16; i++)
-            if (!strcmp(tok, XGEMM_NAMES[i])) {
-                vals[i] = strtoul(eq + 1, NULL, 10);
-                found = 1;
-            }
-        if (!found) return -1;
-    }
-    return 0;
-}
-
 static clkfac_status blas_prepare(clkfac_context *ctx, blas_state **out)
 {
     blas_state *s = ocl_release_data(ctx, blas_release);
@@ -114,56 +88,31 @@ static clkfac_status blas_prepare(clkfac_context *ctx, blas_state **out)
         }
     }
     if (!s->tuned) {
+        /* the device profile decides; CLBlast's parameters are process-wide per device, so they
+         * are applied once per context before its first CLBlast call */
+        const clkfac_device_profile *p = clkfac_context_profile(ctx);
         snprintf(s->tuning, sizeof s->tuning, "default");
-        size_t vals[16];
-        memcpy(vals, XGEMM_POCL_CPU, sizeof vals);
-        const char *env = getenv("CLKFAC_XGEMM");
-        int apply = strstr(ctx->info.platform, "Portable Computing Language") != NULL &&
-                    !strcmp(ctx->info.type, "CPU");
-        if (env && *env) {
-            if (!strcmp(env, "default"))
-                apply = 0;
-            else if (parse_xgemm(env, vals) != 0)
-                return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
-                                 "CLKFAC_XGEMM='%s': expected NAME=value pairs with names among "
-                                 "GEMMK KREG KWG KWI MDIMA MDIMC MWG NDIMB NDIMC NWG SA SB STRM "
-                                 "STRN VWM VWN, or 'default'",
-                                 env);
-            else
-                apply = 1;
-        }
-        /* CLBlast sends GEMMs with m*n*k below MIN_INDIRECT^3 to its "direct" kernel, whose
-         * defaults run at 6-8 GFLOP/s under PoCL, against 45-90 for the tuned indirect kernel on
-         * the thin K-FAC and network shapes (80x512x3137, 1024x1024x80; `bench kfac`). Tiny
-         * GEMMs (small MLPs) stay direct: one launch instead of pad + multiply + copy. */
-        size_t min_indirect = apply ? 128 : 0;
-        const char *mi = getenv("CLKFAC_GEMM_MIN_INDIRECT");
-        if (mi && *mi) {
-            char *end = NULL;
-            unsigned long v = strtoul(mi, &end, 10);
-            if (*end != '\0' || v == 0 || v > 100000)
-                return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "CLKFAC_GEMM_MIN_INDIRECT='%s': expected "
-                                 "a whole number in [1, 100000]", mi);
-            min_indirect = v;
-        }
-        if (min_indirect) {
+        if (p->gemm_min_indirect) {
             const char *names[1] = {"XGEMM_MIN_INDIRECT_SIZE"};
-            size_t v[1] = {min_indirect};
+            size_t v[1] = {p->gemm_min_indirect};
             CLBlastStatusCode r = CLBlastOverrideParameters(ctx->device, "GemmRoutine",
                                                             CLBlastPrecisionSingle, 1, names, v);
             if (r != CLBlastSuccess) return BLAS_CHECK(r, "OverrideParameters(GemmRoutine)");
         }
-        if (apply) {
+        if (p->xgemm_override) {
+            const char *names[CLKFAC_XGEMM_PARAMS];
+            for (int i = 0; i < CLKFAC_XGEMM_PARAMS; i++) names[i] = clkfac_xgemm_param_name(i);
             CLBlastStatusCode r = CLBlastOverrideParameters(ctx->device, "Xgemm",
-                                                            CLBlastPrecisionSingle, 16,
-                                                            XGEMM_NAMES, vals);
+                                                            CLBlastPrecisionSingle,
+                                                            CLKFAC_XGEMM_PARAMS, names, p->xgemm);
             if (r != CLBlastSuccess) return BLAS_CHECK(r, "OverrideParameters(Xgemm)");
             size_t n = 0;
-            if (min_indirect)
-                n += (size_t)snprintf(s->tuning, sizeof s->tuning, "MIN_INDIRECT=%zu,", min_indirect);
-            for (int i = 0; i < 16 && n < sizeof s->tuning; i++)
+            if (p->gemm_min_indirect)
+                n += (size_t)snprintf(s->tuning, sizeof s->tuning, "MIN_INDIRECT=%u,",
+                                      p->gemm_min_indirect);
+            for (int i = 0; i < CLKFAC_XGEMM_PARAMS && n < sizeof s->tuning; i++)
                 n += (size_t)snprintf(s->tuning + n, sizeof s->tuning - n, "%s%s=%zu",
-                                      i ? "," : "", XGEMM_NAMES[i], vals[i]);
+                                      i ? "," : "", names[i], p->xgemm[i]);
         }
         s->tuned = 1; /* only once everything applied: a bad setting fails every call */
     }
@@ -178,6 +127,9 @@ const char *blas_tuning(clkfac_context *ctx)
     return s->tuning;
 }
 
+/* GEMM, SYRK and GEMV on the host engine (the device profile's choice) */
+#define HOST(ctx) (clkfac_context_profile(ctx)->blas == CLKFAC_BLAS_HOST)
+
 static CLBlastTranspose tr(blas_trans t) { return t == BLAS_T ? CLBlastTransposeYes : CLBlastTransposeNo; }
 static CLBlastTriangle tri(blas_uplo u) { return u == BLAS_LOWER ? CLBlastTriangleLower : CLBlastTriangleUpper; }
 
@@ -186,6 +138,9 @@ clkfac_status blas_gemm(clkfac_context *ctx, blas_trans ta, blas_trans tb, size_
                         size_t b_off, size_t ldb, float beta, cl_mem c, size_t c_off, size_t ldc)
 {
     if (m == 0 || n == 0) return CLKFAC_OK;
+    if (HOST(ctx))
+        return hostblas_gemm(ctx, ta, tb, m, n, k, alpha, a, a_off, lda, b, b_off, ldb, beta, c,
+                             c_off, ldc);
     blas_state *s = NULL;
     clkfac_status st = blas_prepare(ctx, &s);
     if (st) return st;
@@ -219,6 +174,8 @@ clkfac_status blas_syrk(clkfac_context *ctx, blas_uplo uplo, blas_trans ta, size
                         size_t c_off, size_t ldc)
 {
     if (n == 0) return CLKFAC_OK;
+    if (HOST(ctx))
+        return hostblas_syrk(ctx, uplo, ta, n, k, alpha, a, a_off, lda, beta, c, c_off, ldc);
     blas_state *s = NULL;
     clkfac_status st = blas_prepare(ctx, &s);
     if (st) return st;
@@ -262,6 +219,9 @@ clkfac_status blas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t n, 
         clkfac_status st = clkfac_buffer_fill(ctx, y, y_off, 0.0f, ta == BLAS_T ? n : m);
         if (st) return st;
     }
+    if (HOST(ctx))
+        return hostblas_gemv(ctx, ta, m, n, alpha, a, a_off, lda, x, x_off, x_inc, beta, y, y_off,
+                             y_inc);
     ocl_span_begin(ctx);
     CLBlastStatusCode r = CLBlastSgemv(CLBlastLayoutRowMajor, tr(ta), m, n, alpha, a, a_off, lda,
                                        x, x_off, x_inc, beta, y, y_off, y_inc, &ctx->queue, NULL);

@@ -1,8 +1,7 @@
 /* Host CBLAS inside the OpenCL queue (hostblas.h). A call checks its operands against the
- * buffers' sizes on the host (the native function cannot fail or report), packs dimensions and
- * buffer handles into an argument block, and enqueues a native kernel; the runtime replaces
- * the handles with host pointers in its copy of the block. Each buffer is listed once: GEMMs
- * such as P^T P pass one buffer twice, and PoCL 3.1 crashes on a repeated entry. */
+ * buffers' sizes on the host (the native function cannot fail or report), maps each distinct
+ * buffer once (GEMMs such as P^T P pass one buffer twice), packs dimensions and host pointers
+ * into an argument block and enqueues a native kernel between the maps and the unmaps. */
 #include <stdint.h>
 #include <string.h>
 
@@ -14,7 +13,7 @@
 enum { HB_GEMM, HB_SYRK, HB_GEMV };
 
 typedef struct hb_args {
-    void *mem[3];   /* the distinct buffers: cl_mem when enqueued, host pointers when run */
+    void *mem[3];   /* host pointers of the distinct buffers (mapped) */
     int which[3];   /* operand i (A, B or x, C or y) lives in mem[which[i]] */
     int op, ta, tb, uplo;
     int m, n, k;
@@ -68,10 +67,19 @@ static clkfac_status check_operand(const char *fn, const char *name, cl_mem buf,
     return CLKFAC_OK;
 }
 
+/* Maps each distinct operand buffer (non-blocking: the pointer is valid once the map
+ * completes, which the in-order queue guarantees before the native function runs), enqueues
+ * the function on the host pointers, and unmaps. On a CPU device mapping is zero-copy. The
+ * runtime's own cl_mem relocation (mem_list) is not used: PoCL 3.1 corrupts its heap with it
+ * once buffers have been used by kernels. ops[2] is the output. */
 static clkfac_status enqueue(clkfac_context *ctx, hb_args *a, cl_mem ops[3])
 {
+    /* the native function runs while the queue's other work waits: the device's compute units
+     * are the host BLAS's to use, and no more */
+    int units = (int)clkfac_context_profile(ctx)->host_threads;
+    if (openblas_get_num_threads() != units) openblas_set_num_threads(units);
     cl_mem list[3];
-    const void *loc[3];
+    cl_map_flags flags[3];
     cl_uint n = 0;
     for (int i = 0; i < 3; i++) {
         if (!ops[i]) continue;
@@ -79,35 +87,41 @@ static clkfac_status enqueue(clkfac_context *ctx, hb_args *a, cl_mem ops[3])
         while (j < n && list[j] != ops[i]) j++;
         if (j == n) {
             list[n] = ops[i];
-            a->mem[n] = (void *)ops[i];
-            loc[n] = &a->mem[n];
-            n++;
+            flags[n++] = 0;
         }
+        flags[j] |= i == 2 ? CL_MAP_READ | CL_MAP_WRITE : CL_MAP_READ;
         a->which[i] = (int)j;
     }
+    clkfac_status st = CLKFAC_OK;
+    cl_uint mapped = 0;
     ocl_span_begin(ctx);
-    cl_int e = clEnqueueNativeKernel(ctx->queue, hb_run, a, sizeof *a, n, list, loc, 0, NULL,
-                                     NULL);
-    if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueNativeKernel(host BLAS)");
+    for (; mapped < n; mapped++) {
+        size_t bytes = 0;
+        cl_int e = clGetMemObjectInfo(list[mapped], CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
+        if (e == CL_SUCCESS)
+            a->mem[mapped] = clEnqueueMapBuffer(ctx->queue, list[mapped], CL_FALSE,
+                                                flags[mapped], 0, bytes, 0, NULL, NULL, &e);
+        if (e != CL_SUCCESS) {
+            st = OCL_FAIL(e, "clEnqueueMapBuffer(host BLAS operand)");
+            break;
+        }
+    }
+    if (!st) {
+        cl_int e = clEnqueueNativeKernel(ctx->queue, hb_run, a, sizeof *a, 0, NULL, NULL, 0, NULL,
+                                         NULL);
+        if (e != CL_SUCCESS) st = OCL_FAIL(e, "clEnqueueNativeKernel(host BLAS)");
+    }
+    for (cl_uint j = 0; j < mapped; j++) {
+        cl_int e = clEnqueueUnmapMemObject(ctx->queue, list[j], a->mem[j], 0, NULL, NULL);
+        if (e != CL_SUCCESS && !st) st = OCL_FAIL(e, "clEnqueueUnmapMemObject(host BLAS operand)");
+    }
     ocl_span_end(ctx);
-    return CLKFAC_OK;
+    return st;
 }
 
 int hostblas_available(clkfac_context *ctx, const char **why)
 {
-    cl_device_exec_capabilities caps = 0;
-    if (clGetDeviceInfo(ctx->device, CL_DEVICE_EXECUTION_CAPABILITIES, sizeof caps, &caps,
-                        NULL) != CL_SUCCESS ||
-        !(caps & CL_EXEC_NATIVE_KERNEL)) {
-        if (why) *why = "the device does not run native kernels (CL_EXEC_NATIVE_KERNEL)";
-        return 0;
-    }
-    /* the native function runs while the queue's other work waits: the device's compute units
-     * are the host BLAS's to use, and no more */
-    int units = ctx->info.compute_units > 0 ? (int)ctx->info.compute_units : 1;
-    if (openblas_get_num_threads() != units) openblas_set_num_threads(units);
-    if (why) *why = "";
-    return 1;
+    return ocl_host_blas_capable(ctx, why);
 }
 
 static int nz(size_t m, size_t n) { return m > 0 && n > 0; }
@@ -178,9 +192,7 @@ clkfac_status hostblas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t
 
 int hostblas_available(clkfac_context *ctx, const char **why)
 {
-    (void)ctx;
-    if (why) *why = "clkfac was built without a host CBLAS (OpenBLAS)";
-    return 0;
+    return ocl_host_blas_capable(ctx, why);
 }
 
 #define HB_UNSUPPORTED                                                                          \

@@ -267,7 +267,7 @@ clkfac_status clkfac_file_write_atomic(const char *path, const void *data, size_
 clkfac_status clkfac_provenance(char **out, clkfac_context *ctx)
 {
     core_text b = {0};
-    char line[1024];
+    char line[2048];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -278,11 +278,13 @@ clkfac_status clkfac_provenance(char **out, clkfac_context *ctx)
     text_str(&b, line);
     if (ctx) {
         const clkfac_device_info *d = clkfac_context_device(ctx);
+        char prof[512];
+        clkfac_device_profile_text(prof, sizeof prof, clkfac_context_profile(ctx));
         snprintf(line, sizeof line,
                  "device: %s (%s, %u compute units)\nplatform: %s\ndriver: %s\n"
-                 "device_version: %s\nclblast_xgemm: %s\n",
+                 "device_version: %s\ndevice_profile: %s\n",
                  d->name, d->type, d->compute_units, d->platform, d->driver_version,
-                 d->device_version, clkfac_linalg_tuning(ctx));
+                 d->device_version, prof);
         text_str(&b, line);
     }
     return text_done(&b, out);

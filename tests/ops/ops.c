@@ -26,10 +26,14 @@ const ops_op *ops_find(const char *name)
 
 /* ---- engines ----------------------------------------------------------------------------- */
 
-static void engine_opencl(clkfac_context_options *o) { (void)o; }
+static void engine_clblast(clkfac_context_options *o) { o->blas = CLKFAC_BLAS_CLBLAST; }
+static void engine_host(clkfac_context_options *o) { o->blas = CLKFAC_BLAS_HOST; }
 
+/* clkfac's kernels with GEMM/SYRK/GEMV on each BLAS engine; a device that cannot run one
+ * skips its group with the reason */
 const ops_engine OPS_ENGINES[] = {
-    {"opencl", engine_opencl}, /* clkfac's kernels + CLBlast on the OpenCL device */
+    {"clblast", engine_clblast}, /* CLBlast's OpenCL kernels */
+    {"host", engine_host},       /* the host's CBLAS in the queue (CPU devices) */
 };
 const size_t OPS_ENGINE_COUNT = sizeof OPS_ENGINES / sizeof OPS_ENGINES[0];
 

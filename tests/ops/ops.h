@@ -101,8 +101,8 @@ const ops_op *ops_find(const char *name);
 extern const ops_op OPS_LINALG[], OPS_KFAC[];
 extern const size_t OPS_LINALG_COUNT, OPS_KFAC_COUNT;
 
-/* Engines: ways to create the context every op runs on. Today one (OpenCL kernels + CLBlast);
- * a host-BLAS engine adds one line to OPS_ENGINES in ops.c. */
+/* Engines: ways to create the context every op runs on, one per BLAS engine (CLBlast, the
+ * host's CBLAS); another is one line in OPS_ENGINES in ops.c. */
 typedef struct ops_engine {
     const char *name;
     /* Adjusts the context options for this engine (device spec already set by the caller). */

@@ -1,0 +1,182 @@
+/* The device profile (clkfac/device.h): every per-device decision of clkfac in one struct,
+ * made once when a context is created from the device's kind and capabilities, and the
+ * environment overrides. Modules read ctx->profile instead of comparing device names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl/ocl.h"
+
+static const char *const ENGINE_NAMES[] = {"auto", "clblast", "host"};
+
+clkfac_status clkfac_blas_engine_parse(clkfac_blas_engine *out, const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (name && !strcmp(name, ENGINE_NAMES[i])) {
+            *out = (clkfac_blas_engine)i;
+            return CLKFAC_OK;
+        }
+    return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "BLAS engine '%s'; expected auto, clblast or host",
+                     name ? name : "(null)");
+}
+
+const char *clkfac_blas_engine_name(clkfac_blas_engine engine)
+{
+    return (unsigned)engine < 3 ? ENGINE_NAMES[engine] : "unknown";
+}
+
+static const char *const XGEMM_NAMES[CLKFAC_XGEMM_PARAMS] = {
+    "GEMMK", "KREG", "KWG", "KWI", "MDIMA", "MDIMC", "MWG", "NDIMB",
+    "NDIMC", "NWG",  "SA",  "SB",  "STRM",  "STRN",  "VWM", "VWN"};
+
+const char *clkfac_xgemm_param_name(int i)
+{
+    return i >= 0 && i < CLKFAC_XGEMM_PARAMS ? XGEMM_NAMES[i] : "?";
+}
+
+/* Xgemm parameters for CPU devices under PoCL, where CLBlast's database has no entry for the
+ * CPU and its defaults run far below the hardware (see DESIGN.md). CLBlastOverrideParameters
+ * checks no constraints, so this set was verified by the GEMM cases of tests/test_ops.c and
+ * measured by `clkfac bench kfac`. */
+static const size_t XGEMM_POCL_CPU[CLKFAC_XGEMM_PARAMS] = {0, 1, 32, 8, 8, 8, 128, 8,
+                                                           8, 64, 0, 0, 0, 0, 16, 8};
+
+static int parse_xgemm(const char *spec, size_t vals[CLKFAC_XGEMM_PARAMS])
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        char *eq = strchr(tok, '='), *end = NULL;
+        if (!eq) return -1;
+        *eq = '\0';
+        int found = 0;
+        for (int i = 0; i < CLKFAC_XGEMM_PARAMS; i++)
+            if (!strcmp(tok, XGEMM_NAMES[i])) {
+                vals[i] = strtoul(eq + 1, &end, 10);
+                found = end != eq + 1 && *end == '\0';
+            }
+        if (!found) return -1;
+    }
+    return 0;
+}
+
+int ocl_host_blas_capable(const clkfac_context *ctx, const char **why)
+{
+#ifndef CLKFAC_HAVE_CBLAS
+    if (why) *why = "clkfac was built without a host CBLAS (install libopenblas-dev, reconfigure)";
+    return 0;
+#else
+    cl_device_exec_capabilities caps = 0;
+    if (clGetDeviceInfo(ctx->device, CL_DEVICE_EXECUTION_CAPABILITIES, sizeof caps, &caps,
+                        NULL) != CL_SUCCESS ||
+        !(caps & CL_EXEC_NATIVE_KERNEL)) {
+        if (why) *why = "the device does not run native kernels (CL_EXEC_NATIVE_KERNEL)";
+        return 0;
+    }
+    if (why) *why = "";
+    return 1;
+#endif
+}
+
+clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requested)
+{
+    clkfac_device_profile *p = &ctx->profile;
+    memset(p, 0, sizeof *p);
+    const int cpu = !strcmp(ctx->info.type, "CPU");
+    const int pocl_cpu = cpu && strstr(ctx->info.platform, "Portable Computing Language") != NULL;
+    const char *why = NULL;
+    const int host_ok = ocl_host_blas_capable(ctx, &why);
+    const char *source = "the context options";
+    const char *env = getenv("CLKFAC_BLAS");
+    if (requested == CLKFAC_BLAS_AUTO && env && *env) {
+        clkfac_status st = clkfac_blas_engine_parse(&requested, env);
+        if (st)
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "CLKFAC_BLAS='%s': expected auto, clblast or "
+                             "host", env);
+        source = "CLKFAC_BLAS";
+    }
+    if ((unsigned)requested > CLKFAC_BLAS_HOST)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "BLAS engine %d; expected auto, clblast or host",
+                         (int)requested);
+    if (requested == CLKFAC_BLAS_HOST && !host_ok)
+        return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "BLAS engine 'host' (from %s) on %s: %s", source,
+                         ctx->info.name, why);
+    if (requested != CLKFAC_BLAS_AUTO) {
+        p->blas = requested;
+        snprintf(p->blas_reason, sizeof p->blas_reason, "set by %s", source);
+    } else if (cpu && host_ok) {
+        /* on a CPU the host's own BLAS is the ceiling: CLBlast's OpenCL kernels reach a
+         * fraction of it there (DESIGN.md, `clkfac bench kfac`) */
+        p->blas = CLKFAC_BLAS_HOST;
+        snprintf(p->blas_reason, sizeof p->blas_reason, "CPU device that runs native kernels");
+    } else {
+        p->blas = CLKFAC_BLAS_CLBLAST;
+        snprintf(p->blas_reason, sizeof p->blas_reason, "%s",
+                 cpu ? why : "not a CPU device");
+    }
+    p->host_threads = ctx->info.compute_units ? ctx->info.compute_units : 1;
+
+    /* CLBlast's Xgemm parameters: the shipped PoCL-CPU set, or $CLKFAC_XGEMM */
+    memcpy(p->xgemm, XGEMM_POCL_CPU, sizeof p->xgemm);
+    p->xgemm_override = pocl_cpu;
+    const char *xg = getenv("CLKFAC_XGEMM");
+    if (xg && *xg) {
+        if (!strcmp(xg, "default"))
+            p->xgemm_override = 0;
+        else if (parse_xgemm(xg, p->xgemm) != 0)
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                             "CLKFAC_XGEMM='%s': expected NAME=value pairs with names among GEMMK "
+                             "KREG KWG KWI MDIMA MDIMC MWG NDIMB NDIMC NWG SA SB STRM STRN VWM "
+                             "VWN, or 'default'", xg);
+        else
+            p->xgemm_override = 1;
+    }
+    /* CLBlast sends GEMMs with m*n*k below MIN_INDIRECT^3 to its "direct" kernel, whose
+     * defaults run at 6-8 GFLOP/s under PoCL, against 45-90 for the tuned indirect kernel on
+     * the thin K-FAC and network shapes (80x512x3137, 1024x1024x80; `bench kfac`). Tiny GEMMs
+     * (small MLPs) stay direct: one launch instead of pad + multiply + copy. */
+    p->gemm_min_indirect = p->xgemm_override ? 128 : 0;
+    const char *mi = getenv("CLKFAC_GEMM_MIN_INDIRECT");
+    if (mi && *mi) {
+        char *end = NULL;
+        unsigned long v = strtoul(mi, &end, 10);
+        if (*end != '\0' || v == 0 || v > 100000)
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "CLKFAC_GEMM_MIN_INDIRECT='%s': expected a "
+                             "whole number in [1, 100000]", mi);
+        p->gemm_min_indirect = (unsigned)v;
+    }
+    /* The Gram X^T X of the K-FAC factors: on CPU devices CLBlast's GEMM over blocks of 4096
+     * rows beat its SYRK (it pads and transposes both operands into temporaries, and the blocks
+     * keep those in cache: 45 -> 133 GFLOP/s for 256 x 256 x 256000 on PoCL). Elsewhere SYRK
+     * does half the flops in one call. */
+    p->gram_by_gemm = cpu;
+    p->gram_row_block = cpu ? 4096 : 0;
+    return CLKFAC_OK;
+}
+
+const clkfac_device_profile *clkfac_context_profile(const clkfac_context *ctx)
+{
+    return &ctx->profile;
+}
+
+char *clkfac_device_profile_text(char *out, size_t cap, const clkfac_device_profile *p)
+{
+    size_t n = 0;
+#define PUT(...)                                                                                \
+    do {                                                                                        \
+        if (n < cap) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__);                      \
+    } while (0)
+    if (cap) out[0] = '\0';
+    PUT("blas=%s (%s", clkfac_blas_engine_name(p->blas), p->blas_reason);
+    if (p->blas == CLKFAC_BLAS_HOST) PUT("; %u threads", p->host_threads);
+    PUT("); gram=%s", p->gram_by_gemm ? "gemm" : "syrk");
+    if (p->gram_by_gemm && p->gram_row_block) PUT("/%zu rows", p->gram_row_block);
+    PUT("; clblast_xgemm=");
+    if (!p->xgemm_override) PUT("default");
+    for (int i = 0; p->xgemm_override && i < CLKFAC_XGEMM_PARAMS; i++)
+        PUT("%s%s=%zu", i ? "," : "", XGEMM_NAMES[i], p->xgemm[i]);
+    if (p->gemm_min_indirect) PUT("; clblast_min_indirect=%u", p->gemm_min_indirect);
+#undef PUT
+    return out;
+}
