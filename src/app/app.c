@@ -35,10 +35,16 @@ int app_fail(const char *what, clkfac_status st)
     return app_exit_code(st);
 }
 
+/* the program's choice of engine (--blas), for every context it opens */
+static clkfac_blas_engine g_blas = CLKFAC_BLAS_AUTO;
+
+void app_set_blas(clkfac_blas_engine engine) { g_blas = engine; }
+
 clkfac_context *app_context(const char *device, int *rc)
 {
     clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
     o.device = device;
+    o.blas = g_blas;
     clkfac_context *ctx = NULL;
     clkfac_status st = clkfac_context_create(&ctx, &o);
     if (st) {

@@ -29,5 +29,7 @@ int app_fail(const char *what, clkfac_status st);
  * error and returns NULL on failure with *rc (may be NULL) set to the exit code: 2 when a given
  * spec matches nothing, else 1. */
 clkfac_context *app_context(const char *device, int *rc);
+/* The BLAS engine app_context asks for (default AUTO: $CLKFAC_BLAS or the device profile). */
+void app_set_blas(clkfac_blas_engine engine);
 
 #endif

@@ -9,6 +9,28 @@
 #include "app/app.h"
 #include "cli/cli.h"
 
+/* Every command that opens a device (its table has --device) also takes --blas: the engine is
+ * a context option, parsed here once and handed to app_context. */
+typedef struct context_cli {
+    int blas;
+} context_cli;
+static context_cli g_context;
+static const char *const BLAS_CHOICES[] = {"auto", "clblast", "host", NULL};
+static const clkfac_option CONTEXT_ROWS[] = {
+    CLI_OPTION_CHOICES(ENUM, context_cli, blas, "--blas", 0, BLAS_CHOICES,
+                       "engine of GEMM, SYRK and GEMV: host = this CPU's own BLAS inside the "
+                       "queue (CPU devices), clblast = CLBlast's OpenCL kernels, auto = the "
+                       "device profile's choice (see clkfac devices), or $CLKFAC_BLAS"),
+};
+
+static int opens_device(const cli_table *tables, size_t n_tables)
+{
+    for (size_t t = 0; t < n_tables; t++)
+        for (size_t k = 0; k < tables[t].n; k++)
+            if (tables[t].rows[k].flag && !strcmp(tables[t].rows[k].flag, "--device")) return 1;
+    return 0;
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -139,6 +161,8 @@ void cli_print_options(const clkfac_option *rows, size_t n, unsigned algos)
         if (strlen(head) >= 27) printf("%s\n%28s", head, "");
         else printf("%-28s", head);
         cli_print_wrapped(text, 28, 28, 96);
+        if (!strcmp(d->flag, "--device") && rows != CONTEXT_ROWS)
+            cli_print_options(CONTEXT_ROWS, 1, algos);
     }
 }
 
@@ -201,6 +225,13 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_table *tables, s
                     break;
                 }
             }
+        const cli_table shared = {CONTEXT_ROWS, 1, &g_context, NULL};
+        if (!d && opens_device(tables, n_tables) && !strncmp(arg, "--blas", 6) &&
+            (arg[6] == '\0' || arg[6] == '=')) {
+            d = &CONTEXT_ROWS[0];
+            t = &shared;
+            k = 0;
+        }
         if (!d)
             return cli_usage_error("%s: unknown option '%s' (see clkfac %s --help)", cmd, arg, cmd);
         if (d->type == CLKFAC_OPTION_BOOL) {
@@ -214,5 +245,6 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_table *tables, s
         }
         if (t->given) *t->given |= (uint64_t)1 << k;
     }
+    app_set_blas((clkfac_blas_engine)g_context.blas);
     return 0;
 }
