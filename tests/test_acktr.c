@@ -4,6 +4,7 @@
 /* ctest-labels: unit device */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "rl/agent_internal.h"
@@ -226,6 +227,31 @@ static void test_adaptive_step_once_per_update(void **state)
     clkfac_vecenv_free(env);
 }
 
+/* Parameters that overflow (a diverged run) make the Gaussian policy draw infinite or NaN
+ * actions: the update reports NONFINITE with "training diverged", not a bad-input error from the
+ * environment (issue 12). */
+static void test_diverged_policy_reported(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_vecenv *env = NULL;
+    TH_OK(clkfac_vecenv_create(&env, "Pendulum-v1", 4, 1, NULL));
+    clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+    o.algo = CLKFAC_ALGO_ACKTR;
+    clkfac_agent *ag = NULL;
+    TH_OK(clkfac_agent_create(&ag, th_ctx(), env, &o));
+    size_t n = 0;
+    TH_OK(clkfac_agent_read_params(ag, NULL, 0, &n));
+    float *p = malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++) p[i] = 3e38f; /* finite, but the output layer overflows */
+    TH_OK(clkfac_agent_write_params(ag, p, n));
+    assert_int_equal(clkfac_agent_update(ag), CLKFAC_ERR_NONFINITE);
+    assert_non_null(strstr(clkfac_last_error(), "training diverged"));
+    free(p);
+    clkfac_agent_free(ag);
+    clkfac_vecenv_free(env);
+}
+
 static void test_bad_settings_rejected(void **state)
 {
     (void)state;
@@ -248,6 +274,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_settings_rejected),
+        cmocka_unit_test(test_diverged_policy_reported),
         cmocka_unit_test(test_adaptive_step_once_per_update),
         cmocka_unit_test(test_no_host_round_trip_inside_update),
         cmocka_unit_test(test_euclidean_critic_runs_on_device),

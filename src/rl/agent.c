@@ -191,6 +191,20 @@ static clkfac_status copy_values(clkfac_agent *ag, size_t n, cl_mem dst, size_t 
     return st ? st : clkfac_buffer_copy(ag->ctx, v.buf, v.off, dst, dst_off, n);
 }
 
+/* A non-finite action means the policy's parameters have diverged: say so (NONFINITE), rather
+ * than let the environment refuse the action as bad input. */
+static clkfac_status check_actions(const clkfac_agent *ag)
+{
+    for (size_t i = 0; i < ag->n_envs * ag->act_size; i++)
+        if (!isfinite(ag->h_act[i]))
+            return CORE_FAIL(CLKFAC_ERR_NONFINITE,
+                             "training diverged: the policy drew action %g for environment %zu "
+                             "at timestep %llu (update %llu); the parameters are no longer "
+                             "finite or overflow", (double)ag->h_act[i], i / ag->act_size,
+                             (unsigned long long)ag->timestep, (unsigned long long)ag->updates);
+    return CLKFAC_OK;
+}
+
 static clkfac_status rollout(clkfac_agent *ag)
 {
     clkfac_context *ctx = ag->ctx;
@@ -210,6 +224,7 @@ static clkfac_status rollout(clkfac_agent *ag)
             (st = copy_values(ag, N, ag->values, t * N)) ||
             (st = clkfac_buffer_read(ctx, ag->actions, t * N * as, ag->h_act, N * as)))
             return st;
+        if ((st = check_actions(ag))) return st;
         double t1 = core_now();
         float *next = ag->h_obs + (t + 1) * N * os;
         if ((st = clkfac_vecenv_step(ag->envs, ag->h_act, next, ag->h_rew + t * N, ag->h_term,
