@@ -54,8 +54,7 @@ static clkfac_status a2c_update(clkfac_agent *ag, float lr)
     clkfac_profile_phase(ctx, "forward");
     if ((st = agent_forward(ag, M, ag->obs, 0)) || (st = agent_a2c_loss(ag))) return st;
     clkfac_profile_phase(ctx, "backward");
-    if ((st = clkfac_nn_backward(ag->actor, M, NULL, 0))) return st;
-    if (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, M, NULL, 0))) return st;
+    if ((st = agent_backward(ag, M))) return st;
     clkfac_profile_phase(ctx, "step");
     if ((st = clkfac_optim_step(s->actor, clkfac_nn_params(ag->actor), 0,
                                 clkfac_nn_grads(ag->actor), 0, lr, NULL, 0)))

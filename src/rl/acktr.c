@@ -266,9 +266,7 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     clkfac_profile_phase(ctx, "loss");
     if ((st = agent_a2c_loss(ag))) return st;
     clkfac_profile_phase(ctx, "backward");
-    if ((st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
-        (ag->critic != ag->actor && (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
-        return st;
+    if ((st = agent_backward(ag, m))) return st;
     /* 3. precondition block by block: V = G^-1 dW_H A^-1 (after the L2 term joins the gradient) */
     clkfac_profile_phase(ctx, "precondition");
     for (size_t i = 0; ag->o.weight_decay > 0 && i < s->n_nets; i++)

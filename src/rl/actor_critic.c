@@ -18,6 +18,13 @@ clkfac_status agent_forward(clkfac_agent *ag, size_t n, cl_mem x, size_t off)
     return st;
 }
 
+clkfac_status agent_backward(clkfac_agent *ag, size_t n)
+{
+    clkfac_status st = clkfac_nn_backward(ag->actor, n, NULL, 0);
+    if (!st && ag->critic != ag->actor) st = clkfac_nn_backward(ag->critic, n, NULL, 0);
+    return st;
+}
+
 clkfac_status agent_policy(policy_params *p, const clkfac_agent *ag)
 {
     p->logstd = ag->logstd;

@@ -79,6 +79,9 @@ extern const agent_algo agent_algo_trpo;  /* trpo.c */
 clkfac_status agent_head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad);
 /* Forward of the actor (and of the critic when separate) on n rows of x. */
 clkfac_status agent_forward(clkfac_agent *ag, size_t n, cl_mem x, size_t off);
+/* Backward of the actor (and of the critic when separate) on the last forward's n rows, from
+ * the output gradients at their heads. */
+clkfac_status agent_backward(clkfac_agent *ag, size_t n);
 /* The policy's distribution at the actor's last forward (the pi head and the log-stds), and its
  * gradient (the pi head's output gradient and dlogstd). */
 clkfac_status agent_policy(policy_params *p, const clkfac_agent *ag);
