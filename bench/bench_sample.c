@@ -251,11 +251,10 @@ static long env_budget(const char *env)
     return 1000000;
 }
 
-/* Settings known to work here (the learning tests): A2C CartPole 8 envs lr 1e-3; ACKTR CartPole
- * 8 envs, no entropy bonus, eta 0.25; A2C Pendulum 8 envs x 8 steps, gamma 0.9, lr 3e-3. The
- * rest follows the references in ALGORITHMS.md and ENVIRONMENTS.md (TRPO batch 1024; the pixel
- * games' conv 16 -> dense 128 ReLU network). */
-static void run_settings(run_cfg *r)
+/* The variant's algorithm and critic, then the environment's settings from data/presets.txt
+ * (the learning tests' settings and the references; clkfac train uses the same table), 16
+ * copies where the table names none. 0, or an exit code after a message. */
+static int run_settings(run_cfg *r)
 {
     clkfac_agent_options d = CLKFAC_AGENT_OPTIONS_INIT;
     clkfac_agent_options *o = &r->ag;
@@ -263,32 +262,14 @@ static void run_settings(run_cfg *r)
     o->algo = r->v->algo;
     CLKFAC_AGENT_SET(o, shared, r->v->shared);
     o->critic_euclidean = r->v->critic_euclidean;
-    int pixels = !strncmp(r->env, "MinAtar/", 8), pendulum = !strcmp(r->env, "Pendulum-v1");
-    r->n_envs = pixels ? 16 : 8;
-    if (pixels) {
-        o->net = "conv:16,3,1 dense:128";
-        o->activation = "relu";
-    }
-    if (pendulum) {
-        o->n_steps = 8;
-        o->gamma = 0.9f;
-        CLKFAC_AGENT_SET(o, ent_coef, 0.0f);
-    }
-    switch (o->algo) {
-    case CLKFAC_ALGO_A2C:
-        if (pendulum) o->lr = 3e-3f;
-        else if (!pixels) o->lr = 1e-3f;
-        break;
-    case CLKFAC_ALGO_ACKTR:
-        if (!pixels) CLKFAC_AGENT_SET(o, ent_coef, 0.0f); /* lr: the default step size eta */
-        break;
-    case CLKFAC_ALGO_TRPO:
-        o->n_steps = (unsigned)(1024 / r->n_envs);
-        break;
-    }
+    unsigned envs = 0;
+    clkfac_status st = clkfac_agent_options_preset(o, &envs, r->env, NULL, 0);
+    if (st) return app_fail("the environment's preset", st);
+    r->n_envs = envs ? envs : 16;
     o->seed = (uint64_t)r->seed;
     o->total_steps = (uint64_t)r->steps;
     clkfac_agent_options_resolve(o, o); /* the version is ours: cannot fail */
+    return 0;
 }
 
 /* Every option of the run's algorithm (the agent's table) and the copies: a finished run with
@@ -364,8 +345,7 @@ static run_cfg *plan_runs(const suite *s, size_t *n_out)
                 r->env = s->envs[ei];
                 r->seed = s->seeds[si];
                 r->steps = s->steps ? s->steps : env_budget(r->env);
-                run_settings(r);
-                if (run_key(r)) { /* message printed */
+                if (run_settings(r) || run_key(r)) { /* message printed */
                     free(runs);
                     return NULL;
                 }
@@ -495,7 +475,7 @@ static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size
     snprintf(prefix, sizeof prefix, "run %zu/%zu %s %s seed %ld ", k + 1, n, r->v->name, r->env,
              r->seed);
     runs_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, r->key, 10.0,
-                      tty, prefix};
+                      tty, prefix, NULL};
     runs_result res;
     if ((st = runs_train(&spec, ctx, env, ag, &res))) rc = app_fail(res.failed, st);
     if (rc == APP_OK && !s->quiet) {

@@ -4,7 +4,8 @@
 #ifndef CLKFAC_TEST_LEARN_H
 #define CLKFAC_TEST_LEARN_H
 
-/* opts: the train options besides --env/--steps/--seed/--out (e.g. "--algo acktr --envs 8").
+/* opts: the train options besides --env/--steps/--seed/--out; the learning tests give only
+ * "--algo A": the defaults must learn (data/presets.txt fills the rest).
  * Skips with a printed reason without CLKFAC_BIN or a device; stops once 2 seeds reached. */
 void learn_check(const char *env, const char *opts, long steps, double threshold);
 

@@ -52,7 +52,7 @@ static void test_same_seed_identical_files(void **state)
     int rows = 0;
     while (fgets(line, sizeof line, f)) rows++;
     fclose(f);
-    assert_int_equal(rows, 100); /* 8000 steps / (16 envs x 5 steps) */
+    assert_int_equal(rows, 200); /* 8000 steps / (8 envs, the preset, x 5 steps) */
     path(a, sizeof a, d1, "summary.json");
     f = fopen(a, "r");
     assert_non_null(f);
@@ -70,7 +70,7 @@ static void test_same_seed_identical_files(void **state)
     static const char *const first[] = {"n_envs", "algo", "n_steps", "net", "activation"};
     for (int i = 0; i < 5; i++, it = json_object_iter_next(opt, it))
         assert_string_equal(json_object_iter_key(it), first[i]);
-    assert_int_equal(json_integer_value(json_object_get(opt, "n_envs")), 16);
+    assert_int_equal(json_integer_value(json_object_get(opt, "n_envs")), 8);
     assert_string_equal(json_string_value(json_object_get(opt, "algo")), "a2c");
     assert_int_equal(json_integer_value(json_object_get(opt, "n_steps")), 5);
     assert_string_equal(json_string_value(json_object_get(opt, "net")), "dense:64 dense:64");

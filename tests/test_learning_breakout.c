@@ -17,7 +17,7 @@ static void test_acktr_breakout(void **state)
         skip();
     }
     TH_REQUIRE_DEVICE();
-    const char *opts = "--algo acktr --envs 16 --ent-coef 0.01";
+    const char *opts = "--algo acktr";
     const long steps = 60000;
     int beat = 0;
     for (int seed = 1; seed <= 3; seed++) {

@@ -213,6 +213,16 @@ clkfac_status clkfac_agent_options_resolve(clkfac_agent_options *out,
 clkfac_status clkfac_agent_options_text(char *buf, size_t cap, const clkfac_agent_options *opts,
                                         int json);
 
+/* Per-environment settings (the project's data/presets.txt, built into the library): the row
+ * for env_id and o->algo sets every option it names that o leaves to its default (not given and
+ * 0), and marks it given; n_envs (may be NULL), when *n_envs is 0, gets the row's number of
+ * environment copies (left 0 when the row names none). applied (may be NULL) gets what was set,
+ * as command-line options ("--envs 8 --lr 1e-3"; "" when nothing). An environment without a
+ * row changes nothing. Call it before clkfac_agent_options_resolve (which marks everything
+ * given). Fails with CLKFAC_ERR_FORMAT naming the table's line if the row is not valid. */
+clkfac_status clkfac_agent_options_preset(clkfac_agent_options *o, unsigned *n_envs,
+                                          const char *env_id, char *applied, size_t cap);
+
 typedef struct clkfac_agent clkfac_agent;
 
 /* Creates an agent acting in envs (borrowed; must outlive the agent). The networks' input is

@@ -16,7 +16,13 @@ typedef struct train_run {
     uint64_t steps;
     unsigned n_envs;
     int quiet;
+    int preset;     /* PRESET_AUTO: data/presets.txt fills what the command line leaves out */
+    uint64_t given; /* bit k: RUN_OPTIONS[k] was on the command line */
+    char applied[512];
 } train_run;
+
+enum { PRESET_AUTO, PRESET_NONE };
+static const char *const PRESET_CHOICES[] = {"auto", "none", NULL};
 
 static const clkfac_option RUN_OPTIONS[] = {
     CLI_OPTION(STRING, train_run, env, "--env", "ID", 0, 0, 0,
@@ -27,13 +33,18 @@ static const clkfac_option RUN_OPTIONS[] = {
     CLI_OPTION(U64, train_run, steps, "--steps", "N", 1, 1e10, 1e6,
                "environment steps to train (all copies together)"),
     CLI_OPTION(UINT, train_run, n_envs, "--envs", "N", 1, 4096, 16,
-               "copies of the environment stepped together"),
+               "copies of the environment stepped together (the preset may set it)"),
     CLI_OPTION(STRING, train_run, device, "--device", "SPEC", 0, 0, 0,
                "OpenCL device: P:D, cpu, gpu or part of its name (default $CLKFAC_DEVICE or the "
                "first device; see clkfac devices)"),
     CLI_OPTION(BOOL, train_run, quiet, "--quiet", NULL, 0, 1, 0,
                "no progress line and no final summary line"),
+    CLI_OPTION_CHOICES(ENUM, train_run, preset, "--preset", PRESET_AUTO, PRESET_CHOICES,
+                       "auto: the environment's settings for the algorithm in data/presets.txt "
+                       "fill every option not given here (printed at the start, and in "
+                       "summary.json); none: the table's defaults shown below"),
 };
+
 #define N_RUN_OPTIONS (sizeof RUN_OPTIONS / sizeof RUN_OPTIONS[0])
 
 static void usage(void)
@@ -62,7 +73,7 @@ static int parse_args(train_run *run, clkfac_agent_options *ag, int argc, char *
 {
     size_t n = 0;
     const clkfac_option *rows = clkfac_agent_option_table(&n);
-    cli_table tables[] = {{RUN_OPTIONS, N_RUN_OPTIONS, run, NULL}, {rows, n, ag, &ag->given}};
+    cli_table tables[] = {{RUN_OPTIONS, N_RUN_OPTIONS, run, &run->given}, {rows, n, ag, &ag->given}};
     int r = cli_parse("train", argc, argv, tables, 2);
     if (r < 0) usage();
     if (r) return r;
@@ -74,6 +85,16 @@ static int parse_args(train_run *run, clkfac_agent_options *ag, int argc, char *
     if (st) return cli_fail("--env", st);
     run->env = clkfac_env_id(probe); /* static: outlives the probe */
     clkfac_env_free(probe);
+    if (run->preset == PRESET_AUTO) {
+        unsigned envs = 0;
+        for (size_t k = 0; k < N_RUN_OPTIONS; k++)
+            if (RUN_OPTIONS[k].offset == offsetof(train_run, n_envs) && (run->given >> k & 1))
+                envs = run->n_envs;
+        if ((st = clkfac_agent_options_preset(ag, &envs, run->env, run->applied,
+                                              sizeof run->applied)))
+            return cli_fail("the environment's preset", st);
+        if (envs) run->n_envs = envs;
+    }
     if (ag->algo == CLKFAC_ALGO_TRPO) CLKFAC_AGENT_SET(ag, shared, 0); /* the agent forces it too */
     ag->total_steps = run->steps;
     if ((st = clkfac_agent_options_resolve(ag, ag))) return cli_fail("agent options", st);
@@ -82,11 +103,14 @@ static int parse_args(train_run *run, clkfac_agent_options *ag, int argc, char *
 
 int cmd_train(int argc, char **argv)
 {
-    train_run c = {NULL, NULL, NULL, 0, 0, 0};
+    train_run c = {NULL, NULL, NULL, 0, 0, 0, PRESET_AUTO, 0, ""};
     cli_defaults(RUN_OPTIONS, N_RUN_OPTIONS, &c);
     clkfac_agent_options ag_opts = CLKFAC_AGENT_OPTIONS_INIT;
     int r = parse_args(&c, &ag_opts, argc, argv);
     if (r) return r < 0 ? CLI_OK : r;
+    if (!c.quiet && c.preset == PRESET_AUTO)
+        printf("%s on %s: settings from data/presets.txt: %s\n", clkfac_algo_name(ag_opts.algo),
+               c.env, c.applied[0] ? c.applied : "none (every option given or no row)");
     clkfac_status st = clkfac_mkdir_p(c.out);
     if (st) return cli_usage_error("--out %s: %s", c.out, clkfac_last_error());
     clkfac_vecenv *env = NULL;
@@ -105,7 +129,8 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     runlog_spec spec = {c.out, c.env, (long)c.steps, (long)c.n_envs, &ag_opts, NULL, NULL, 10.0,
-                        !c.quiet && isatty(fileno(stderr)), NULL};
+                        !c.quiet && isatty(fileno(stderr)), NULL,
+                        c.preset == PRESET_AUTO ? c.applied : NULL};
     runlog_result res;
     rc = runlog_train(&spec, ctx, env, ag, &res);
     if (rc == CLI_OK && !c.quiet)

@@ -28,6 +28,8 @@ typedef struct runs_spec {
     double flush_seconds;       /* rewrite the files this often while training */
     int progress;               /* draw a progress line on stderr (callers check isatty) */
     const char *prefix;         /* printed before the progress bar; may be NULL */
+    const char *preset;         /* NULL, or "preset" in summary.json: what data/presets.txt set
+                                   (clkfac_agent_options_preset; "" when it set nothing) */
 } runs_spec;
 
 typedef struct runs_result {

@@ -175,6 +175,7 @@ static clkfac_status write_summary(const runs_spec *s, clkfac_context *ctx, clkf
     int bad = !j;
     if (!bad && s->suite_settings)
         bad = json_object_set_new(j, "suite_settings", json_string(s->suite_settings));
+    if (!bad && s->preset) bad = json_object_set_new(j, "preset", json_string(s->preset));
     if (!bad) bad = json_object_set_new(j, "provenance", runs_provenance_object(ctx));
     char *text = bad ? NULL : json_dumps(j, RUNS_JSON_FLAGS);
     json_decref(j);

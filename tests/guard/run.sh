@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The redesign guard's fixed-seed runs: short training runs of every algorithm on CartPole,
-# Pendulum and Breakout, and `clkfac kfac` on conv and dense layers. Writes OUT/<case>/...
+# Pendulum and Breakout (the option table's defaults: --preset none), and `clkfac kfac` on conv
+# and dense layers. Writes OUT/<case>/...
 # Usage: run.sh CLKFAC_BIN OUT
 set -euo pipefail
 bin="$1"
@@ -12,7 +13,7 @@ mkdir -p "$out"
 train() {
   local name="$1"
   shift
-  "$bin" train --quiet --seed 1 --out "$out/$name" "$@"
+  "$bin" train --quiet --preset none --seed 1 --out "$out/$name" "$@"
 }
 train cartpole_a2c   --env CartPole-v1 --envs 8 --lr 1e-3 --steps 4k
 train cartpole_acktr --env CartPole-v1 --algo acktr --envs 8 --ent-coef 0 --steps 4k
