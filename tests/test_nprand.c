@@ -1,6 +1,7 @@
 /* core_nprand against numbers NumPy's legacy RandomState drew (tests/diff/nprand_expected.h,
  * made by tests/diff/gen_nprand.py): raw MT19937 outputs, rand(), randint over ranges that take
- * the 32-bit and the 64-bit masked-rejection paths, choice, across regenerations; plus the
+ * the 32-bit and the 64-bit masked-rejection paths, choice, across regenerations, for 32-bit
+ * seeds and 64-bit ones (seeded as RandomState([low, high])); plus the
  * algorithms' structure on hand-made states and the restored-state check. */
 /* ctest-labels: unit */
 #include <stdio.h>
@@ -35,13 +36,13 @@ static void test_matches_numpy(void **state)
     (void)state;
     for (size_t s = 0; s < N_SEEDS; s++) {
         core_nprand r;
-        core_nprand_seed(&r, nprand_seeds[s]);
+        core_nprand_seed64(&r, nprand_seeds[s]);
         assert_true(core_nprand_valid(&r));
         for (size_t i = 0; i < N_CALLS; i++) {
             uint64_t got = run_call(&r, i);
             if (got != nprand_expected[s][i]) {
-                print_error("seed %u call %zu (op %d, %lld..%lld): got 0x%llx, NumPy 0x%llx\n",
-                            (unsigned)nprand_seeds[s], i, nprand_script[i].op,
+                print_error("seed %llu call %zu (op %d, %lld..%lld): got 0x%llx, NumPy 0x%llx\n",
+                            (unsigned long long)nprand_seeds[s], i, nprand_script[i].op,
                             (long long)nprand_script[i].low, (long long)nprand_script[i].high,
                             (unsigned long long)got, (unsigned long long)nprand_expected[s][i]);
                 fail();

@@ -16,6 +16,43 @@ void core_nprand_seed(core_nprand *r, uint32_t seed)
     r->pos = CORE_NPRAND_N;
 }
 
+void core_nprand_seed_array(core_nprand *r, const uint32_t *key, int n)
+{
+    uint32_t *mt = r->mt;
+    core_nprand_seed(r, 19650218u);
+    int i = 1, j = 0;
+    for (int k = CORE_NPRAND_N > n ? CORE_NPRAND_N : n; k > 0; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525u)) + key[j] + (uint32_t)j;
+        i++;
+        j++;
+        if (i >= CORE_NPRAND_N) {
+            mt[0] = mt[CORE_NPRAND_N - 1];
+            i = 1;
+        }
+        if (j >= n) j = 0;
+    }
+    for (int k = CORE_NPRAND_N - 1; k > 0; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941u)) - (uint32_t)i;
+        i++;
+        if (i >= CORE_NPRAND_N) {
+            mt[0] = mt[CORE_NPRAND_N - 1];
+            i = 1;
+        }
+    }
+    mt[0] = 0x80000000u; /* the key is never all zero */
+    r->pos = CORE_NPRAND_N;
+}
+
+void core_nprand_seed64(core_nprand *r, uint64_t seed)
+{
+    if (seed <= 0xffffffffu) {
+        core_nprand_seed(r, (uint32_t)seed);
+        return;
+    }
+    uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    core_nprand_seed_array(r, key, 2);
+}
+
 static void regenerate(core_nprand *r)
 {
     uint32_t *mt = r->mt;

@@ -17,6 +17,12 @@ typedef struct core_nprand {
 
 /* np.random.RandomState(seed) for an integer seed (init_genrand). */
 void core_nprand_seed(core_nprand *r, uint32_t seed);
+/* np.random.RandomState([key[0], ..., key[n-1]]) (init_by_array), n >= 1. */
+void core_nprand_seed_array(core_nprand *r, const uint32_t *key, int n);
+/* How clkfac's 64-bit seeds map to the reference: a seed below 2^32 is RandomState(seed); a
+ * larger one is RandomState([low 32 bits, high 32 bits]), so every 64-bit seed has its own
+ * stream and each one can be replayed in NumPy. */
+void core_nprand_seed64(core_nprand *r, uint64_t seed);
 /* One MT19937 output. */
 uint32_t core_nprand_u32(core_nprand *r);
 /* RandomState.rand(): 53-bit double in [0, 1) from two outputs (27 + 26 bits). */

@@ -5,7 +5,15 @@ Each seed runs one fixed script of calls on one RandomState; the C test replays 
 core_nprand and compares every result, so a wrong number of draws also shows up downstream."""
 import numpy as np
 
-SEEDS = [0, 1, 12345, 2**32 - 1]
+SEEDS = [0, 1, 12345, 2**32 - 1, 2**32, 0x123456789abcdef0, 2**64 - 1]
+
+
+def state_for(seed):
+    """clkfac's 64-bit seed mapping (core_nprand_seed64): RandomState(seed) below 2^32, else
+    RandomState([low word, high word])."""
+    if seed < 2**32:
+        return np.random.RandomState(seed)
+    return np.random.RandomState([seed & 0xffffffff, seed >> 32])
 # (op, low, high): op 0 = one MT19937 output, 1 = rand(), 2 = randint(low, high),
 # 3 = choice(range(high)) (index drawn).
 RANGES = [(0, 1), (0, 2), (0, 3), (0, 10), (1, 6), (-5, 5), (0, 2**31), (0, 2**31 + 1),
@@ -37,7 +45,7 @@ def run(rs, op, lo, hi):
 
 def check_vector_forms(seed):
     """Freeway draws randint(1, 6, 8) and rand(8): they must equal 8 single draws."""
-    a, b = np.random.RandomState(seed), np.random.RandomState(seed)
+    a, b = state_for(seed), state_for(seed)
     assert list(a.randint(1, 6, 8)) == [b.randint(1, 6) for _ in range(8)]
     assert list(a.rand(8)) == [b.rand() for _ in range(8)]
 
@@ -51,12 +59,12 @@ def main():
     for i in range(0, len(items), 4):
         print("    " + ", ".join(items[i:i + 4]) + ",")
     print("};")
-    print("static const uint32_t nprand_seeds[] = {%s};" % ", ".join("%du" % s for s in SEEDS))
+    print("static const uint64_t nprand_seeds[] = {%s};" % ", ".join("UINT64_C(%d)" % s for s in SEEDS))
     print("/* [seed][call]: integers as int64 bits, doubles as their IEEE bits */")
     print("static const uint64_t nprand_expected[%d][%d] = {" % (len(SEEDS), len(calls)))
     for seed in SEEDS:
         check_vector_forms(seed)
-        rs = np.random.RandomState(seed)
+        rs = state_for(seed)
         vals = []
         for op, lo, hi in calls:
             v = run(rs, op, lo, hi)
