@@ -1380,6 +1380,18 @@ static void test_state_corruption_rejected(void **state)
     assert_non_null(strstr(clkfac_last_error(), "rng"));
     free(p);
     clkfac_env_free(b);
+    /* Freeway's chicken is never left on row 0 (a crossing sends it back in the same frame). */
+    clkfac_env *f = game("Freeway", 1, 0.1, 0, 1);
+    TH_OK(clkfac_env_reset(f, obs_buf));
+    size = clkfac_env_state_size(f);
+    p = malloc(size);
+    assert_non_null(p);
+    TH_OK(clkfac_env_get_state(f, p, size));
+    poke_word(p, size, offsetof(fw_state, chicken_y) / 4, 0);
+    assert_int_equal(clkfac_env_set_state(f, p, size), CLKFAC_ERR_FORMAT);
+    assert_non_null(strstr(clkfac_last_error(), "chicken_y"));
+    free(p);
+    clkfac_env_free(f);
 }
 
 /* The reference's seeding: seed S < 2^32 is RandomState(S) and larger S RandomState([low,
