@@ -7,7 +7,7 @@ build="${1:-$here/build}"
 
 packages=(build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-c-headers
           libclblast-dev pocl-opencl-icd libpng-dev libcmocka-dev libcairo2-dev
-          liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core)
+          liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,6 +24,31 @@ fi
 # in a persistent folder so later runs start warm.
 export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$HOME/.cache/pocl}"
 mkdir -p "$POCL_CACHE_DIR"
+
+# The differential test's reference (tests/diff/): minatar and numpy, pinned, in a venv of their
+# own. Quick when present; when the package index cannot be reached it says so and goes on (the
+# tests then skip with that reason), leaving no half-made venv behind.
+venv="${CLKFAC_VENV:-$HOME/.cache/clkfac/venv}"
+want_numpy=1.26.4 want_minatar=1.0.15
+ref_ok() {
+  "$venv/bin/python" - "$want_numpy" "$want_minatar" 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+sys.exit(0 if [m.version("numpy"), m.version("minatar")] == sys.argv[1:] else 1)
+PY
+}
+if ! ref_ok; then
+  echo "setup: installing the MinAtar reference into $venv"
+  rm -rf "$venv"
+  if /usr/bin/python3 -m venv "$venv" &&
+     "$venv/bin/pip" install -q --disable-pip-version-check "numpy==$want_numpy" &&
+     "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "minatar==$want_minatar" &&
+     ref_ok; then
+    echo "setup: reference installed"
+  else
+    echo "setup: could not install the reference (package index unreachable?); the differential tests will skip"
+    rm -rf "$venv"
+  fi
+fi
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CLKFAC_CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j"$(nproc)"

@@ -151,6 +151,7 @@ clkfac_status clkfac_env_create_ext(clkfac_env **out, const char *id, uint64_t s
             return st;
         }
     }
+    if (env->reseed) env->reseed(env, seed);
     *out = env;
     return CLKFAC_OK;
 }
@@ -174,6 +175,7 @@ uint64_t clkfac_env_elapsed_steps(const clkfac_env *env) { return env->steps; }
 void clkfac_env_seed(clkfac_env *env, uint64_t seed)
 {
     core_rng_seed(&env->rng, seed);
+    if (env->reseed) env->reseed(env, seed);
     env->phase = ENV_PHASE_NEED_RESET;
     env->steps = 0;
 }

@@ -56,6 +56,9 @@ struct clkfac_env {
     clkfac_space act_space;
     clkfac_env_options opts; /* as given at creation (current version, validated), for init */
     void *impl;           /* cls->impl_size bytes */
+    /* Optional, set by the class's init: seeds a generator the class keeps in its own state
+     * (the pixel games' NumPy stream); called after init and by clkfac_env_seed. */
+    void (*reseed)(clkfac_env *env, uint64_t seed);
 };
 
 /* The classic-control classes (one file each, mountain cars share one). */

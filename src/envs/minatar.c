@@ -28,6 +28,20 @@ clkfac_status mg_init(clkfac_env *env, const mg_game *game)
     return CLKFAC_OK;
 }
 
+static void mg_reseed(clkfac_env *env, uint64_t seed)
+{
+    const mg_config *cfg = env->impl;
+    core_nprand_seed64((core_nprand *)((char *)env->impl + cfg->rng_offset), seed);
+}
+
+clkfac_status mg_init_np(clkfac_env *env, const mg_game *game, size_t rng_offset)
+{
+    mg_config *cfg = env->impl;
+    cfg->rng_offset = rng_offset;
+    env->reseed = mg_reseed;
+    return mg_init(env, game);
+}
+
 int mg_take_action(clkfac_env *env, int32_t *last_action, const float *action)
 {
     const mg_config *cfg = env->impl;
@@ -37,6 +51,16 @@ int mg_take_action(clkfac_env *env, int32_t *last_action, const float *action)
      * alone. */
     if (cfg->sticky_prob > 0.0 && core_rng_uniform(&env->rng) < cfg->sticky_prob)
         a = *last_action;
+    *last_action = a;
+    return a;
+}
+
+int mg_act(clkfac_env *env, core_nprand *rng, int32_t *last_action, const float *action)
+{
+    const mg_config *cfg = env->impl;
+    int a = (int)action[0]; /* env.c checked it is an integer in range */
+    if (cfg->minimal) a = cfg->game->minimal_actions[a];
+    if (core_nprand_rand(rng) < cfg->sticky_prob) a = *last_action;
     *last_action = a;
     return a;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/nprand.h"
 #include "envs/env_impl.h"
 
 #define MG_SIZE 10             /* cells per side */
@@ -27,6 +28,7 @@ typedef struct mg_config {
     double sticky_prob;
     int ramping;
     int minimal; /* the agent's index maps through game->minimal_actions */
+    size_t rng_offset; /* offset of the game's core_nprand in the impl; 0: none (env->rng) */
 } mg_config;
 
 /* What the shared code needs to know about a game. */
@@ -51,6 +53,7 @@ typedef struct bo_state {
     int32_t trail_x, trail_y;  /* where the ball was one frame ago */
     int32_t strike;            /* 1: a brick broke last frame, so none breaks this frame */
     int32_t bricks[3][MG_SIZE]; /* rows 1-3 */
+    core_nprand rng;           /* the reference's RandomState (see mg_act) */
 } bo_state;
 typedef struct mg_breakout {
     mg_config cfg;
@@ -60,16 +63,18 @@ typedef struct mg_breakout {
 /* ---- Freeway: channels chicken, car, speed1..speed5 --------------------------------------- */
 
 #define FW_CARS 8
-#define FW_FRAMES 2500
+#define FW_FRAMES 2500         /* the reference's time_limit; episodes last one frame more */
 #define FW_COOLDOWN 3
 typedef struct fw_state {
     int32_t last_action;
     int32_t chicken_y;         /* row; the chicken's column is 4 */
-    int32_t cooldown;          /* frames before the chicken may move again (0 = now) */
-    int32_t frame;             /* frames played; the episode ends at FW_FRAMES */
+    int32_t cooldown;          /* 0: the chicken may move this frame; else counts down */
+    int32_t frame;             /* frames played; the episode ends on frame FW_FRAMES + 1 */
     int32_t car_x[FW_CARS];    /* car i drives on row i + 1 */
-    int32_t car_speed[FW_CARS]; /* +-1..5: sign is the direction, |speed| frames per cell */
-    int32_t car_timer[FW_CARS]; /* frames until the car next moves, 1..|speed| */
+    int32_t car_speed[FW_CARS]; /* -5..5: sign is the direction, a cell every |speed| + 1 frames
+                                 * (0 only on the reference's 2^-53 tie, see minatar_freeway.c) */
+    int32_t car_timer[FW_CARS]; /* frames before the car moves, |speed|..0: it moves at 0 */
+    core_nprand rng;
 } fw_state;
 typedef struct mg_freeway {
     mg_config cfg;
@@ -181,9 +186,17 @@ extern const clkfac_space mg_action_space; /* Discrete(6); init narrows n for mi
 
 /* Fills the impl's mg_config from env->opts and narrows the action space. */
 clkfac_status mg_init(clkfac_env *env, const mg_game *game);
+/* mg_init for a game that draws from the reference's NumPy stream, a core_nprand at rng_offset
+ * in the impl (offsetof(impl, s.rng)): creation and clkfac_env_seed seed it with
+ * core_nprand_seed64, so seed S < 2^32 is the reference's RandomState(S). Resets keep it. */
+clkfac_status mg_init_np(clkfac_env *env, const mg_game *game, size_t rng_offset);
 /* The game action for this frame: the agent's index mapped through the minimal set, replaced by
  * *last_action with probability sticky_prob; *last_action becomes the result. */
 int mg_take_action(clkfac_env *env, int32_t *last_action, const float *action);
+/* The same as the reference does it (minatar.Environment.act): one rand() from the game's
+ * NumPy stream every frame, whatever sticky_prob is (also 0), and the previous action repeats
+ * when it is below sticky_prob. For games that keep a core_nprand in their state. */
+int mg_act(clkfac_env *env, core_nprand *rng, int32_t *last_action, const float *action);
 void mg_save(const clkfac_env *env, unsigned char *p);
 clkfac_status mg_load(const clkfac_env *env, void *impl, const unsigned char *p);
 
@@ -202,10 +215,12 @@ static inline int mg_in_grid(int32_t v) { return v >= 0 && v < MG_SIZE; }
  * second one, so there are at most this many. */
 #define MG_MAX_RAMPS(spawn, move) ((spawn) - 1 > 2 * ((move) - 1) ? (spawn) - 1 : 2 * ((move) - 1))
 
-/* obs: (C, 10, 10); sets channel c at row y, column x. */
+/* obs: (C, 10, 10); sets channel c at row y, column x. A cell off the grid is not written:
+ * state checks keep positions on the grid, and this keeps a missed case from writing past the
+ * observation (the caller's channel count bounds c). */
 static inline void mg_put(float *obs, int c, int y, int x)
 {
-    obs[c * MG_CELLS + y * MG_SIZE + x] = 1.0f;
+    if (mg_in_grid(y) && mg_in_grid(x)) obs[c * MG_CELLS + y * MG_SIZE + x] = 1.0f;
 }
 
 static inline int32_t mg_clamp(int32_t v, int32_t lo, int32_t hi)

@@ -1,6 +1,7 @@
 /* MinAtar/Breakout-v1: a paddle on the bottom row keeps a diagonally moving ball in play under
  * three rows of bricks; +1 per brick, the episode ends when the ball passes the paddle.
- * Channels: 0 paddle, 1 ball, 2 trail (the ball one frame ago), 3 brick. */
+ * Channels: 0 paddle, 1 ball, 2 trail (the ball one frame ago), 3 brick. Frame for frame the
+ * reference (minatar 1.0.15, environments/breakout.py) with its NumPy stream; tests/diff/. */
 #include "envs/minatar.h"
 
 static void bo_fill_bricks(bo_state *s)
@@ -26,12 +27,15 @@ static int32_t *bo_brick(bo_state *s, int32_t y, int32_t x)
 static void bo_reset(clkfac_env *env)
 {
     bo_state *s = &((mg_breakout *)env->impl)->s;
+    /* The action and the NumPy stream carry over from the last episode, as in the reference. */
     int32_t last = s->last_action;
+    core_nprand rng = s->rng;
     *s = (bo_state){0};
     s->last_action = last;
+    s->rng = rng;
     s->paddle = 4;
     bo_fill_bricks(s);
-    int from_right = (int)core_rng_below(&env->rng, 2);
+    int from_right = (int)core_nprand_randint(&s->rng, 0, 2);
     s->ball_x = from_right ? MG_SIZE - 1 : 0;
     s->ball_dx = from_right ? -1 : 1;
     s->ball_y = 3;
@@ -43,7 +47,13 @@ static void bo_reset(clkfac_env *env)
 static void bo_step(clkfac_env *env, const float *action, double *reward, int *terminated)
 {
     bo_state *s = &((mg_breakout *)env->impl)->s;
-    int a = mg_take_action(env, &s->last_action, action);
+    int a = mg_act(env, &s->rng, &s->last_action, action);
+    /* The ball is on the bottom row only once it has passed the paddle: the episode is over
+     * (a restored state can say it is still running) and the ball stays where it is. */
+    if (s->ball_y == MG_SIZE - 1) {
+        *terminated = 1;
+        return;
+    }
     if (a == MG_LEFT) s->paddle = mg_clamp(s->paddle - 1, 0, MG_SIZE - 1);
     if (a == MG_RIGHT) s->paddle = mg_clamp(s->paddle + 1, 0, MG_SIZE - 1);
 
@@ -112,10 +122,13 @@ static const char *bo_check(const void *state)
     if ((s->ball_dx != 1 && s->ball_dx != -1) || (s->ball_dy != 1 && s->ball_dy != -1))
         return "ball direction";
     if (!mg_in_grid(s->trail_x) || !mg_in_grid(s->trail_y)) return "trail";
+    /* Only a ball that passed the paddle is on the bottom row, and it was moving down. */
+    if (s->ball_y == MG_SIZE - 1 && s->ball_dy != 1) return "ball direction";
     if (s->strike != 0 && s->strike != 1) return "strike";
     for (int r = 0; r < 3; r++)
         for (int x = 0; x < MG_SIZE; x++)
             if (s->bricks[r][x] != 0 && s->bricks[r][x] != 1) return "bricks";
+    if (!core_nprand_valid(&s->rng)) return "rng";
     return NULL;
 }
 
@@ -128,14 +141,17 @@ static const mg_game bo_game = {4,
                                 bo_check};
 _Static_assert(sizeof(bo_state) % 4 == 0, "state is int32 words");
 
-static clkfac_status bo_init(clkfac_env *env) { return mg_init(env, &bo_game); }
+static clkfac_status bo_init(clkfac_env *env)
+{
+    return mg_init_np(env, &bo_game, offsetof(mg_breakout, s.rng));
+}
 
 static const clkfac_space bo_obs = {CLKFAC_SPACE_BOX, 0, 3, {4, MG_SIZE, MG_SIZE, 0},
                                     4 * MG_CELLS, mg_zeros, mg_ones};
 
 const env_class env_class_minatar_breakout = {
     .id = "MinAtar/Breakout-v1",
-    .state_version = 1,
+    .state_version = 2, /* 2: the NumPy stream joined the state */
     .max_steps = MG_SAFETY_STEPS,
     .obs_space = &bo_obs,
     .act_space = &mg_action_space,
