@@ -72,6 +72,11 @@ fi
 
 step "devices" devices.txt "$bin" devices
 step "build every kernel program on the device" build.txt "$bin" devices --build --device "$device"
+if grep -q "matches no OpenCL device" "$out/build.txt"; then
+  cat "$out/build.txt" >&2
+  echo "gpu-check: no device matches '$device': choose one with --device (P:D, cpu, gpu or part of a name)" >&2
+  exit 2
+fi
 step "device and K-FAC tests" tests.txt \
   ctest --test-dir "$build" "${tests[@]}" --output-on-failure -j1
 step "bench kfac" bench-kfac.txt "$bin" bench kfac --device "$device" --out "$out/bench-kfac" \
