@@ -1,13 +1,16 @@
-/* The fused launches of the launch budget (bench step): clkfac_kfac_ema_update_pair (a block's
- * A and G averaged in one check and one EMA launch) against a double-precision reference and bit
- * for bit against two clkfac_kfac_ema_update calls, over many shapes, cold and warm states, and
- * the skip of both averages when either new value holds NaN/Inf. */
+/* The launch budget (bench step) and its fused launches: the profiler's per-phase counts of
+ * kernels, BLAS calls, transfers (and bytes) and fills for known call sequences (the optimizer
+ * step in three commands, the EMA pair in two launches and a fill); clkfac_kfac_ema_update_pair
+ * (a block's A and G averaged in one check and one EMA launch) against a double-precision
+ * reference and bit for bit against two clkfac_kfac_ema_update calls, over many shapes, cold and
+ * warm states, and the skip of both averages when either new value holds NaN/Inf. */
 /* ctest-labels: unit device */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clkfac/optim.h"
 #include "harness.h"
 
 /* (n1, n2): sizes of real blocks (the MLP's 5x5..65x65, the Atari CNN's 257^2 and 32^2 ...),
@@ -135,9 +138,65 @@ static void test_ema_pair_bad_arguments(void **state)
     clkfac_buffer_free(b);
 }
 
+static void test_launch_budget_counts(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    clkfac_context *ctx = th_ctx();
+    float host[10] = {0};
+    cl_mem a = th_alloc(100, 1.0f), b = th_alloc(100, 0.5f), c = th_alloc(100, 0.0f);
+    clkfac_ema e1 = CLKFAC_EMA_INIT, e2 = CLKFAC_EMA_INIT;
+    clkfac_ema_target t1 = {&e1, 40, a, 0, b, 0}, t2 = {&e2, 60, a, 40, b, 40};
+    clkfac_optim *opt = NULL;
+    clkfac_optim_options oo = CLKFAC_OPTIM_OPTIONS_INIT;
+    TH_OK(clkfac_optim_create(&opt, ctx, 100, &oo));
+
+    clkfac_profile_begin(ctx);
+    clkfac_profile_phase(ctx, "io");
+    TH_OK(clkfac_buffer_write(ctx, c, 0, host, 10));
+    TH_OK(clkfac_buffer_write_async(ctx, c, 10, host, 3));
+    TH_OK(clkfac_buffer_read(ctx, c, 0, host, 5));
+    TH_OK(clkfac_buffer_fill(ctx, c, 0, 1.0f, 7));
+    TH_OK(clkfac_buffer_copy(ctx, c, 0, c, 50, 7));
+    clkfac_profile_phase(ctx, "ema");
+    TH_OK(clkfac_kfac_ema_update_pair(ctx, &t1, &t2));
+    clkfac_profile_phase(ctx, "optim");
+    TH_OK(clkfac_optim_step(opt, a, 0, b, 0, 0.1f, NULL, 0));
+    clkfac_profile_entry en[8];
+    size_t n = 0;
+    TH_OK(clkfac_profile_collect(ctx, en, 8, &n));
+    assert_int_equal(n, 4); /* "other", "io", "ema", "optim" */
+    /* io: 3 transfers of 10 + 3 + 5 floats, a fill and a copy, nothing launched */
+    assert_int_equal(en[1].transfers, 3);
+    assert_true(en[1].bytes == 18 * sizeof(float));
+    assert_int_equal(en[1].copies, 2);
+    assert_int_equal(en[1].kernels + en[1].blas, 0);
+    /* ema pair: the guard reset, one check, one EMA */
+    assert_int_equal(en[2].kernels, 2);
+    assert_int_equal(en[2].copies, 1);
+    assert_int_equal(en[2].blas + en[2].transfers, 0);
+    /* optimizer step: the norm (BLAS), optim_prepare and the update; no reset, no scan */
+    assert_int_equal(en[3].blas, 1);
+    assert_int_equal(en[3].kernels, 2);
+    assert_int_equal(en[3].copies + en[3].transfers, 0);
+    assert_true(en[3].host_blas == 0); /* nrm2 is CLBlast on every engine */
+    /* not recording: nothing counted into the next recording */
+    TH_OK(clkfac_buffer_write(ctx, c, 0, host, 10));
+    clkfac_profile_begin(ctx);
+    TH_OK(clkfac_profile_collect(ctx, en, 8, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(en[0].transfers, 0);
+    TH_OK(clkfac_context_check(ctx));
+    clkfac_optim_free(opt);
+    clkfac_buffer_free(a);
+    clkfac_buffer_free(b);
+    clkfac_buffer_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_launch_budget_counts),
         cmocka_unit_test(test_ema_pair_matches_reference_and_unfused),
         cmocka_unit_test(test_ema_pair_skips_both_on_nonfinite),
         cmocka_unit_test(test_ema_pair_bad_arguments),
