@@ -5,10 +5,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$here/build}"
 
-packages=(build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-c-headers
+# the vendor compiles of every kernel (scripts/kernels/vendor.py, the ctest vendor_kernels)
+gpu_tools=(clang-14 clang-15 llvm-14 libclc-14 llvm-spirv-14 spirv-tools)
+packages=("${gpu_tools[@]}" build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-c-headers
           libclblast-dev pocl-opencl-icd libpng-dev libcmocka-dev libcairo2-dev
-          liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core
-          clang-14 clang-15 llvm-14 libclc-14 llvm-spirv-14 spirv-tools) # last line: vendor compiles
+          liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -394,7 +394,8 @@ clkfac_status clkfac_buffer_create(cl_mem *out, clkfac_context *ctx, size_t n_fl
     cl_int e = CL_SUCCESS;
     cl_mem m = clCreateBuffer(ctx->cl, CL_MEM_READ_WRITE, n_floats * sizeof(float), NULL, &e);
     if (e != CL_SUCCESS) return OCL_FAIL(e, "clCreateBuffer");
-    if (n_floats * sizeof(float) > ctx->largest_buffer) ctx->largest_buffer = n_floats * sizeof(float);
+    const uint64_t bytes = (uint64_t)n_floats * sizeof(float);
+    if (bytes > ctx->largest_buffer) ctx->largest_buffer = bytes;
     *out = m;
     return CLKFAC_OK;
 }
