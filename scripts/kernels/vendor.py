@@ -259,7 +259,8 @@ def compile_ptx(tc, src, flags, work, tag):
         return None, log
     with open(ptx) as f:
         text = f.read()
-    undef = re.findall(r"^\.extern \.func .*?(\w+)\s*\(", text, re.M)
+    # .extern .func [(return param)] name(params): a built-in libclc does not define
+    undef = re.findall(r"^\.extern \.func\s*(?:\([^)]*\)\s*)?(\w+)", text, re.M)
     if undef:
         return None, "undefined built-ins (not in libclc): " + " ".join(undef)
     wgs = {}
