@@ -1,8 +1,9 @@
 /* `clkfac bench step`: the cost of one update of A2C, ACKTR and TRPO on the paper's Atari CNN
  * (and its 32-filter conv3 variant), the pixel-game CNN and a 64x64 MLP at several batch sizes:
  * wall time per update including the rollout, device time per phase from profiling events,
- * timesteps per second, and each algorithm's ratio to A2C measured in the same run. Real
- * environments where one fits the network; Synthetic/Atari-v0 frames for the Atari CNN. */
+ * timesteps per second, each algorithm's ratio to A2C measured in the same run, and the launch
+ * budget (kernel launches, BLAS calls, host transfers and bytes per update). Real environments
+ * where one fits the network; Synthetic/Atari-v0 frames for the Atari CNN. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +41,27 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The launch budget's counts (clkfac_profile_entry), for the update (every phase after the
+ * rollout) and the rollout. */
+enum { CNT_KERNELS, CNT_BLAS, CNT_HOST_BLAS, CNT_TRANSFERS, CNT_COPIES, CNT_BYTES, N_CNT };
+
 typedef struct step_result {
     int ok;
     double wall_ms, update_ms, tps;
     double phase_ms[N_PHASES];
+    double counts[2][N_CNT]; /* [0] update, [1] rollout: median over the reps */
+    uint64_t largest_buffer; /* bytes, the agent's largest device buffer */
 } step_result;
+
+static void add_counts(double *c, const clkfac_profile_entry *e)
+{
+    c[CNT_KERNELS] += e->kernels;
+    c[CNT_BLAS] += e->blas;
+    c[CNT_HOST_BLAS] += e->host_blas;
+    c[CNT_TRANSFERS] += e->transfers;
+    c[CNT_COPIES] += e->copies;
+    c[CNT_BYTES] += (double)e->bytes;
+}
 
 /* One (net, batch, algo) cell: warm-up, then reps profiled updates; medians. */
 static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch, clkfac_algo algo,
@@ -55,10 +72,12 @@ static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch
     clkfac_agent *ag = NULL;
     double *wall = calloc((size_t)o->reps, sizeof *wall);
     double *ph = calloc((size_t)o->reps * N_PHASES, sizeof *ph);
-    clkfac_status st = (!wall || !ph) ? CLKFAC_ERR_NO_MEMORY : CLKFAC_OK;
+    double *cnt = calloc((size_t)o->reps * 2 * N_CNT, sizeof *cnt);
+    clkfac_status st = (!wall || !ph || !cnt) ? CLKFAC_ERR_NO_MEMORY : CLKFAC_OK;
     if (st) goto done;
     int n_envs = net->n_envs;
     if ((st = clkfac_vecenv_create(&env, net->env, (size_t)n_envs, 1, NULL))) goto done;
+    (void)clkfac_context_largest_buffer(ctx); /* restart: count this cell's buffers */
     clkfac_agent_options ao = CLKFAC_AGENT_OPTIONS_INIT;
     ao.algo = algo;
     ao.n_steps = (unsigned)(batch / n_envs);
@@ -78,9 +97,11 @@ static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch
         if ((st = clkfac_profile_collect(ctx, e, CLKFAC_PROFILE_MAX_PHASES, &ne))) goto done;
         if (r < 0) continue;
         wall[r] = (t1 - t0) * 1e3;
-        for (size_t i = 0; i < ne; i++)
+        for (size_t i = 0; i < ne; i++) {
             for (size_t p = 0; p < N_PHASES; p++)
                 if (!strcmp(e[i].phase, PHASES[p])) ph[(size_t)r * N_PHASES + p] += e[i].seconds * 1e3;
+            add_counts(cnt + ((size_t)r * 2 + !strcmp(e[i].phase, "rollout")) * N_CNT, &e[i]);
+        }
     }
     if ((st = clkfac_context_check(ctx))) goto done;
     res->wall_ms = bench_median(wall, o->reps);
@@ -99,16 +120,44 @@ static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch
         res->phase_ms[p] = bench_median(col, o->reps);
     }
     res->update_ms = bench_median(upd, o->reps);
+    for (int s = 0; s < 2; s++)
+        for (int k = 0; k < N_CNT; k++) {
+            for (int r = 0; r < o->reps; r++) col[r] = cnt[((size_t)r * 2 + s) * N_CNT + k];
+            res->counts[s][k] = bench_median(col, o->reps);
+        }
     res->tps = (double)batch / (res->wall_ms * 1e-3);
+    res->largest_buffer = clkfac_context_largest_buffer(ctx);
     res->ok = 1;
     free(col);
     free(upd);
 done:
     free(wall);
     free(ph);
+    free(cnt);
     clkfac_agent_free(ag);
     clkfac_vecenv_free(env);
     return st;
+}
+
+/* Two rows of the launch budget (update, rollout): counts per update, launches = kernels +
+ * BLAS calls (each CLBlast routine launches one to a few kernels of its own). */
+static void add_budget_rows(clkfac_table *bt, const step_net *net, int batch, clkfac_algo algo,
+                            const step_result *res)
+{
+    static const char *const SCOPE[2] = {"update", "rollout"};
+    for (int s = 0; s < 2; s++) {
+        char c[12][64];
+        const char *row[12];
+        snprintf(c[0], 64, "%s", net->name);
+        snprintf(c[1], 64, "%d", batch);
+        snprintf(c[2], 64, "%s", clkfac_algo_name(algo));
+        snprintf(c[3], 64, "%s", SCOPE[s]);
+        for (int k = 0; k < N_CNT; k++) snprintf(c[4 + k], 64, "%.0f", res->counts[s][k]);
+        snprintf(c[10], 64, "%.0f", res->counts[s][CNT_KERNELS] + res->counts[s][CNT_BLAS]);
+        snprintf(c[11], 64, "%.1f", (double)res->largest_buffer / (1 << 20));
+        for (int i = 0; i < 12; i++) row[i] = c[i];
+        clkfac_table_add_row(bt, row);
+    }
 }
 
 int bench_step_run(const bench_step_options *o)
@@ -122,9 +171,14 @@ int bench_step_run(const bench_step_options *o)
     const char *lh[] = {"algo", "net", "env", "batch", "phase", "median_ms", "timesteps_per_second"};
     const char *sh[] = {"net", "env", "batch", "algo", "update_ms", "wall_ms_per_update",
                         "timesteps_per_second", "update_vs_a2c", "tps_vs_a2c"};
-    clkfac_table *lt = NULL, *stab = NULL;
-    if (clkfac_table_create(&lt, 7, lh) || clkfac_table_create(&stab, 9, sh)) {
+    const char *bh[] = {"net",       "batch",      "algo",      "scope",        "kernels",
+                        "blas_calls", "host_blas", "transfers", "fills_copies", "bytes",
+                        "launches",   "largest_buffer_mb"};
+    clkfac_table *lt = NULL, *stab = NULL, *bt = NULL;
+    if (clkfac_table_create(&lt, 7, lh) || clkfac_table_create(&stab, 9, sh) ||
+        clkfac_table_create(&bt, 12, bh)) {
         clkfac_table_free(lt);
+        clkfac_table_free(stab);
         clkfac_context_free(ctx);
         return 1;
     }
@@ -189,6 +243,7 @@ int bench_step_run(const bench_step_options *o)
                 }
                 for (int i = 0; i < 9; i++) row[i] = c[i];
                 clkfac_table_add_row(stab, row);
+                add_budget_rows(bt, net, batch, algo, &res);
             }
         }
     }
@@ -208,7 +263,20 @@ int bench_step_run(const bench_step_options *o)
         if (!clkfac_table_markdown(&md, stab)) fputs(md, stdout);
         free(md);
         rc = bench_write_table(o->out_dir, "step_cost", lt, "Step cost per phase", notes, prov) ||
-             bench_write_table(o->out_dir, "step_summary", stab, "Step cost per update", notes, prov);
+             bench_write_table(o->out_dir, "step_summary", stab, "Step cost per update", notes,
+                               prov) ||
+             bench_write_table(o->out_dir, "launch_budget", bt, "Launch budget per update",
+                               "Counted as commands are enqueued (src/cl/device.c, ocl_count), "
+                               "median over the measured updates. update: every phase after "
+                               "the rollout; rollout: the environment steps' inference and "
+                               "action reads. kernels: clkfac's own launches; blas_calls: "
+                               "CLBlast routines or host-BLAS native kernels (host_blas, of "
+                               "blas_calls); transfers: host reads and writes (bytes moved); "
+                               "fills_copies: device-side fills and copies; launches = kernels "
+                               "+ blas_calls. On a GPU each launch costs ~5-10 us. "
+                               "largest_buffer_mb: the agent's largest device buffer, against "
+                               "CL_DEVICE_MAX_MEM_ALLOC_SIZE (CLBlast's temporaries aside).\n",
+                               prov);
         if (!rc && !isnan(paper_ours[CLKFAC_ALGO_A2C])) {
             /* laid out like the ACKTR paper's table (its Table 2: Atari CNN, batch 640) */
             static const double PAPER[3] = {1162, 852, 177}; /* A2C, ACKTR, TRPO on a GPU */
@@ -240,12 +308,14 @@ int bench_step_run(const bench_step_options *o)
                                  prov);
             clkfac_table_free(pt);
         }
-        if (!rc) printf("\nwrote %s/step_summary.{csv,md,json} and %s/step_cost.{csv,md,json}\n",
-                        o->out_dir, o->out_dir);
+        if (!rc)
+            printf("\nwrote %s/step_summary.{csv,md,json}, %s/step_cost.{csv,md,json} and "
+                   "%s/launch_budget.{csv,md,json}\n", o->out_dir, o->out_dir, o->out_dir);
     }
     free(prov);
     clkfac_table_free(lt);
     clkfac_table_free(stab);
+    clkfac_table_free(bt);
     clkfac_context_free(ctx);
     return rc;
 }

@@ -112,3 +112,22 @@ __kernel void kfac_adapt_scale_at(__global float *scale, const uint s_off,
     if (get_global_id(0) != 0) return;
     adapt_scale(scale + s_off, kl[kl_off], target);
 }
+
+/* kfac_ema for a block's two factors in one launch: items [0, n1) update s1 from new1 with
+ * (a1, b1), items [n1, n1 + n2) update s2 from new2 with (a2, b2); the same arithmetic as
+ * kfac_ema, so the result is bit for bit that of two launches. */
+__kernel void kfac_ema_pair(const uint n1, __global float *s1, const uint s1_off,
+                            __global const float *new1, const uint new1_off, const float a1,
+                            const float b1, const uint n2, __global float *s2, const uint s2_off,
+                            __global const float *new2, const uint new2_off, const float a2,
+                            const float b2, __global const uint *health)
+{
+    const uint gid = get_global_id(0);
+    if (gid >= n1 + n2 || health[HEALTH_GUARD] != 0u) return;
+    const int second = gid >= n1;
+    const uint i = second ? gid - n1 : gid;
+    __global float *s = second ? s2 + s2_off : s1 + s1_off;
+    const float v = second ? new2[new2_off + i] : new1[new1_off + i];
+    const float a = second ? a2 : a1, b = second ? b2 : b1;
+    s[i] = (a == 0.0f) ? b * v : a * s[i] + b * v;
+}

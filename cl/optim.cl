@@ -6,9 +6,11 @@
 
 /* Stats slots OPTIM_ST_* and kinds OPTIM_* come from cl/shared.h. */
 
-/* One item. st[OPTIM_ST_NORM] holds ||g|| (from nrm2). Decides the step: a non-finite gradient
- * (guard already set by util_check_finite), norm or learning rate raises the flags and sets the
- * guard, so the update kernel skips and nothing changes; otherwise advances the step count. */
+/* One item. st[OPTIM_ST_NORM] holds ||g|| (from nrm2). Decides the step: a non-finite norm (a
+ * NaN or Inf anywhere in g makes the norm non-finite, so no separate scan is needed) or learning
+ * rate raises the flags and sets the guard, so the update kernel skips and nothing changes;
+ * otherwise clears the guard (this kernel opens the operation: no guard reset before it) and
+ * advances the step count. */
 __kernel void optim_prepare(__global float *st, const float lr, __global const float *lr_scale,
                             const uint lrs_off, const int has_lr_scale, const float max_norm,
                             const int kind, const float beta1, const float beta2,
@@ -17,7 +19,8 @@ __kernel void optim_prepare(__global float *st, const float lr, __global const f
     if (get_global_id(0) != 0) return;
     const float norm = st[OPTIM_ST_NORM];
     const float lr_eff = has_lr_scale ? lr * lr_scale[lrs_off] : lr;
-    int bad = health[HEALTH_GUARD] != 0u || !isfinite(norm) || !isfinite(lr_eff);
+    const int bad = !isfinite(norm) || !isfinite(lr_eff);
+    health[HEALTH_GUARD] = 0u;
     st[OPTIM_ST_CLIP] = (max_norm > 0.0f && norm > max_norm) ? max_norm / norm : 1.0f;
     st[OPTIM_ST_LR] = lr_eff;
     if (bad) {

@@ -13,6 +13,17 @@ __kernel void util_check_finite(const uint n, __global const float *x, const uin
     if (isnan(v) || isinf(v)) health_fail(health, HEALTH_NONFINITE);
 }
 
+/* util_check_finite over two vectors in one launch: x1[0..n1) then x2[0..n2). */
+__kernel void util_check_finite_pair(const uint n1, __global const float *x1, const uint x1_off,
+                                     const uint n2, __global const float *x2, const uint x2_off,
+                                     __global volatile uint *health)
+{
+    const uint gid = get_global_id(0);
+    if (gid >= n1 + n2) return;
+    const float v = gid < n1 ? x1[x1_off + gid] : x2[x2_off + gid - n1];
+    if (isnan(v) || isinf(v)) health_fail(health, HEALTH_NONFINITE);
+}
+
 /* dst = src unless the guard is set. */
 __kernel void util_guarded_copy(const uint n, __global const float *src, const uint src_off,
                                 __global float *dst, const uint dst_off,

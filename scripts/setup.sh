@@ -5,7 +5,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$here/build}"
 
-packages=(build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-c-headers
+# the vendor compiles of every kernel (scripts/kernels/vendor.py, the ctest vendor_kernels)
+gpu_tools=(clang-14 clang-15 llvm-14 libclc-14 llvm-spirv-14 spirv-tools)
+packages=("${gpu_tools[@]}" build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-c-headers
           libclblast-dev pocl-opencl-icd libpng-dev libcmocka-dev libcairo2-dev
           liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core python3 python3-venv)
 missing=()

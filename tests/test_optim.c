@@ -375,6 +375,20 @@ static void test_nonfinite_gradient_skips_step(void **state)
             if (memcmp(s0, s1, ns * 4)) fail_msg("%s: optimizer state changed on a skipped step", w);
             assert_true(st1[CLKFAC_OPTIM_STAT_STEPS] == st0[CLKFAC_OPTIM_STAT_STEPS]);
             if (bad < 2) assert_false(isfinite(st1[CLKFAC_OPTIM_STAT_NORM]));
+            /* skipped again, then at once (no check between, which would clear the guard) a
+             * step with a finite gradient: it applies, as optim_prepare clears the guard the
+             * skipped step left set (no separate reset or scan runs before it) */
+            TH_OK(clkfac_optim_step(opt, f.p, POFF, f.g, GOFF, 0.01f, scal, 0));
+            th_fill_normal(&rng, gb, n, 1.0f);
+            TH_OK(clkfac_buffer_write(ctx, f.g, GOFF, gb, n));
+            one = 1.0f;
+            TH_OK(clkfac_buffer_write(ctx, scal, 0, &one, 1));
+            TH_OK(clkfac_optim_step(opt, f.p, POFF, f.g, GOFF, 0.01f, scal, 0));
+            assert_int_equal(clkfac_context_check(ctx), CLKFAC_ERR_NONFINITE); /* the skip's */
+            th_download(f.p, POFF, p1, n);
+            th_download(clkfac_optim_stats(opt), 0, st1, CLKFAC_OPTIM_STATS);
+            if (!memcmp(p0, p1, n * 4)) fail_msg("%s: the step after a skipped one changed nothing", w);
+            assert_true(st1[CLKFAC_OPTIM_STAT_STEPS] == st0[CLKFAC_OPTIM_STAT_STEPS] + 1.0f);
             free(p0); free(s0); free(p1); free(s1); free(gb);
             clkfac_buffer_free(scal);
             clkfac_optim_free(opt);

@@ -136,6 +136,13 @@ typedef struct clkfac_profile_entry {
     char phase[32];
     double seconds;     /* sum of (end - start) of the phase's commands */
     unsigned commands;  /* number of enqueued commands */
+    /* the launch budget of the phase, counted as commands are enqueued (timed or not): */
+    unsigned kernels;   /* clkfac's own kernel launches */
+    unsigned blas;      /* BLAS calls: CLBlast routines (each may launch a few kernels) ... */
+    unsigned host_blas; /* ... of which host-BLAS native kernels (CLKFAC_BLAS=host) */
+    unsigned transfers; /* host <-> device reads and writes */
+    unsigned copies;    /* device-side fills and copies */
+    uint64_t bytes;     /* bytes moved by the transfers */
 } clkfac_profile_entry;
 
 void clkfac_profile_begin(clkfac_context *ctx);              /* clears and starts recording */
@@ -145,6 +152,10 @@ clkfac_status clkfac_profile_collect(clkfac_context *ctx, clkfac_profile_entry *
                                      size_t cap, size_t *n);
 
 /* ---- buffers (float32) ------------------------------------------------------------------- */
+/* Bytes of the largest buffer clkfac_buffer_create made on ctx since the previous call (or
+ * the context's creation); restarts the count. Against info.max_alloc, what a workload needs
+ * of CL_DEVICE_MAX_MEM_ALLOC_SIZE (CLBlast's own temporaries are not included). */
+uint64_t clkfac_context_largest_buffer(clkfac_context *ctx);
 clkfac_status clkfac_buffer_create(cl_mem *out, clkfac_context *ctx, size_t n_floats);
 void clkfac_buffer_free(cl_mem buf);
 /* Blocking copies of n floats at element offset off. */

@@ -124,6 +124,22 @@ typedef struct clkfac_ema {
 clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, size_t n, cl_mem s,
                                      size_t s_off, cl_mem s_new, size_t new_off);
 
+/* One running average of clkfac_kfac_ema_update_pair: s (n floats at s_off) <- with s_new. */
+typedef struct clkfac_ema_target {
+    clkfac_ema *state;
+    size_t n;
+    cl_mem s;
+    size_t s_off;
+    cl_mem s_new;
+    size_t new_off;
+} clkfac_ema_target;
+
+/* clkfac_kfac_ema_update of two averages (a K-FAC block's A and G) in two launches instead of
+ * four, with results bit for bit those of two calls. The check covers both: NaN/Inf in either
+ * s_new leaves both s unchanged (and raises NONFINITE). */
+clkfac_status clkfac_kfac_ema_update_pair(clkfac_context *ctx, const clkfac_ema_target *first,
+                                          const clkfac_ema_target *second);
+
 /* ---- damped inverses ------------------------------------------------------------------------
  * (the plain damped SPD inverse, clkfac_linalg_spd_inverse, is in clkfac/linalg.h) */
 

@@ -90,6 +90,13 @@ static void dev_fill(clkfac_device_info *o, cl_platform_id p, cl_device_id d, in
     v = 0;
     clGetDeviceInfo(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof v, &v, NULL);
     o->max_alloc = v;
+    /* CLKFAC_MAX_ALLOC_MB lowers the largest buffer, so a device too small for a network can be
+     * tried on any machine (README: portability); a value that does not parse is ignored. */
+    const char *cap = getenv("CLKFAC_MAX_ALLOC_MB");
+    char *end = NULL;
+    unsigned long long mb = cap && *cap ? strtoull(cap, &end, 10) : 0;
+    if (mb && end && *end == '\0' && mb < (1ull << 40) && (mb << 20) < o->max_alloc)
+        o->max_alloc = mb << 20;
 }
 
 typedef struct dev_entry {
@@ -354,6 +361,7 @@ clkfac_status clkfac_context_check(clkfac_context *ctx)
 {
     cl_uint flags[HEALTH_WORDS] = {0};
     ctx->blocking_calls++;
+    ocl_count(ctx, OCL_COUNT_TRANSFER, sizeof flags);
     cl_int e = clEnqueueReadBuffer(ctx->queue, ctx->health, CL_TRUE, 0, sizeof flags, flags, 0,
                                    NULL, NULL);
     if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueReadBuffer(health)");
@@ -386,8 +394,17 @@ clkfac_status clkfac_buffer_create(cl_mem *out, clkfac_context *ctx, size_t n_fl
     cl_int e = CL_SUCCESS;
     cl_mem m = clCreateBuffer(ctx->cl, CL_MEM_READ_WRITE, n_floats * sizeof(float), NULL, &e);
     if (e != CL_SUCCESS) return OCL_FAIL(e, "clCreateBuffer");
+    const uint64_t bytes = (uint64_t)n_floats * sizeof(float);
+    if (bytes > ctx->largest_buffer) ctx->largest_buffer = bytes;
     *out = m;
     return CLKFAC_OK;
+}
+
+uint64_t clkfac_context_largest_buffer(clkfac_context *ctx)
+{
+    uint64_t b = ctx->largest_buffer;
+    ctx->largest_buffer = 0;
+    return b;
 }
 
 void clkfac_buffer_free(cl_mem buf)
@@ -400,6 +417,7 @@ clkfac_status clkfac_buffer_write(clkfac_context *ctx, cl_mem buf, size_t off, c
 {
     if (n == 0) return CLKFAC_OK;
     ctx->blocking_calls++;
+    ocl_count(ctx, OCL_COUNT_TRANSFER, n * sizeof(float));
     cl_int e = clEnqueueWriteBuffer(ctx->queue, buf, CL_TRUE, off * sizeof(float),
                                     n * sizeof(float), src, 0, NULL, NULL);
     return e == CL_SUCCESS ? CLKFAC_OK : OCL_FAIL(e, "clEnqueueWriteBuffer");
@@ -409,6 +427,7 @@ clkfac_status clkfac_buffer_write_async(clkfac_context *ctx, cl_mem buf, size_t 
                                         const float *src, size_t n)
 {
     if (n == 0) return CLKFAC_OK;
+    ocl_count(ctx, OCL_COUNT_TRANSFER, n * sizeof(float));
     cl_event *ev = ocl_event_slot(ctx);
     cl_int e = clEnqueueWriteBuffer(ctx->queue, buf, CL_FALSE, off * sizeof(float),
                                     n * sizeof(float), src, 0, NULL, ev);
@@ -421,6 +440,7 @@ clkfac_status clkfac_buffer_read(clkfac_context *ctx, cl_mem buf, size_t off, fl
 {
     if (n == 0) return CLKFAC_OK;
     ctx->blocking_calls++;
+    ocl_count(ctx, OCL_COUNT_TRANSFER, n * sizeof(float));
     cl_int e = clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, off * sizeof(float),
                                    n * sizeof(float), dst, 0, NULL, NULL);
     return e == CL_SUCCESS ? CLKFAC_OK : OCL_FAIL(e, "clEnqueueReadBuffer");
@@ -430,6 +450,7 @@ clkfac_status clkfac_buffer_fill(clkfac_context *ctx, cl_mem buf, size_t off, fl
                                  size_t n)
 {
     if (n == 0) return CLKFAC_OK;
+    ocl_count(ctx, OCL_COUNT_COPY, 0);
     cl_event *ev = ocl_event_slot(ctx);
     cl_int e = clEnqueueFillBuffer(ctx->queue, buf, &value, sizeof value, off * sizeof(float),
                                    n * sizeof(float), 0, NULL, ev);
@@ -442,6 +463,7 @@ clkfac_status clkfac_buffer_copy(clkfac_context *ctx, cl_mem src, size_t src_off
                                  size_t dst_off, size_t n)
 {
     if (n == 0) return CLKFAC_OK;
+    ocl_count(ctx, OCL_COUNT_COPY, 0);
     cl_event *ev = ocl_event_slot(ctx);
     cl_int e = clEnqueueCopyBuffer(ctx->queue, src, dst, src_off * sizeof(float),
                                    dst_off * sizeof(float), n * sizeof(float), 0, NULL, ev);
@@ -484,6 +506,7 @@ clkfac_status ocl_scratch(clkfac_context *ctx, int slot, size_t n, cl_mem *out)
 clkfac_status ocl_guard_reset(clkfac_context *ctx)
 {
     cl_uint zero = 0;
+    ocl_count(ctx, OCL_COUNT_COPY, 0);
     cl_event *ev = ocl_event_slot(ctx);
     cl_int e = clEnqueueFillBuffer(ctx->queue, ctx->health, &zero, sizeof zero,
                                    HEALTH_GUARD * sizeof(cl_uint), sizeof(cl_uint), 0, NULL, ev);
@@ -511,6 +534,7 @@ void clkfac_profile_begin(clkfac_context *ctx)
     profile_drop(ctx);
     memset(ctx->phase_seconds, 0, sizeof ctx->phase_seconds);
     memset(ctx->phase_commands, 0, sizeof ctx->phase_commands);
+    memset(ctx->phase_counts, 0, sizeof ctx->phase_counts);
     ctx->n_phases = 0;
     ctx->cur_phase = -1;
     ctx->recording = ctx->profiling;
@@ -575,8 +599,26 @@ void ocl_track(clkfac_context *ctx, cl_event *slot)
     ctx->n_events++;
 }
 
+void ocl_count(clkfac_context *ctx, ocl_count_kind kind, size_t bytes)
+{
+    if (!ctx->recording || ctx->cur_phase < 0 || ctx->cur_phase >= CLKFAC_PROFILE_MAX_PHASES)
+        return;
+    clkfac_profile_entry *c = &ctx->phase_counts[ctx->cur_phase];
+    switch (kind) {
+    case OCL_COUNT_KERNEL: c->kernels++; break;
+    case OCL_COUNT_BLAS: c->blas++; break;
+    case OCL_COUNT_HOST_BLAS: c->host_blas++; break;
+    case OCL_COUNT_TRANSFER:
+        c->transfers++;
+        c->bytes += bytes;
+        break;
+    case OCL_COUNT_COPY: c->copies++; break;
+    }
+}
+
 void ocl_span_begin(clkfac_context *ctx)
 {
+    ocl_count(ctx, OCL_COUNT_BLAS, 0); /* every BLAS call (CLBlast or host) is one span */
     if (!ctx->recording || !ocl_event_slot(ctx)) return;
     if (ctx->pending_start) clReleaseEvent(ctx->pending_start);
     ctx->pending_start = NULL;
@@ -609,6 +651,13 @@ clkfac_status clkfac_profile_collect(clkfac_context *ctx, clkfac_profile_entry *
         snprintf(entries[i].phase, sizeof entries[i].phase, "%s", ctx->phases[i]);
         entries[i].seconds = ctx->phase_seconds[i];
         entries[i].commands = ctx->phase_commands[i];
+        const clkfac_profile_entry *c = &ctx->phase_counts[i];
+        entries[i].kernels = c->kernels;
+        entries[i].blas = c->blas;
+        entries[i].host_blas = c->host_blas;
+        entries[i].transfers = c->transfers;
+        entries[i].copies = c->copies;
+        entries[i].bytes = c->bytes;
     }
     *n = m;
     return CLKFAC_OK;

@@ -41,6 +41,7 @@ struct clkfac_context {
     size_t n_kernels;
     cl_mem health;                    /* HEALTH_WORDS uints, slots HEALTH_* (cl/shared.h) */
     uint64_t blocking_calls;
+    uint64_t largest_buffer;          /* bytes (clkfac_context_largest_buffer) */
     /* profiling */
     int recording;
     int cur_phase;
@@ -52,6 +53,7 @@ struct clkfac_context {
     int event_phase[OCL_MAX_EVENTS];
     double phase_seconds[CLKFAC_PROFILE_MAX_PHASES]; /* folded in when the event list fills */
     unsigned phase_commands[CLKFAC_PROFILE_MAX_PHASES];
+    clkfac_profile_entry phase_counts[CLKFAC_PROFILE_MAX_PHASES]; /* the launch budget fields */
     size_t n_events;
     /* state of the modules above (ocl_on_release), released last registered first */
     ocl_release_hook hooks[OCL_MAX_RELEASE_HOOKS];
@@ -159,6 +161,13 @@ clkfac_status ocl_check_buffer(const char *fn, const char *what, cl_mem m, size_
  * its event to the profiler. */
 clkfac_status ocl_launch(clkfac_context *ctx, cl_kernel k, cl_uint dims, const size_t *gws,
                          const size_t *lws);
+
+/* The launch budget (clkfac_profile_entry): counts one command of a kind in the current phase
+ * while recording (bytes: for OCL_COUNT_TRANSFER). ocl_launch, the buffer calls and
+ * ocl_span_begin (one BLAS call) count themselves; the host-BLAS native kernel counts here. */
+typedef enum { OCL_COUNT_KERNEL, OCL_COUNT_BLAS, OCL_COUNT_HOST_BLAS, OCL_COUNT_TRANSFER,
+               OCL_COUNT_COPY } ocl_count_kind;
+void ocl_count(clkfac_context *ctx, ocl_count_kind kind, size_t bytes);
 
 /* For single commands enqueued elsewhere (fills, copies): returns the cl_event* to pass (NULL
  * when not recording) and, after the call, ocl_track() keeps it. */

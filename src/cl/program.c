@@ -355,6 +355,7 @@ clkfac_status ocl_launch(clkfac_context *ctx, cl_kernel k, cl_uint dims, const s
         g[d] = lws ? ocl_round_up(gws[d], lws[d]) : gws[d];
         if (g[d] == 0) return CLKFAC_OK; /* empty range: nothing to do */
     }
+    ocl_count(ctx, OCL_COUNT_KERNEL, 0);
     cl_event *ev = ocl_event_slot(ctx);
     cl_int e = clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, g, lws, 0, NULL, ev);
     if (e != CL_SUCCESS) {

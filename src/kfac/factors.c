@@ -227,24 +227,69 @@ clkfac_status clkfac_kfac_dense_factors(clkfac_context *ctx, const clkfac_factor
 }
 
 
-clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, size_t n, cl_mem s,
-                                     size_t s_off, cl_mem s_new, size_t new_off)
+/* The coefficients (a, b) of S <- a S + b S_new for the state's next update, after checking it
+ * and the sizes. */
+static clkfac_status ema_coefs(const clkfac_ema *state, size_t n, size_t s_off, size_t new_off,
+                               float *a, float *b)
 {
     if (!state || !(state->decay >= 0.0f && state->decay < 1.0f))
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "EMA decay %g; expected a value in [0, 1)",
                          state ? (double)state->decay : -1.0);
     clkfac_status st;
     if ((st = check_u32(n + s_off + new_off, "running-average size"))) return st;
-    float a, b;
     uint64_t cold = state->cold_steps ? state->cold_steps : 1;
     if (state->count < cold) {
         /* plain mean of the first `cold` batches: S_k = (k*S_{k-1} + S_new) / (k+1) */
-        a = (float)((double)state->count / (double)(state->count + 1));
-        b = (float)(1.0 / (double)(state->count + 1));
+        *a = (float)((double)state->count / (double)(state->count + 1));
+        *b = (float)(1.0 / (double)(state->count + 1));
     } else {
-        a = state->decay;
-        b = 1.0f - state->decay;
+        *a = state->decay;
+        *b = 1.0f - state->decay;
     }
+    return CLKFAC_OK;
+}
+
+clkfac_status clkfac_kfac_ema_update_pair(clkfac_context *ctx, const clkfac_ema_target *first,
+                                          const clkfac_ema_target *second)
+{
+    static const char fn[] = "clkfac_kfac_ema_update_pair";
+    if (!ctx || !first || !second)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: context or target is NULL", fn);
+    const clkfac_ema_target *t[2] = {first, second};
+    float a[2], b[2];
+    clkfac_status st;
+    for (int i = 0; i < 2; i++)
+        if ((st = ema_coefs(t[i]->state, t[i]->n, t[i]->s_off, t[i]->new_off, &a[i], &b[i])) ||
+            (st = ocl_check_buffer(fn, "s", t[i]->s, t[i]->s_off, t[i]->n)) ||
+            (st = ocl_check_buffer(fn, "s_new", t[i]->s_new, t[i]->new_off, t[i]->n)))
+            return st;
+    const size_t n1 = first->n, n2 = second->n;
+    if ((st = check_u32(n1 + n2, "the two running averages' total size"))) return st;
+    /* the guard protocol of clkfac_kfac_ema_update over both: reset, check both, then both
+     * averages skip if either new value is not finite */
+    if ((st = ocl_guard_reset(ctx)) ||
+        (st = ocl_run(ctx, "util", "util_check_finite_pair", OCL_1D(n1 + n2, CLKFAC_WG),
+                      OCL_ARGS(OCL_U(n1), OCL_M(first->s_new), OCL_U(first->new_off), OCL_U(n2),
+                               OCL_M(second->s_new), OCL_U(second->new_off),
+                               OCL_M(ctx->health)))) ||
+        (st = ocl_run(ctx, "kfac", "kfac_ema_pair", OCL_1D(n1 + n2, CLKFAC_WG),
+                      OCL_ARGS(OCL_U(n1), OCL_M(first->s), OCL_U(first->s_off),
+                               OCL_M(first->s_new), OCL_U(first->new_off), OCL_F(a[0]),
+                               OCL_F(b[0]), OCL_U(n2), OCL_M(second->s), OCL_U(second->s_off),
+                               OCL_M(second->s_new), OCL_U(second->new_off), OCL_F(a[1]),
+                               OCL_F(b[1]), OCL_M(ctx->health)))))
+        return st;
+    first->state->count++;
+    second->state->count++;
+    return CLKFAC_OK;
+}
+
+clkfac_status clkfac_kfac_ema_update(clkfac_context *ctx, clkfac_ema *state, size_t n, cl_mem s,
+                                     size_t s_off, cl_mem s_new, size_t new_off)
+{
+    float a, b;
+    clkfac_status st;
+    if ((st = ema_coefs(state, n, s_off, new_off, &a, &b))) return st;
     if ((st = ocl_guard_reset(ctx)) || (st = linalg_check_finite(ctx, n, s_new, new_off)) ||
         (st = ocl_run(ctx, "kfac", "kfac_ema", OCL_1D(n, CLKFAC_WG),
                       OCL_ARGS(OCL_U(n), OCL_M(s), OCL_U(s_off), OCL_M(s_new), OCL_U(new_off),

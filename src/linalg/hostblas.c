@@ -107,6 +107,7 @@ static clkfac_status enqueue(clkfac_context *ctx, hb_args *a, cl_mem ops[3])
         }
     }
     if (!st) {
+        ocl_count(ctx, OCL_COUNT_HOST_BLAS, 0);
         cl_int e = clEnqueueNativeKernel(ctx->queue, hb_run, a, sizeof *a, 0, NULL, NULL, 0, NULL,
                                          NULL);
         if (e != CL_SUCCESS) st = OCL_FAIL(e, "clEnqueueNativeKernel(host BLAS)");

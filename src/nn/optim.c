@@ -7,7 +7,6 @@
 #include "cl/ocl.h"
 #include "clkfac/optim.h"
 #include "linalg/blas.h"
-#include "linalg/chol.h"
 
 _Static_assert(CLKFAC_OPTIM_STAT_NORM == OPTIM_ST_NORM && CLKFAC_OPTIM_STAT_CLIP == OPTIM_ST_CLIP &&
                    CLKFAC_OPTIM_STAT_STEPS == OPTIM_ST_STEPS &&
@@ -168,8 +167,9 @@ clkfac_status clkfac_optim_step(clkfac_optim *opt, cl_mem params, size_t p_off, 
     if (params == grads && p_off < g_off + opt->n && g_off < p_off + opt->n)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: params overlap grads", fn);
     clkfac_context *ctx = opt->ctx;
-    if ((st = ocl_guard_reset(ctx)) || (st = linalg_check_finite(ctx, opt->n, grads, g_off)) ||
-        (st = blas_nrm2(ctx, opt->n, grads, g_off, opt->stats, CLKFAC_OPTIM_STAT_NORM)) ||
+    /* three commands: the norm, optim_prepare (which also decides the guard: a NaN or Inf in
+     * the gradient shows in the norm) and the update */
+    if ((st = blas_nrm2(ctx, opt->n, grads, g_off, opt->stats, CLKFAC_OPTIM_STAT_NORM)) ||
         (st = prepare(opt, lr, lr_scale, lr_scale_off)))
         return st;
     return update(opt, params, p_off, grads, g_off);

@@ -216,8 +216,9 @@ static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
                                                1.0f / (float)m, x.buf, x.off, s->a_new, 0)) ||
             (st = clkfac_kfac_gram(ag->ctx, NULL, rows, k->dg, ds.ld, 1.0f / (float)rows,
                                    ds.buf, ds.off, s->g_new, 0)) ||
-            (st = clkfac_kfac_ema_update(ag->ctx, &k->ea, k->da * k->da, k->a, 0, s->a_new, 0)) ||
-            (st = clkfac_kfac_ema_update(ag->ctx, &k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0)))
+            (st = clkfac_kfac_ema_update_pair(
+                 ag->ctx, &(clkfac_ema_target){&k->ea, k->da * k->da, k->a, 0, s->a_new, 0},
+                 &(clkfac_ema_target){&k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0})))
             return st;
     }
     return CLKFAC_OK;
