@@ -1,6 +1,7 @@
 /* `clkfac bench kfac`: the cost of every K-FAC operation on the ACKTR paper's Atari network (and
  * its 32-filter third layer variant) and on the pixel-game network, per layer and batch size,
- * from OpenCL profiling events, with GFLOP/s and the ratio to the same device's SGEMM rate
+ * from OpenCL profiling events, with GFLOP/s and the ratios to the same device's SGEMM rate and,
+ * on CPU devices, to the host BLAS's own SGEMM in plain memory (the CPU's ceiling), both
  * measured in the same run. Each layer is a list of op-table calls (tests/ops/, the
  * descriptions test_ops checks): their inputs, flops and bytes come from there. */
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "linalg/hostblas.h"
 #include "tests/ops/ops.h"
 
 typedef struct layer_spec {
@@ -168,6 +170,13 @@ static clkfac_status measure_sgemm(clkfac_context *ctx, size_t n, int reps, doub
     return st;
 }
 
+/* GFLOP/s over a reference rate with 3 digits, or "" when either is unknown. */
+static void ratio_text(char out[48], double gflops, double ref)
+{
+    if (isnan(gflops) || isnan(ref) || ref <= 0) out[0] = '\0';
+    else snprintf(out, 48, "%.3f", gflops / ref);
+}
+
 typedef struct layer_result {
     timing op[N_OPS];
     size_t rows, da, dg;
@@ -271,13 +280,28 @@ int bench_kfac_run(const bench_kfac_options *o)
         clkfac_context_free(ctx);
         return 1;
     }
+    /* the CPU's ceiling: the host BLAS in plain memory, same threads (CPU devices only) */
+    double hsg = NAN;
+    char host_note[256] = "";
+    if (!strcmp(clkfac_context_device(ctx)->type, "CPU")) {
+        if (tty) fprintf(stderr, "\r\033[Kmeasuring the host BLAS's SGEMM %zu^3 ...\r", sgemm_n);
+        if ((st = hostblas_sgemm_ceiling(ctx, sgemm_n, o->reps, &hsg)))
+            snprintf(host_note, sizeof host_note, "No host SGEMM ceiling: %s. ", clkfac_last_error());
+        else
+            snprintf(host_note, sizeof host_note,
+                     "Host BLAS SGEMM (%zu^3, plain memory, %u threads, same run): **%.1f "
+                     "GFLOP/s**; vs_host columns are GFLOP/s over it. ",
+                     sgemm_n, clkfac_context_profile(ctx)->host_threads, hsg);
+        st = CLKFAC_OK;
+    }
     const char *hdr[] = {"net", "batch", "layer", "rows", "dim_A", "dim_G", "op", "median_ms",
-                         "min_ms", "max_ms", "gflops", "gb_per_s", "ratio_to_sgemm"};
+                         "min_ms", "max_ms", "gflops", "gb_per_s", "ratio_to_sgemm",
+                         "ratio_to_host_sgemm"};
     const char *shdr[] = {"net", "batch", "layer", "patches_ms", "A_ms", "G_ms", "ema_ms",
                           "inverse_ms", "precondition_ms", "total_ms", "A_gflops", "A_vs_sgemm",
-                          "G_vs_sgemm"};
+                          "G_vs_sgemm", "A_vs_host", "G_vs_host", "precond_vs_host"};
     clkfac_table *t = NULL, *s = NULL;
-    if ((st = clkfac_table_create(&t, 13, hdr)) || (st = clkfac_table_create(&s, 13, shdr))) {
+    if ((st = clkfac_table_create(&t, 14, hdr)) || (st = clkfac_table_create(&s, 16, shdr))) {
         clkfac_context_free(ctx);
         return 1;
     }
@@ -297,7 +321,7 @@ int bench_kfac_run(const bench_kfac_options *o)
                     rc = 1;
                     break;
                 }
-                char c[13][48];
+                char c[16][48];
                 double total = 0;
                 for (int op = 0; op < N_OPS; op++) {
                     if (!L->conv && op == OP_PATCHES) continue;
@@ -318,12 +342,14 @@ int bench_kfac_run(const bench_kfac_options *o)
                     if (isnan(gf)) c[10][0] = '\0'; else snprintf(c[10], 48, "%.2f", gf);
                     if (isnan(gb)) c[11][0] = '\0'; else snprintf(c[11], 48, "%.2f", gb);
                     if (isnan(gf)) c[12][0] = '\0'; else snprintf(c[12], 48, "%.3f", gf / sg);
-                    const char *row[13];
-                    for (int i = 0; i < 13; i++) row[i] = c[i];
+                    ratio_text(c[13], gf, hsg);
+                    const char *row[14];
+                    for (int i = 0; i < 14; i++) row[i] = c[i];
                     clkfac_table_add_row(t, row);
                 }
                 double agf = res.op[OP_A].flops / (res.op[OP_A].ms * 1e-3) * 1e-9;
                 double ggf = res.op[OP_G].flops / (res.op[OP_G].ms * 1e-3) * 1e-9;
+                double pgf = res.op[OP_PRECOND].flops / (res.op[OP_PRECOND].ms * 1e-3) * 1e-9;
                 snprintf(c[0], 48, "%s", net->name);
                 snprintf(c[1], 48, "%d", o->batches[bi]);
                 snprintf(c[2], 48, "%s (%zux%zu, %zu)", L->name, res.da, res.da, res.dg);
@@ -337,8 +363,11 @@ int bench_kfac_run(const bench_kfac_options *o)
                 snprintf(c[10], 48, "%.1f", agf);
                 snprintf(c[11], 48, "%.2f", agf / sg);
                 snprintf(c[12], 48, "%.2f", ggf / sg);
-                const char *row[13];
-                for (int i = 0; i < 13; i++) row[i] = c[i];
+                ratio_text(c[13], agf, hsg);
+                ratio_text(c[14], ggf, hsg);
+                ratio_text(c[15], pgf, hsg);
+                const char *row[16];
+                for (int i = 0; i < 16; i++) row[i] = c[i];
                 clkfac_table_add_row(s, row);
             }
         }
@@ -346,18 +375,21 @@ int bench_kfac_run(const bench_kfac_options *o)
     if (tty) fprintf(stderr, "\r\033[K");
     char *prov = NULL;
     if (!rc && !(st = clkfac_provenance(&prov, ctx))) {
-        char notes[1024];
+        char notes[1536];
         snprintf(notes, sizeof notes,
-                 "Device SGEMM (CLBlast, %zu^3, same run): **%.1f GFLOP/s**. Median of %d "
+                 "Device SGEMM (%s engine, %zu^3, same run): **%.1f GFLOP/s**. %sMedian of %d "
                  "repetitions after %d warm-up, device time from OpenCL profiling events. "
                  "A and G by %s; inverse = factored Tikhonov (damping %g) of both factors by the "
                  "device Cholesky, nominal n^3 flops each. Flops and bytes per op from the op "
                  "table's descriptions (tests/ops/). Ratios are GFLOP/s over the SGEMM "
                  "GFLOP/s.\n",
-                 sgemm_n, sg, o->reps, o->warmup,
+                 clkfac_blas_engine_name(clkfac_context_profile(ctx)->blas), sgemm_n, sg,
+                 host_note, o->reps, o->warmup,
                  strcmp(clkfac_context_device(ctx)->type, "CPU") ? "SYRK (+mirror)" : "GEMM",
                  (double)o->damping);
-        printf("SGEMM %zu^3 on %s: %.1f GFLOP/s\n\n", sgemm_n, clkfac_context_device(ctx)->name, sg);
+        printf("SGEMM %zu^3 on %s: %.1f GFLOP/s", sgemm_n, clkfac_context_device(ctx)->name, sg);
+        if (!isnan(hsg)) printf("; host BLAS in plain memory: %.1f GFLOP/s", hsg);
+        printf("\n\n");
         char *md = NULL;
         if (!clkfac_table_markdown(&md, s)) fputs(md, stdout);
         free(md);

@@ -232,6 +232,20 @@ static void test_operand_too_small_rejected(void **state)
     clkfac_buffer_free(a); clkfac_buffer_free(b); clkfac_buffer_free(c);
 }
 
+/* The SGEMM ceiling bench kfac rates ops against: a positive finite rate, bad sizes refused. */
+static void test_sgemm_ceiling(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    if (skip_reason()) return;
+    double gf = -1;
+    TH_OK(hostblas_sgemm_ceiling(th_ctx(), 64, 3, &gf));
+    assert_true(gf > 0 && gf < 1e6);
+    assert_int_equal(hostblas_sgemm_ceiling(th_ctx(), 0, 3, &gf), CLKFAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(clkfac_last_error(), "n 0"));
+    assert_int_equal(hostblas_sgemm_ceiling(th_ctx(), 64, 0, &gf), CLKFAC_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_syrk_triangles),
         cmocka_unit_test(test_gemv_strides),
         cmocka_unit_test(test_operand_too_small_rejected),
+        cmocka_unit_test(test_sgemm_ceiling),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }

@@ -3,6 +3,7 @@
  * buffer once (GEMMs such as P^T P pass one buffer twice), packs dimensions and host pointers
  * into an argument block and enqueues a native kernel between the maps and the unmaps. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linalg/hostblas.h"
@@ -189,6 +190,45 @@ clkfac_status hostblas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t
     return enqueue(ctx, &h, ops);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+clkfac_status hostblas_sgemm_ceiling(clkfac_context *ctx, size_t n, int reps, double *gflops)
+{
+    if (n == 0 || n > 8192 || reps < 1 || reps > 1000)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "SGEMM ceiling: n %zu (expected 1..8192), "
+                         "reps %d (expected 1..1000)", n, reps);
+    int units = (int)clkfac_context_profile(ctx)->host_threads;
+    if (openblas_get_num_threads() != units) openblas_set_num_threads(units);
+    float *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b),
+          *c = malloc(n * n * sizeof *c);
+    double *t = malloc((size_t)reps * sizeof *t);
+    clkfac_status st = CLKFAC_OK;
+    if (!a || !b || !c || !t) {
+        st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "SGEMM ceiling: out of host memory for n = %zu", n);
+        goto done;
+    }
+    for (size_t i = 0; i < n * n; i++) { /* small exact values: no denormals, no overflow */
+        a[i] = (float)((i * 7u) % 13u) * 0.0625f;
+        b[i] = (float)((i * 5u) % 11u) * 0.0625f;
+    }
+    const int in = (int)n;
+    for (int r = -1; r < reps; r++) {
+        double t0 = core_now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 1.0f, a, in, b, in,
+                    0.0f, c, in);
+        if (r >= 0) t[r] = core_now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    *gflops = 2.0 * (double)n * (double)n * (double)n / t[reps / 2] * 1e-9;
+done:
+    free(a), free(b), free(c), free(t);
+    return st;
+}
+
 #else /* no host CBLAS in this build */
 
 int hostblas_available(clkfac_context *ctx, const char **why)
@@ -225,6 +265,12 @@ clkfac_status hostblas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t
 {
     (void)ctx, (void)ta, (void)m, (void)n, (void)alpha, (void)a, (void)a_off, (void)lda, (void)x;
     (void)x_off, (void)x_inc, (void)beta, (void)y, (void)y_off, (void)y_inc;
+    HB_UNSUPPORTED;
+}
+
+clkfac_status hostblas_sgemm_ceiling(clkfac_context *ctx, size_t n, int reps, double *gflops)
+{
+    (void)ctx, (void)n, (void)reps, (void)gflops;
     HB_UNSUPPORTED;
 }
 

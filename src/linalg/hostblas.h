@@ -24,4 +24,10 @@ clkfac_status hostblas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t
                             cl_mem a, size_t a_off, size_t lda, cl_mem x, size_t x_off,
                             size_t x_inc, float beta, cl_mem y, size_t y_off, size_t y_inc);
 
+/* The CPU's own ceiling: GFLOP/s of cblas_sgemm on n x n x n in plain host memory (no OpenCL)
+ * with the thread count the host engine uses for ctx (the device's compute units), the median of
+ * reps timed calls after one warm-up. What `bench kfac` rates the K-FAC ops against on CPUs.
+ * CLKFAC_ERR_UNSUPPORTED in a build without a host CBLAS. */
+clkfac_status hostblas_sgemm_ceiling(clkfac_context *ctx, size_t n, int reps, double *gflops);
+
 #endif
