@@ -55,6 +55,9 @@ class Policy:
         self.t = 0
         self.aim = None
 
+    def adaptive(self):
+        return self.name == "track" or self.name in SEEKERS
+
     def usable(self):
         if self.name in ("random", "alternate"):
             return True
@@ -249,31 +252,57 @@ def compare_run(args, game, seed, cfg, episodes, prng):
                             str(minimal)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     frames_total = 0
     policies = [p for p in POLICIES if Policy(p, game, game_actions, prng).usable()]
+
+    def check(where, t, a, r, reward, terminal):
+        c_obs, c_term = r[:channels * 100], r[channels * 100]
+        c_rew = struct.unpack("<d", r[channels * 100 + 1:])[0]
+        state = env.state()  # (10, 10, C) bool: the same bytes as the driver's record
+        if c_obs == state.tobytes() and bool(c_term) == bool(terminal) and \
+                c_rew == float(reward):
+            return True
+        report(where, t, a, game_actions, c_obs, state, c_term, terminal, c_rew, reward,
+               channels)
+        return False
+
     try:
         for ep in range(episodes):
             policy = Policy(policies[ep % len(policies)], game, game_actions, prng)
             where = describe(game, seed, cfg, ep, policy.name)
             env.reset()
             drv.stdin.write(b"r")
-            reward, terminal, a = 0, False, None
-            for t in range(cap + 1):
-                if t > 0:
-                    a = policy.act(state, env.env)
+            drv.stdin.flush()
+            if not check(where, 0, None, read_exact(drv.stdout, rec), 0, False):
+                return False, frames_total
+            if policy.adaptive():  # one frame at a time: the policy looks at the frames
+                for t in range(1, cap + 1):
+                    a = policy.act(env.state(), env.env)
                     drv.stdin.write(b"s" + bytes([a]))
+                    drv.stdin.flush()
                     reward, terminal = env.act(game_actions[a])
                     note_reached(env.env)
-                drv.stdin.flush()
-                state = env.state()
-                ref = np.ascontiguousarray(state.transpose(2, 0, 1)).astype(np.uint8)
-                r = read_exact(drv.stdout, rec)
-                c_obs, c_term = r[:channels * 100], r[channels * 100]
-                c_rew = struct.unpack("<d", r[channels * 100 + 1:])[0]
-                if c_obs != ref.tobytes() or bool(c_term) != bool(terminal) or \
-                        c_rew != float(reward):
-                    report(where, t, a, game_actions, c_obs, ref, c_term, terminal, c_rew,
-                           reward, channels)
+                    if not check(where, t, a, read_exact(drv.stdout, rec), reward, terminal):
+                        return False, frames_total
+                    frames_total += 1
+                    if terminal:
+                        break
+                continue
+            acts = bytes(policy.act(None, None) for _ in range(cap))
+            drv.stdin.write(b"b" + struct.pack("<I", cap) + acts)
+            drv.stdin.flush()
+            frames = struct.unpack("<I", read_exact(drv.stdout, 4))[0]
+            out = read_exact(drv.stdout, frames * rec)
+            terminal = False
+            for t in range(1, cap + 1):
+                reward, terminal = env.act(game_actions[acts[t - 1]])
+                note_reached(env.env)
+                if t > frames:
+                    print("MISMATCH %s frame %d: clkfac ended the episode on frame %d" % (
+                        where, t, frames))
                     return False, frames_total
-                frames_total += t > 0
+                if not check(where, t, acts[t - 1], out[(t - 1) * rec:t * rec], reward,
+                             terminal):
+                    return False, frames_total
+                frames_total += 1
                 if terminal:
                     break
     finally:
@@ -286,11 +315,11 @@ def report(where, t, a, game_actions, c_obs, ref, c_term, terminal, c_rew, rewar
     print("MISMATCH %s frame %d (%s):" % (
         where, t, "after reset" if t == 0 else
         "agent action %d, game action %d" % (a, game_actions[a])))
-    c = np.frombuffer(c_obs, dtype=np.uint8).reshape(channels, 10, 10)
+    c = np.frombuffer(c_obs, dtype=np.uint8).reshape(10, 10, channels)
     diff = np.argwhere(c != ref)
-    for ch, row, col in diff[:40]:
+    for row, col, ch in diff[:40]:
         print("  cell channel %d row %d col %d: clkfac %d, reference %d" % (
-            ch, row, col, c[ch, row, col], ref[ch, row, col]))
+            ch, row, col, c[row, col, ch], ref[row, col, ch]))
     if len(diff) > 40:
         print("  ... %d differing cells in all" % len(diff))
     if bool(c_term) != bool(terminal):
