@@ -99,8 +99,9 @@ static int sq_find(sq_list l, int32_t x, int32_t y)
 
 /* `for v in reversed(list)` over a list that shrinks under it: yields index i while
  * 0 <= i < len, then i - 1; an item removed below the walk makes it see an item twice. */
-#define SQ_REVERSED(l, cur)                                                                      \
-    for (int sq_next_ = *(l).n - 1, cur; sq_next_ >= 0 && sq_next_ < *(l).n && ((cur = sq_next_--), 1);)
+#define SQ_REVERSED(l, cur)                                                                        \
+    for (int sq_next_ = *(l).n - 1, cur;                                                           \
+         sq_next_ >= 0 && sq_next_ < *(l).n && ((cur = sq_next_--), 1);)
 
 static int sq_at_sub(const sq_state *s, const sq_obj *o) { return o->x == s->x && o->y == s->y; }
 

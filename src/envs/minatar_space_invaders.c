@@ -76,7 +76,8 @@ static void si_move_aliens(si_state *s, int *terminated)
     /* No alien is on the edge it moves towards, so nothing wraps. */
     for (int y = 0; y < MG_SIZE; y++) {
         int32_t row[MG_SIZE];
-        for (int x = 0; x < MG_SIZE; x++) row[(x + s->alien_dx + MG_SIZE) % MG_SIZE] = s->alien[y][x];
+        for (int x = 0; x < MG_SIZE; x++)
+            row[(x + s->alien_dx + MG_SIZE) % MG_SIZE] = s->alien[y][x];
         memcpy(s->alien[y], row, sizeof row);
     }
 }
