@@ -752,6 +752,68 @@ static void test_state_corruption_rejected(void **state)
     assert_non_null(strstr(clkfac_last_error(), "rng"));
     free(p);
     clkfac_env_free(b);
+    /* Freeway's chicken is never left on row 0 (a crossing sends it back in the same frame). */
+    clkfac_env *f = game("Freeway", 1, 0.1, 0, 1);
+    TH_OK(clkfac_env_reset(f, obs_buf));
+    size = clkfac_env_state_size(f);
+    p = malloc(size);
+    assert_non_null(p);
+    TH_OK(clkfac_env_get_state(f, p, size));
+    poke_word(p, size, offsetof(fw_state, chicken_y) / 4, 0);
+    assert_int_equal(clkfac_env_set_state(f, p, size), CLKFAC_ERR_FORMAT);
+    assert_non_null(strstr(clkfac_last_error(), "chicken_y"));
+    free(p);
+    clkfac_env_free(f);
+}
+
+/* The reference's seeding: seed S < 2^32 is RandomState(S) and larger S RandomState([low,
+ * high]); Breakout's first draw, randint(2), picks the ball's side (NumPy's values below). A
+ * vector env's env i is seed S + i, and clkfac_env_seed starts the stream again. */
+static void test_reference_seeding(void **state)
+{
+    (void)state;
+    const int side[16] = {0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 0};
+    for (uint64_t sd = 0; sd < 16; sd++) {
+        clkfac_env *e = game("Breakout", sd, 0.1, 0, 1);
+        TH_OK(clkfac_env_reset(e, obs_buf));
+        assert_int_equal(BO(e)->ball_x, side[sd] ? 9 : 0);
+        clkfac_env_free(e);
+    }
+    const uint64_t big[4] = {(UINT64_C(1) << 32) + 5, (UINT64_C(1) << 32) + 7,
+                             (UINT64_C(1) << 32) + 9, (UINT64_C(1) << 32) + 8};
+    const int big_side[4] = {1, 0, 1, 0}; /* RandomState([5, 1]) ... ([8, 1]) */
+    for (int k = 0; k < 4; k++) {
+        clkfac_env *e = game("Breakout", big[k], 0.1, 0, 1);
+        TH_OK(clkfac_env_reset(e, obs_buf));
+        assert_int_equal(BO(e)->ball_x, big_side[k] ? 9 : 0);
+        clkfac_env_free(e);
+    }
+    /* Vector env i plays seed S + i; a reseeded env plays like a fresh one. */
+    clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
+    clkfac_vecenv *v;
+    TH_OK(clkfac_vecenv_create(&v, "Freeway", 3, 5, &o));
+    float *vobs = malloc(3 * 7 * MG_CELLS * sizeof *vobs);
+    assert_non_null(vobs);
+    TH_OK(clkfac_vecenv_reset(v, vobs));
+    for (int i = 0; i < 3; i++) {
+        clkfac_env *single = game("Freeway", 5 + (uint64_t)i, -1.0, 0, 1);
+        TH_OK(clkfac_env_reset(single, obs_buf));
+        assert_memory_equal(FW(clkfac_vecenv_env(v, (size_t)i)), FW(single), sizeof(fw_state));
+        clkfac_env_free(single);
+    }
+    clkfac_vecenv_free(v);
+    free(vobs);
+    clkfac_env *a = game("Freeway", 11, 0.1, 0, 1), *b = game("Freeway", 11, 0.1, 0, 1);
+    TH_OK(clkfac_env_reset(a, obs_buf));
+    for (int t = 0; t < 50; t++) step(a, t % 6);
+    clkfac_env_seed(a, 11);
+    TH_OK(clkfac_env_reset(a, obs_buf));
+    TH_OK(clkfac_env_reset(b, obs_buf));
+    /* The previous action carries over (as in the reference); the stream starts again. */
+    assert_memory_equal(&FW(a)->rng, &FW(b)->rng, sizeof(core_nprand));
+    assert_memory_equal(FW(a)->car_speed, FW(b)->car_speed, sizeof FW(a)->car_speed);
+    clkfac_env_free(a);
+    clkfac_env_free(b);
 }
 
 static void test_vecenv_runs_games(void **state)
@@ -996,6 +1058,7 @@ int main(void)
         cmocka_unit_test(test_determinism_per_seed),
         cmocka_unit_test(test_state_roundtrip_continues_bit_exactly),
         cmocka_unit_test(test_state_corruption_rejected),
+        cmocka_unit_test(test_reference_seeding),
         cmocka_unit_test(test_vecenv_runs_games),
         cmocka_unit_test(test_random_policy_returns),
         cmocka_unit_test(test_frames_render_and_png_roundtrip),

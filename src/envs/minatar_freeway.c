@@ -93,7 +93,8 @@ static void fw_observe(const clkfac_env *env, float *obs)
 static const char *fw_check(const void *state)
 {
     const fw_state *s = state;
-    if (!mg_in_grid(s->chicken_y)) return "chicken_y";
+    /* Row 0 scores and sends the chicken back to row 9 within the frame. */
+    if (s->chicken_y < 1 || s->chicken_y > MG_SIZE - 1) return "chicken_y";
     if (s->cooldown < 0 || s->cooldown > FW_COOLDOWN) return "cooldown";
     if (s->frame < 0 || s->frame > FW_FRAMES + 1) return "frame";
     for (int i = 0; i < FW_CARS; i++) {
