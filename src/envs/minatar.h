@@ -199,30 +199,15 @@ clkfac_status mg_init(clkfac_env *env, const mg_game *game);
  * in the impl (offsetof(impl, s.rng)): creation and clkfac_env_seed seed it with
  * core_nprand_seed64, so seed S < 2^32 is the reference's RandomState(S). Resets keep it. */
 clkfac_status mg_init_np(clkfac_env *env, const mg_game *game, size_t rng_offset);
-/* The game action for this frame: the agent's index mapped through the minimal set, replaced by
- * *last_action with probability sticky_prob; *last_action becomes the result. */
-int mg_take_action(clkfac_env *env, int32_t *last_action, const float *action);
-/* The same as the reference does it (minatar.Environment.act): one rand() from the game's
- * NumPy stream every frame, whatever sticky_prob is (also 0), and the previous action repeats
- * when it is below sticky_prob. For games that keep a core_nprand in their state. */
+/* The game action for this frame, as the reference does it (minatar.Environment.act): the
+ * agent's index mapped through the minimal set; one rand() from the game's NumPy stream every
+ * frame, whatever sticky_prob is (also 0), and *last_action repeats when it is below
+ * sticky_prob; *last_action becomes the result. */
 int mg_act(clkfac_env *env, core_nprand *rng, int32_t *last_action, const float *action);
 void mg_save(const clkfac_env *env, unsigned char *p);
 clkfac_status mg_load(const clkfac_env *env, void *impl, const unsigned char *p);
 
-/* A countdown that fires every `interval` frames: one frame passes; on reaching zero it reloads
- * and returns 1. Loaded with n it fires on the n-th call. */
-static inline int mg_tick(int32_t *timer, int32_t interval)
-{
-    if (--*timer > 0) return 0;
-    *timer = interval;
-    return 1;
-}
-
 static inline int mg_in_grid(int32_t v) { return v >= 0 && v < MG_SIZE; }
-
-/* Ramps stop once both intervals are down to 1: spawn drops every ramp and movement every
- * second one, so there are at most this many. */
-#define MG_MAX_RAMPS(spawn, move) ((spawn) - 1 > 2 * ((move) - 1) ? (spawn) - 1 : 2 * ((move) - 1))
 
 /* obs: (C, 10, 10); sets channel c at row y, column x. A cell off the grid is not written:
  * state checks keep positions on the grid, and this keeps a missed case from writing past the
