@@ -65,7 +65,7 @@ static void ax_step(clkfac_env *env, const float *action, double *reward, int *t
     mg_asterix *g = env->impl;
     ax_state *s = &g->s;
     int a = mg_act(env, &s->rng, &s->last_action, action);
-    if (s->spawn_timer == 0) {
+    if (s->spawn_timer == 0) { /* QUIRK: before anything moves; touched at once below */
         ax_spawn(s);
         s->spawn_timer = s->spawn_speed;
     }
@@ -89,7 +89,7 @@ static void ax_step(clkfac_env *env, const float *action, double *reward, int *t
     s->spawn_timer--;
     s->move_timer--;
     if (g->cfg.ramping && (s->spawn_speed > 1 || s->move_speed > 1)) {
-        if (s->ramp_timer >= 0) {
+        if (s->ramp_timer >= 0) { /* QUIRK: down to -1, so every 102 frames */
             s->ramp_timer--;
         } else {
             if (s->move_speed > 1 && s->ramp_index % 2) s->move_speed--;

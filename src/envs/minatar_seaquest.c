@@ -5,7 +5,7 @@
  * oxygen gauge, 8 diver gauge, 9 diver. The movers are kept as the reference's Python lists, in
  * their order, and walked the way it walks them (backwards, removing by value while iterating),
  * because that order decides outcomes. Quirks of the reference kept here, each marked QUIRK:
- * - every countdown reloads when it reads 0 and counts down otherwise, so fish and subs move
+ * - a mover's countdown reloads when it reads 0 and counts down otherwise, so fish and subs move
  *   every move_speed + 1 frames (6 at first), divers every 6, and a sub fires every 11 frames;
  *   enemies spawn every 20 frames (first on frame 21) and divers every 30 (first on frame 31);
  * - a spawn picks a row from 1-8 at random whatever is on it; an enemy is dropped only when the

@@ -113,6 +113,7 @@ static void si_step(clkfac_env *env, const float *action, double *reward, int *t
     }
     si_roll_rows(s->fbullet, -1);
     memset(s->fbullet[MG_SIZE - 1], 0, sizeof s->fbullet[0]);
+    /* QUIRK: a bullet on row 9 rolls off before the check, so the cannon may drive into it. */
     si_roll_rows(s->ebullet, 1);
     memset(s->ebullet[0], 0, sizeof s->ebullet[0]);
     if (s->ebullet[MG_SIZE - 1][s->x]) *terminated = 1;
@@ -127,6 +128,7 @@ static void si_step(clkfac_env *env, const float *action, double *reward, int *t
         s->alien_shot_timer = SI_ALIEN_SHOT;
         si_alien_fire(s);
     }
+    /* QUIRK: kills only now, after the aliens moved and fired. */
     for (int y = 0; y < MG_SIZE; y++)
         for (int x = 0; x < MG_SIZE; x++)
             if (s->alien[y][x] && s->fbullet[y][x]) {
@@ -138,7 +140,7 @@ static void si_step(clkfac_env *env, const float *action, double *reward, int *t
     s->alien_shot_timer--;
     if (si_count(s) == 0) {
         if (g->cfg.ramping && s->interval > SI_MIN_INTERVAL) s->interval--;
-        si_fill_wave(s);
+        si_fill_wave(s); /* QUIRK: direction, timers, bullets and cooldown stay */
     }
 }
 
