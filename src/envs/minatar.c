@@ -42,19 +42,6 @@ clkfac_status mg_init_np(clkfac_env *env, const mg_game *game, size_t rng_offset
     return mg_init(env, game);
 }
 
-int mg_take_action(clkfac_env *env, int32_t *last_action, const float *action)
-{
-    const mg_config *cfg = env->impl;
-    int a = (int)action[0]; /* env.c checked it is an integer in range */
-    if (cfg->minimal) a = cfg->game->minimal_actions[a];
-    /* Drawn only when sticky actions are on, so a game with p = 0 uses the RNG for the game
-     * alone. */
-    if (cfg->sticky_prob > 0.0 && core_rng_uniform(&env->rng) < cfg->sticky_prob)
-        a = *last_action;
-    *last_action = a;
-    return a;
-}
-
 int mg_act(clkfac_env *env, core_nprand *rng, int32_t *last_action, const float *action)
 {
     const mg_config *cfg = env->impl;

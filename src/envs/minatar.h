@@ -83,10 +83,11 @@ typedef struct mg_freeway {
 
 /* ---- Asterix: channels player, enemy, trail, gold ----------------------------------------- */
 
-#define AX_ROWS 8              /* one entity slot per row 1-8 */
-#define AX_SPAWN 10
-#define AX_MOVE 5
-#define AX_RAMP 100
+#define AX_ROWS 8              /* one entity slot per row 1-8 (the reference's entities list) */
+#define AX_SPAWN 10            /* first spawn_speed */
+#define AX_MOVE 5              /* first move_speed */
+#define AX_RAMP 100            /* ramp_interval: the timer counts 100 down to -1 */
+#define AX_MAX_RAMPS 9         /* spawn_speed 10 -> 1 takes 9; move_speed is at 1 by then */
 enum { AX_NONE = 0, AX_ENEMY = 1, AX_GOLD = 2 };
 typedef struct ax_entity {
     int32_t kind;              /* AX_NONE / AX_ENEMY / AX_GOLD */
@@ -95,10 +96,11 @@ typedef struct ax_entity {
 typedef struct ax_state {
     int32_t last_action;
     int32_t x, y;              /* player, x 0-9, y 1-8 */
-    int32_t spawn_interval, spawn_timer;
-    int32_t move_interval, move_timer;
-    int32_t ramp_timer, ramp_count;
+    int32_t spawn_speed, spawn_timer; /* timers reload when they read 0: 0..speed */
+    int32_t move_speed, move_timer;
+    int32_t ramp_timer, ramp_index;   /* ramp_timer -1..100 */
     ax_entity ent[AX_ROWS];    /* ent[i] lives on row i + 1 */
+    core_nprand rng;           /* the reference's RandomState: sticky actions and spawns */
 } ax_state;
 typedef struct mg_asterix {
     mg_config cfg;
@@ -108,47 +110,53 @@ typedef struct mg_asterix {
 /* ---- Seaquest: channels sub front, sub back, friendly bullet, trail, enemy bullet, enemy fish,
  *      enemy sub, oxygen gauge, diver gauge, diver ----------------------------------------- */
 
-#define SQ_ROWS 8              /* enemies and divers: one slot per row 1-8 each */
+#define SQ_ROWS 8              /* enemies and divers live on rows 1-8 */
 #define SQ_OXYGEN 200
-#define SQ_ENEMY_SPAWN 20
-#define SQ_ENEMY_MOVE 5
+#define SQ_ENEMY_SPAWN 20      /* first spawn_speed */
+#define SQ_MOVE 5              /* first move_speed of fish and subs */
+#define SQ_MIN_MOVE 2          /* ramping stops move_speed here */
+#define SQ_MAX_RAMPS 19        /* spawn_speed 20 -> 1; move_speed is at 2 after 6 */
 #define SQ_DIVER_SPAWN 30
 #define SQ_DIVER_MOVE 5
 #define SQ_ENEMY_SHOT 10
 #define SQ_SHOT_COOLDOWN 5
 #define SQ_MAX_DIVERS 6
-/* A bullet lives at most 10 frames: the player fires every 5 (so 2 alive) and each enemy sub
- * every 10 (so 2 per row); the caps leave room and a full list only skips a shot. */
-#define SQ_FBULLETS 4
-#define SQ_EBULLETS 24
-enum { SQ_NONE = 0, SQ_FISH = 1, SQ_SUB = 2 };
-typedef struct sq_enemy {
-    int32_t kind;              /* SQ_NONE / SQ_FISH / SQ_SUB; all fields 0 when SQ_NONE */
-    int32_t x, dx;
-    int32_t move;              /* frames until it next moves */
-    int32_t shot;              /* enemy subs: frames until it next fires; fish 0 */
-} sq_enemy;
-typedef struct sq_diver {
-    int32_t on, x, dx, move;   /* all 0 when not on */
-} sq_diver;
-typedef struct sq_bullet {
-    int32_t on, x, y, dx;      /* all 0 when not on */
-} sq_bullet;
+/* The most a game can have alive at once. An enemy moves at least every 6 frames and is gone
+ * after 10 moves, so it lives at most 60 frames and at most 60 of each kind are alive (one
+ * spawn a frame); a bullet lives at most 10 frames and a sub fires every 11, so each sub alive
+ * in the last 10 frames has at most one; the player fires every 5 frames, divers spawn every
+ * 30 and live at most 60. */
+#define SQ_CAP_ENEMIES 64
+#define SQ_CAP_EBULLETS 80
+#define SQ_CAP_FBULLETS 4
+#define SQ_CAP_DIVERS 4
+/* One item of the reference's lists, [x, y, lr, move timer, shot timer] (bullets [x, y, lr]);
+ * the unused words are 0, so two items compare equal exactly when Python's lists do. */
+typedef struct sq_obj {
+    int32_t x, y;
+    int32_t right;             /* 1 moving right (lr True), 0 left */
+    int32_t move;              /* fish, subs, divers: frames until the next move (reload at 0) */
+    int32_t shot;              /* subs: frames until the next shot (reload at 0) */
+} sq_obj;
 typedef struct sq_state {
     int32_t last_action;
-    int32_t x, y, facing;      /* sub: x 0-9, y 0-8 (0 is the surface), facing +1 right / -1 */
-    int32_t oxygen;
-    int32_t divers;            /* rescued divers aboard, 0-6 */
-    int32_t surfaced;          /* 1 while at the surface (so arriving there is one event) */
+    int32_t x, y;              /* sub: x 0-9, y 0-8 (0 is the surface) */
+    int32_t right;             /* sub_or: 1 facing right, 0 left (the start) */
+    int32_t oxygen;            /* -1..200 (-1 only once the episode ended) */
+    int32_t diver_count;       /* rescued divers, at most 6; negative after a six-diver surfacing */
+    int32_t surface;           /* 1 while at the surface (so arriving there is one event) */
     int32_t shot_timer;        /* frames before the player may fire again (0 = now) */
-    int32_t enemy_interval, enemy_timer;
-    int32_t move_interval;     /* enemy move interval, ramps down */
+    int32_t spawn_speed, spawn_timer;
     int32_t diver_timer;
-    int32_t ramp_count;
-    sq_enemy enemy[SQ_ROWS];   /* enemy[i] and diver[i] live on row i + 1 */
-    sq_diver diver[SQ_ROWS];
-    sq_bullet fb[SQ_FBULLETS];
-    sq_bullet eb[SQ_EBULLETS];
+    int32_t move_speed;
+    int32_t ramp_index;
+    int32_t n_fish, n_subs, n_divers, n_fb, n_eb; /* list lengths; unused slots all 0 */
+    sq_obj fish[SQ_CAP_ENEMIES];
+    sq_obj subs[SQ_CAP_ENEMIES];
+    sq_obj divers[SQ_CAP_DIVERS];
+    sq_obj fb[SQ_CAP_FBULLETS];
+    sq_obj eb[SQ_CAP_EBULLETS];
+    core_nprand rng;           /* the reference's RandomState: sticky actions and spawns */
 } sq_state;
 typedef struct mg_seaquest {
     mg_config cfg;
@@ -167,11 +175,12 @@ typedef struct si_state {
     int32_t x;                 /* cannon on row 9 */
     int32_t alien_dx;          /* -1 left, +1 right */
     int32_t interval;          /* alien move interval of this wave, 12 down to 6 */
-    int32_t move_timer, alien_shot_timer;
+    int32_t move_timer, alien_shot_timer; /* reload when they read 0 */
     int32_t shot_timer;        /* frames before the cannon may fire again (0 = now) */
     int32_t alien[MG_SIZE][MG_SIZE];   /* [row][col] 0/1 */
     int32_t fbullet[MG_SIZE][MG_SIZE];
     int32_t ebullet[MG_SIZE][MG_SIZE];
+    core_nprand rng;           /* the reference's RandomState: sticky actions only */
 } si_state;
 typedef struct mg_space_invaders {
     mg_config cfg;
@@ -190,30 +199,15 @@ clkfac_status mg_init(clkfac_env *env, const mg_game *game);
  * in the impl (offsetof(impl, s.rng)): creation and clkfac_env_seed seed it with
  * core_nprand_seed64, so seed S < 2^32 is the reference's RandomState(S). Resets keep it. */
 clkfac_status mg_init_np(clkfac_env *env, const mg_game *game, size_t rng_offset);
-/* The game action for this frame: the agent's index mapped through the minimal set, replaced by
- * *last_action with probability sticky_prob; *last_action becomes the result. */
-int mg_take_action(clkfac_env *env, int32_t *last_action, const float *action);
-/* The same as the reference does it (minatar.Environment.act): one rand() from the game's
- * NumPy stream every frame, whatever sticky_prob is (also 0), and the previous action repeats
- * when it is below sticky_prob. For games that keep a core_nprand in their state. */
+/* The game action for this frame, as the reference does it (minatar.Environment.act): the
+ * agent's index mapped through the minimal set; one rand() from the game's NumPy stream every
+ * frame, whatever sticky_prob is (also 0), and *last_action repeats when it is below
+ * sticky_prob; *last_action becomes the result. */
 int mg_act(clkfac_env *env, core_nprand *rng, int32_t *last_action, const float *action);
 void mg_save(const clkfac_env *env, unsigned char *p);
 clkfac_status mg_load(const clkfac_env *env, void *impl, const unsigned char *p);
 
-/* A countdown that fires every `interval` frames: one frame passes; on reaching zero it reloads
- * and returns 1. Loaded with n it fires on the n-th call. */
-static inline int mg_tick(int32_t *timer, int32_t interval)
-{
-    if (--*timer > 0) return 0;
-    *timer = interval;
-    return 1;
-}
-
 static inline int mg_in_grid(int32_t v) { return v >= 0 && v < MG_SIZE; }
-
-/* Ramps stop once both intervals are down to 1: spawn drops every ramp and movement every
- * second one, so there are at most this many. */
-#define MG_MAX_RAMPS(spawn, move) ((spawn) - 1 > 2 * ((move) - 1) ? (spawn) - 1 : 2 * ((move) - 1))
 
 /* obs: (C, 10, 10); sets channel c at row y, column x. A cell off the grid is not written:
  * state checks keep positions on the grid, and this keeps a missed case from writing past the

@@ -1,215 +1,320 @@
-/* MinAtar/Seaquest-v1: a submarine shoots fish and enemy subs (+1 each), rescues divers and must
- * surface with at least one of them before its oxygen runs out; six divers at once pay an oxygen
- * bonus and ramp the difficulty. Channels: 0 sub front, 1 sub back, 2 friendly bullet, 3 trail,
- * 4 enemy bullet, 5 enemy fish, 6 enemy sub, 7 oxygen gauge, 8 diver gauge, 9 diver. */
+/* MinAtar/Seaquest-v1, rule for rule the reference's seaquest.py (minatar 1.0.15): a submarine
+ * shoots fish and enemy subs (+1 each), rescues divers and must surface with at least one of
+ * them before its oxygen runs out; six divers at once pay an oxygen bonus. Channels: 0 sub
+ * front, 1 sub back, 2 friendly bullet, 3 trail, 4 enemy bullet, 5 enemy fish, 6 enemy sub, 7
+ * oxygen gauge, 8 diver gauge, 9 diver. The movers are kept as the reference's Python lists, in
+ * their order, and walked the way it walks them (backwards, removing by value while iterating),
+ * because that order decides outcomes. Quirks of the reference kept here, each marked QUIRK:
+ * - a mover's countdown reloads when it reads 0 and counts down otherwise, so fish and subs move
+ *   every move_speed + 1 frames (6 at first), divers every 6, and a sub fires every 11 frames;
+ *   enemies spawn every 20 frames (first on frame 21) and divers every 30 (first on frame 31);
+ * - a spawn picks a row from 1-8 at random whatever is on it; an enemy is dropped only when the
+ *   row holds one heading the other way, so several may share a row (and a cell); divers always
+ *   spawn;
+ * - a sub that leaves the grid or is shot during its own move still fires if its shot timer is
+ *   due: a bullet on its cell, or (off the grid) one that leaves again the same frame;
+ * - oxygen runs out on the frame after it reaches 0 (201 frames of 200), checked before the
+ *   frame's decrement, so the surface cannot save a sub whose oxygen reads 0;
+ * - every surfacing with divers ramps the difficulty (not only six-diver ones): enemies spawn a
+ *   frame sooner, down to 1, and on odd ramps move a frame sooner, down to 2;
+ * - surfacing with six divers sets the count to 0 and then takes one away like any surfacing,
+ *   leaving -1; a negative count surfaces freely (only exactly 0 ends the episode) and shows
+ *   no gauge;
+ * - the submarine starts facing left; the diver gauge lights columns 9 - divers to 8, never 9. */
 #include "envs/minatar.h"
 
 static void sq_reset(clkfac_env *env)
 {
     sq_state *s = &((mg_seaquest *)env->impl)->s;
+    /* The previous action and the random stream carry over from the episode before. */
     int32_t last = s->last_action;
+    core_nprand rng = s->rng;
     *s = (sq_state){0};
     s->last_action = last;
+    s->rng = rng;
     s->x = 5;
     s->y = 0;
-    s->facing = 1;
+    s->right = 0; /* QUIRK: facing left */
     s->oxygen = SQ_OXYGEN;
-    s->surfaced = 1;
-    s->enemy_interval = s->enemy_timer = SQ_ENEMY_SPAWN;
-    s->move_interval = SQ_ENEMY_MOVE;
+    s->surface = 1;
+    s->spawn_speed = s->spawn_timer = SQ_ENEMY_SPAWN;
     s->diver_timer = SQ_DIVER_SPAWN;
+    s->move_speed = SQ_MOVE;
 }
 
-/* A random row i (0-7 for rows 1-8) among those with accepting[i] set, or -1 when none is. */
-static int sq_pick_row(clkfac_env *env, const int *accepting)
+/* ---- the reference's lists: append, remove-by-value, reversed walk -------------------------- */
+
+typedef struct sq_list {
+    sq_obj *item;
+    int32_t *n;
+    int cap;
+} sq_list;
+
+#define SQ_LIST(s, name, cap) ((sq_list){(s)->name, &(s)->n_##name, (cap)})
+
+static int sq_same(const sq_obj *a, const sq_obj *b)
 {
-    int rows[SQ_ROWS], n = 0;
-    for (int i = 0; i < SQ_ROWS; i++)
-        if (accepting[i]) rows[n++] = i;
-    return n ? rows[core_rng_below(&env->rng, (uint64_t)n)] : -1;
+    return a->x == b->x && a->y == b->y && a->right == b->right && a->move == b->move &&
+           a->shot == b->shot;
 }
 
-static void sq_spawn_enemy(clkfac_env *env, sq_state *s)
+/* list.append(v). The capacities hold the most a game can have alive (minatar.h); a full list
+ * would drop the item. */
+static void sq_append(sq_list l, sq_obj v)
 {
-    int from_right = (int)core_rng_below(&env->rng, 2);
-    int is_sub = core_rng_below(&env->rng, 3) == 0;
-    int free_rows[SQ_ROWS];
-    for (int i = 0; i < SQ_ROWS; i++) free_rows[i] = s->enemy[i].kind == SQ_NONE;
-    int r = sq_pick_row(env, free_rows);
-    if (r < 0) return;
-    s->enemy[r] = (sq_enemy){is_sub ? SQ_SUB : SQ_FISH, from_right ? MG_SIZE - 1 : 0,
-                             from_right ? -1 : 1, s->move_interval, is_sub ? SQ_ENEMY_SHOT : 0};
+    if (*l.n < l.cap) l.item[(*l.n)++] = v;
 }
 
-static void sq_spawn_diver(clkfac_env *env, sq_state *s)
+/* list.remove(v): removes the first item equal to v, returns where it was. The freed slot is
+ * zeroed, so unused slots are all zero. */
+static int sq_remove(sq_list l, sq_obj v)
 {
-    int from_right = (int)core_rng_below(&env->rng, 2);
-    int free_rows[SQ_ROWS];
-    for (int i = 0; i < SQ_ROWS; i++) free_rows[i] = !s->diver[i].on;
-    int r = sq_pick_row(env, free_rows);
-    if (r < 0) return;
-    s->diver[r] = (sq_diver){1, from_right ? MG_SIZE - 1 : 0, from_right ? -1 : 1, SQ_DIVER_MOVE};
-}
-
-/* Adds a bullet to the first free slot of list (n slots); a full list drops the shot. */
-static void sq_add_bullet(sq_bullet *list, int n, int32_t x, int32_t y, int32_t dx)
-{
-    for (int i = 0; i < n; i++)
-        if (!list[i].on) {
-            list[i] = (sq_bullet){1, x, y, dx};
-            return;
+    for (int i = 0; i < *l.n; i++)
+        if (sq_same(&l.item[i], &v)) {
+            memmove(&l.item[i], &l.item[i + 1], (size_t)(*l.n - i - 1) * sizeof v);
+            l.item[--*l.n] = (sq_obj){0};
+            return i;
         }
+    return -1;
 }
 
-static int sq_at_sub(const sq_state *s, int32_t x, int32_t y) { return x == s->x && y == s->y; }
-
-/* The friendly bullet at (x, y), or NULL. */
-static sq_bullet *sq_fbullet_at(sq_state *s, int32_t x, int32_t y)
+/* Removes the item the walk holds at *cur, by value as Python does: the first equal item may be
+ * an earlier one, in which case the held item is still listed one place down. Returns where the
+ * held item now is: in the list, or (gone from it) in *held, which the caller may still read
+ * and write like the reference's loop variable. */
+static sq_obj *sq_remove_held(sq_list l, int cur, sq_obj *held)
 {
-    for (int i = 0; i < SQ_FBULLETS; i++)
-        if (s->fb[i].on && s->fb[i].x == x && s->fb[i].y == y) return &s->fb[i];
-    return NULL;
+    *held = l.item[cur];
+    int i = sq_remove(l, *held);
+    return i == cur ? held : &l.item[cur - 1];
 }
+
+/* The index of the first item on cell (x, y), or -1. */
+static int sq_find(sq_list l, int32_t x, int32_t y)
+{
+    for (int i = 0; i < *l.n; i++)
+        if (l.item[i].x == x && l.item[i].y == y) return i;
+    return -1;
+}
+
+/* `for v in reversed(list)` over a list that shrinks under it: yields index i while
+ * 0 <= i < len, then i - 1; an item removed below the walk makes it see an item twice. */
+#define SQ_REVERSED(l, cur)                                                                        \
+    for (int sq_next_ = *(l).n - 1, cur;                                                           \
+         sq_next_ >= 0 && sq_next_ < *(l).n && ((cur = sq_next_--), 1);)
+
+static int sq_at_sub(const sq_state *s, const sq_obj *o) { return o->x == s->x && o->y == s->y; }
+
+static int sq_step_x(sq_obj *o)
+{
+    o->x += o->right ? 1 : -1;
+    return mg_in_grid(o->x);
+}
+
+/* ---- spawns --------------------------------------------------------------------------------- */
+
+static void sq_spawn_enemy(sq_state *s)
+{
+    int right = core_nprand_rand(&s->rng) < 1.0 / 2;
+    int is_sub = core_nprand_rand(&s->rng) < 1.0 / 3;
+    int32_t y = (int32_t)core_nprand_randint(&s->rng, 1, 9);
+    /* QUIRK: only an enemy heading the other way blocks the row. */
+    for (int i = 0; i < s->n_subs; i++)
+        if (s->subs[i].y == y && s->subs[i].right != right) return;
+    for (int i = 0; i < s->n_fish; i++)
+        if (s->fish[i].y == y && s->fish[i].right != right) return;
+    sq_obj e = {right ? 0 : MG_SIZE - 1, y, right, s->move_speed, is_sub ? SQ_ENEMY_SHOT : 0};
+    if (is_sub)
+        sq_append(SQ_LIST(s, subs, SQ_CAP_ENEMIES), e);
+    else
+        sq_append(SQ_LIST(s, fish, SQ_CAP_ENEMIES), e);
+}
+
+static void sq_spawn_diver(sq_state *s)
+{
+    int right = core_nprand_rand(&s->rng) < 1.0 / 2;
+    int32_t y = (int32_t)core_nprand_randint(&s->rng, 1, 9);
+    sq_append(SQ_LIST(s, divers, SQ_CAP_DIVERS),
+              (sq_obj){right ? 0 : MG_SIZE - 1, y, right, SQ_DIVER_MOVE, 0});
+}
+
+/* ---- one frame ------------------------------------------------------------------------------ */
 
 static void sq_move_player(sq_state *s, int a)
 {
     if (a == MG_FIRE && s->shot_timer == 0) {
-        sq_add_bullet(s->fb, SQ_FBULLETS, s->x, s->y, s->facing);
+        sq_append(SQ_LIST(s, fb, SQ_CAP_FBULLETS), (sq_obj){s->x, s->y, s->right, 0, 0});
         s->shot_timer = SQ_SHOT_COOLDOWN;
-    } else if (a == MG_LEFT || a == MG_RIGHT) {
-        s->facing = a == MG_LEFT ? -1 : 1;
-        s->x = mg_clamp(s->x + s->facing, 0, MG_SIZE - 1);
-    } else if (a == MG_UP || a == MG_DOWN) {
-        s->y = mg_clamp(s->y + (a == MG_UP ? -1 : 1), 0, SQ_ROWS);
+    } else if (a == MG_LEFT) {
+        s->x = mg_clamp(s->x - 1, 0, MG_SIZE - 1);
+        s->right = 0;
+    } else if (a == MG_RIGHT) {
+        s->x = mg_clamp(s->x + 1, 0, MG_SIZE - 1);
+        s->right = 1;
+    } else if (a == MG_UP) {
+        s->y = mg_clamp(s->y - 1, 0, SQ_ROWS);
+    } else if (a == MG_DOWN) {
+        s->y = mg_clamp(s->y + 1, 0, SQ_ROWS);
     }
 }
 
+/* Friendly bullets move, then hit the first fish on their cell, else the first sub. */
 static void sq_move_fbullets(sq_state *s, double *reward)
 {
-    for (int i = 0; i < SQ_FBULLETS; i++) {
-        sq_bullet *b = &s->fb[i];
-        if (!b->on) continue;
-        b->x += b->dx;
-        if (!mg_in_grid(b->x)) {
-            *b = (sq_bullet){0};
+    sq_list fb = SQ_LIST(s, fb, SQ_CAP_FBULLETS);
+    sq_list kinds[2] = {SQ_LIST(s, fish, SQ_CAP_ENEMIES), SQ_LIST(s, subs, SQ_CAP_ENEMIES)};
+    SQ_REVERSED(fb, cur) {
+        sq_obj *b = &fb.item[cur];
+        if (!sq_step_x(b)) {
+            sq_remove(fb, *b);
             continue;
         }
-        sq_enemy *e = b->y >= 1 ? &s->enemy[b->y - 1] : NULL;
-        if (e && e->kind != SQ_NONE && e->x == b->x) {
+        for (int k = 0; k < 2; k++) {
+            int j = sq_find(kinds[k], b->x, b->y);
+            if (j < 0) continue;
+            sq_obj bv = *b;
+            sq_remove(kinds[k], kinds[k].item[j]);
+            sq_remove(fb, bv);
             *reward += 1.0;
-            *e = (sq_enemy){0};
-            *b = (sq_bullet){0};
+            break;
         }
     }
 }
 
-/* A diver on the sub's cell boards it while there is room; a full sub passes through. */
+/* A diver on the sub's cell boards it while fewer than six are aboard. */
 static void sq_move_divers(sq_state *s)
 {
-    for (int i = 0; i < SQ_ROWS; i++) {
-        sq_diver *d = &s->diver[i];
-        if (!d->on) continue;
-        if (!(sq_at_sub(s, d->x, i + 1) && s->divers < SQ_MAX_DIVERS) &&
-            mg_tick(&d->move, SQ_DIVER_MOVE)) {
-            d->x += d->dx;
-            if (!mg_in_grid(d->x)) {
-                *d = (sq_diver){0};
-                continue;
+    sq_list dl = SQ_LIST(s, divers, SQ_CAP_DIVERS);
+    SQ_REVERSED(dl, cur) {
+        sq_obj *d = &dl.item[cur];
+        if (sq_at_sub(s, d) && s->diver_count < SQ_MAX_DIVERS) {
+            sq_remove(dl, *d);
+            s->diver_count++;
+        } else if (d->move == 0) {
+            d->move = SQ_DIVER_MOVE;
+            if (!sq_step_x(d)) {
+                sq_remove(dl, *d);
+            } else if (sq_at_sub(s, d) && s->diver_count < SQ_MAX_DIVERS) {
+                sq_remove(dl, *d);
+                s->diver_count++;
             }
-        }
-        if (sq_at_sub(s, d->x, i + 1) && s->divers < SQ_MAX_DIVERS) {
-            s->divers++;
-            *d = (sq_diver){0};
+        } else {
+            d->move--;
         }
     }
 }
 
-static void sq_move_enemies(sq_state *s, double *reward, int *terminated)
+/* Fish (subs = 0) or subs (1): touching the sub ends the episode before and after a move; one
+ * moving onto a friendly bullet dies with it; subs fire. */
+static void sq_move_enemies(sq_state *s, int subs, double *reward, int *terminated)
 {
-    for (int i = 0; i < SQ_ROWS; i++) {
-        sq_enemy *e = &s->enemy[i];
-        int32_t row = i + 1;
-        if (e->kind == SQ_NONE) continue;
-        if (sq_at_sub(s, e->x, row)) *terminated = 1;
-        if (mg_tick(&e->move, s->move_interval)) {
-            e->x += e->dx;
-            if (!mg_in_grid(e->x)) {
-                *e = (sq_enemy){0};
-                continue;
-            }
-            if (sq_at_sub(s, e->x, row)) *terminated = 1;
-            sq_bullet *b = sq_fbullet_at(s, e->x, row);
-            if (b) {
+    sq_list el = subs ? SQ_LIST(s, subs, SQ_CAP_ENEMIES) : SQ_LIST(s, fish, SQ_CAP_ENEMIES);
+    sq_list fb = SQ_LIST(s, fb, SQ_CAP_FBULLETS);
+    SQ_REVERSED(el, cur) {
+        sq_obj held, *e = &el.item[cur];
+        if (sq_at_sub(s, e)) *terminated = 1;
+        if (e->move == 0) {
+            e->move = s->move_speed;
+            int j;
+            if (!sq_step_x(e)) {
+                e = sq_remove_held(el, cur, &held);
+            } else if (sq_at_sub(s, e)) {
+                *terminated = 1;
+            } else if ((j = sq_find(fb, e->x, e->y)) >= 0) {
+                e = sq_remove_held(el, cur, &held);
+                sq_remove(fb, fb.item[j]);
                 *reward += 1.0;
-                *e = (sq_enemy){0};
-                *b = (sq_bullet){0};
-                continue;
             }
+        } else {
+            e->move--;
         }
-        if (e->kind == SQ_SUB && mg_tick(&e->shot, SQ_ENEMY_SHOT))
-            sq_add_bullet(s->eb, SQ_EBULLETS, e->x, row, e->dx);
+        if (!subs) continue;
+        /* QUIRK: e may already be off the list (left the grid or shot) and still fires. */
+        if (e->shot == 0) {
+            e->shot = SQ_ENEMY_SHOT;
+            sq_append(SQ_LIST(s, eb, SQ_CAP_EBULLETS), (sq_obj){e->x, e->y, e->right, 0, 0});
+        } else {
+            e->shot--;
+        }
     }
 }
 
 static void sq_move_ebullets(sq_state *s, int *terminated)
 {
-    for (int i = 0; i < SQ_EBULLETS; i++) {
-        sq_bullet *b = &s->eb[i];
-        if (!b->on) continue;
-        if (sq_at_sub(s, b->x, b->y)) *terminated = 1;
-        b->x += b->dx;
-        if (!mg_in_grid(b->x)) {
-            *b = (sq_bullet){0};
-            continue;
-        }
-        if (sq_at_sub(s, b->x, b->y)) *terminated = 1;
+    sq_list eb = SQ_LIST(s, eb, SQ_CAP_EBULLETS);
+    SQ_REVERSED(eb, cur) {
+        sq_obj *b = &eb.item[cur];
+        if (sq_at_sub(s, b)) *terminated = 1;
+        if (!sq_step_x(b))
+            sq_remove(eb, *b);
+        else if (sq_at_sub(s, b))
+            *terminated = 1;
     }
 }
 
-/* Below the surface oxygen runs down; arriving at the surface trades divers for oxygen. */
-static void sq_breathe(mg_seaquest *g, double *reward, int *terminated)
+/* Arriving at the surface with divers: refills oxygen, pays for six, ramps the difficulty. */
+static double sq_surface(mg_seaquest *g)
 {
     sq_state *s = &g->s;
-    if (s->y > 0) {
-        s->surfaced = 0;
-        if (--s->oxygen <= 0) *terminated = 1;
-        return;
-    }
-    if (s->surfaced) return;
-    s->surfaced = 1;
-    if (s->divers == 0) {
-        *terminated = 1;
-        return;
-    }
-    if (s->divers == SQ_MAX_DIVERS) {
-        *reward += (double)(s->oxygen * 10 / SQ_OXYGEN); /* whole points, 0-10 */
-        s->divers = 0;
-        /* Enemies spawn one frame sooner each time, and move one frame sooner every second
-         * time. */
-        if (g->cfg.ramping && (s->enemy_interval > 1 || s->move_interval > 1)) {
-            if (s->enemy_interval > 1) s->enemy_interval--;
-            if (s->move_interval > 1 && s->ramp_count % 2 == 1) s->move_interval--;
-            s->ramp_count++;
-        }
-    } else {
-        s->divers--;
+    double r = 0.0;
+    s->surface = 1;
+    if (s->diver_count == SQ_MAX_DIVERS) {
+        s->diver_count = 0;
+        r = (double)(s->oxygen * 10 / SQ_OXYGEN); /* oxygen >= 0 here */
     }
     s->oxygen = SQ_OXYGEN;
+    s->diver_count--; /* QUIRK: after six, -1 */
+    if (g->cfg.ramping && (s->spawn_speed > 1 || s->move_speed > SQ_MIN_MOVE)) {
+        if (s->move_speed > SQ_MIN_MOVE && s->ramp_index % 2) s->move_speed--;
+        if (s->spawn_speed > 1) s->spawn_speed--;
+        s->ramp_index++;
+    }
+    return r;
 }
 
 static void sq_step(clkfac_env *env, const float *action, double *reward, int *terminated)
 {
     mg_seaquest *g = env->impl;
     sq_state *s = &g->s;
-    if (mg_tick(&s->enemy_timer, s->enemy_interval)) sq_spawn_enemy(env, s);
-    if (mg_tick(&s->diver_timer, SQ_DIVER_SPAWN)) sq_spawn_diver(env, s);
-    sq_move_player(s, mg_take_action(env, &s->last_action, action));
+    int a = mg_act(env, &s->rng, &s->last_action, action);
+    if (s->spawn_timer == 0) {
+        sq_spawn_enemy(s);
+        s->spawn_timer = s->spawn_speed;
+    }
+    if (s->diver_timer == 0) {
+        sq_spawn_diver(s);
+        s->diver_timer = SQ_DIVER_SPAWN;
+    }
+    sq_move_player(s, a);
     sq_move_fbullets(s, reward);
     sq_move_divers(s);
-    sq_move_enemies(s, reward, terminated);
+    sq_move_enemies(s, 1, reward, terminated);
     sq_move_ebullets(s, terminated);
+    sq_move_enemies(s, 0, reward, terminated);
+    if (s->spawn_timer > 0) s->spawn_timer--;
+    if (s->diver_timer > 0) s->diver_timer--;
     if (s->shot_timer > 0) s->shot_timer--;
-    sq_breathe(g, reward, terminated);
+    if (s->oxygen <= 0) *terminated = 1;
+    if (s->y > 0) {
+        s->oxygen--;
+        s->surface = 0;
+    } else if (!s->surface) {
+        if (s->diver_count == 0)
+            *terminated = 1;
+        else
+            *reward += sq_surface(g);
+    }
+}
+
+/* ---- observation and state check ------------------------------------------------------------ */
+
+static void sq_put_movers(float *obs, int c, const sq_obj *o, int n, int trail)
+{
+    for (int i = 0; i < n; i++) {
+        mg_put(obs, c, o[i].y, o[i].x);
+        int back = o[i].x + (o[i].right ? -1 : 1);
+        if (trail && mg_in_grid(back)) mg_put(obs, 3, o[i].y, back);
+    }
 }
 
 static void sq_observe(const clkfac_env *env, float *obs)
@@ -217,80 +322,63 @@ static void sq_observe(const clkfac_env *env, float *obs)
     const sq_state *s = &((const mg_seaquest *)env->impl)->s;
     memset(obs, 0, 10 * MG_CELLS * sizeof *obs);
     mg_put(obs, 0, s->y, s->x);
-    if (mg_in_grid(s->x - s->facing)) mg_put(obs, 1, s->y, s->x - s->facing);
-    for (int i = 0; i < SQ_FBULLETS; i++)
-        if (s->fb[i].on) mg_put(obs, 2, s->fb[i].y, s->fb[i].x);
-    for (int i = 0; i < SQ_EBULLETS; i++)
-        if (s->eb[i].on) mg_put(obs, 4, s->eb[i].y, s->eb[i].x);
-    for (int i = 0; i < SQ_ROWS; i++) {
-        const sq_enemy *e = &s->enemy[i];
-        if (e->kind != SQ_NONE) {
-            mg_put(obs, e->kind == SQ_FISH ? 5 : 6, i + 1, e->x);
-            if (mg_in_grid(e->x - e->dx)) mg_put(obs, 3, i + 1, e->x - e->dx);
-        }
-        const sq_diver *d = &s->diver[i];
-        if (d->on) {
-            mg_put(obs, 9, i + 1, d->x);
-            if (mg_in_grid(d->x - d->dx)) mg_put(obs, 3, i + 1, d->x - d->dx);
-        }
-    }
-    for (int x = 0; x < s->oxygen * MG_SIZE / SQ_OXYGEN; x++) mg_put(obs, 7, MG_SIZE - 1, x);
-    for (int k = 0; k < s->divers; k++) mg_put(obs, 8, MG_SIZE - 1, MG_SIZE - 1 - k);
+    mg_put(obs, 1, s->y, s->x + (s->right ? -1 : 1)); /* in the grid: sq_check */
+    int oxygen = s->oxygen > 0 ? s->oxygen : 0;
+    for (int x = 0; x < oxygen * MG_SIZE / SQ_OXYGEN; x++) mg_put(obs, 7, MG_SIZE - 1, x);
+    for (int x = MG_SIZE - 1 - s->diver_count; x < MG_SIZE - 1; x++) mg_put(obs, 8, MG_SIZE - 1, x);
+    sq_put_movers(obs, 2, s->fb, s->n_fb, 0);
+    sq_put_movers(obs, 4, s->eb, s->n_eb, 0);
+    sq_put_movers(obs, 5, s->fish, s->n_fish, 1);
+    sq_put_movers(obs, 6, s->subs, s->n_subs, 1);
+    sq_put_movers(obs, 9, s->divers, s->n_divers, 1);
 }
 
-static int sq_bad_bullets(const sq_bullet *b, int n, int32_t min_y)
+/* A list of n (at most cap) movers on the grid in rows min_y-8 with timers in range, then
+ * all-zero unused slots. */
+static int sq_bad_list(const sq_obj *o, int32_t n, int cap, int32_t min_y, int32_t max_move,
+                       int32_t max_shot)
 {
-    for (int i = 0; i < n; i++) {
-        if (b[i].on == 0) {
-            if (b[i].x || b[i].y || b[i].dx) return 1;
-        } else if (b[i].on != 1 || !mg_in_grid(b[i].x) || b[i].y < min_y || b[i].y > SQ_ROWS ||
-                   (b[i].dx != 1 && b[i].dx != -1)) {
+    if (n < 0 || n > cap) return 1;
+    for (int i = 0; i < cap; i++) {
+        const sq_obj *v = &o[i];
+        if (i >= n) {
+            if (v->x || v->y || v->right || v->move || v->shot) return 1;
+        } else if (!mg_in_grid(v->x) || v->y < min_y || v->y > SQ_ROWS ||
+                   (v->right != 0 && v->right != 1) || v->move < 0 || v->move > max_move ||
+                   v->shot < 0 || v->shot > max_shot) {
             return 1;
         }
     }
     return 0;
 }
 
-static const char *sq_check_movers(const sq_state *s)
-{
-    for (int i = 0; i < SQ_ROWS; i++) {
-        const sq_enemy *e = &s->enemy[i];
-        if (e->kind == SQ_NONE) {
-            if (e->x || e->dx || e->move || e->shot) return "empty enemy slot";
-        } else if ((e->kind != SQ_FISH && e->kind != SQ_SUB) || !mg_in_grid(e->x) ||
-                   (e->dx != 1 && e->dx != -1) || e->move < 1 || e->move > SQ_ENEMY_MOVE ||
-                   (e->kind == SQ_SUB ? e->shot < 1 || e->shot > SQ_ENEMY_SHOT : e->shot != 0)) {
-            return "enemy";
-        }
-        const sq_diver *d = &s->diver[i];
-        if (d->on == 0) {
-            if (d->x || d->dx || d->move) return "empty diver slot";
-        } else if (d->on != 1 || !mg_in_grid(d->x) || (d->dx != 1 && d->dx != -1) ||
-                   d->move < 1 || d->move > SQ_DIVER_MOVE) {
-            return "diver";
-        }
-    }
-    if (sq_bad_bullets(s->fb, SQ_FBULLETS, 0)) return "friendly bullet";
-    if (sq_bad_bullets(s->eb, SQ_EBULLETS, 1)) return "enemy bullet";
-    return NULL;
-}
-
 static const char *sq_check(const void *state)
 {
     const sq_state *s = state;
+    if (!core_nprand_valid(&s->rng)) return "rng";
     if (!mg_in_grid(s->x) || s->y < 0 || s->y > SQ_ROWS) return "sub position";
-    if (s->facing != 1 && s->facing != -1) return "facing";
-    if (s->oxygen < 0 || s->oxygen > SQ_OXYGEN) return "oxygen";
-    if (s->divers < 0 || s->divers > SQ_MAX_DIVERS) return "divers";
-    if (s->surfaced != 0 && s->surfaced != 1) return "surfaced";
+    /* The back cell is on the grid: facing right the sub has moved right, and left is where
+     * it starts or has moved to. */
+    if (s->right != 0 && s->right != 1) return "facing";
+    if (s->right ? s->x == 0 : s->x == MG_SIZE - 1) return "facing";
+    if (s->oxygen < -1 || s->oxygen > SQ_OXYGEN) return "oxygen";
+    /* Each surfacing after a six-diver one takes one more away, at most one every 2 frames. */
+    if (s->diver_count < -(int32_t)(MG_SAFETY_STEPS / 2) || s->diver_count > SQ_MAX_DIVERS)
+        return "diver_count";
+    if (s->surface != 0 && s->surface != 1) return "surface";
     if (s->shot_timer < 0 || s->shot_timer > SQ_SHOT_COOLDOWN) return "shot_timer";
-    if (s->enemy_interval < 1 || s->enemy_interval > SQ_ENEMY_SPAWN) return "enemy_interval";
-    if (s->enemy_timer < 1 || s->enemy_timer > SQ_ENEMY_SPAWN) return "enemy_timer";
-    if (s->move_interval < 1 || s->move_interval > SQ_ENEMY_MOVE) return "move_interval";
-    if (s->diver_timer < 1 || s->diver_timer > SQ_DIVER_SPAWN) return "diver_timer";
-    if (s->ramp_count < 0 || s->ramp_count > MG_MAX_RAMPS(SQ_ENEMY_SPAWN, SQ_ENEMY_MOVE))
-        return "ramp_count";
-    return sq_check_movers(s);
+    if (s->spawn_speed < 1 || s->spawn_speed > SQ_ENEMY_SPAWN) return "spawn_speed";
+    if (s->spawn_timer < 0 || s->spawn_timer > SQ_ENEMY_SPAWN) return "spawn_timer";
+    if (s->diver_timer < 0 || s->diver_timer > SQ_DIVER_SPAWN) return "diver_timer";
+    if (s->move_speed < SQ_MIN_MOVE || s->move_speed > SQ_MOVE) return "move_speed";
+    if (s->ramp_index < 0 || s->ramp_index > SQ_MAX_RAMPS) return "ramp_index";
+    if (sq_bad_list(s->fish, s->n_fish, SQ_CAP_ENEMIES, 1, SQ_MOVE, 0)) return "fish";
+    if (sq_bad_list(s->subs, s->n_subs, SQ_CAP_ENEMIES, 1, SQ_MOVE, SQ_ENEMY_SHOT)) return "subs";
+    if (sq_bad_list(s->divers, s->n_divers, SQ_CAP_DIVERS, 1, SQ_DIVER_MOVE, 0))
+        return "divers";
+    if (sq_bad_list(s->fb, s->n_fb, SQ_CAP_FBULLETS, 0, 0, 0)) return "friendly bullets";
+    if (sq_bad_list(s->eb, s->n_eb, SQ_CAP_EBULLETS, 1, 0, 0)) return "enemy bullets";
+    return NULL;
 }
 
 static const int sq_minimal[] = {MG_NOOP, MG_LEFT, MG_UP, MG_RIGHT, MG_DOWN, MG_FIRE};
@@ -302,14 +390,17 @@ static const mg_game sq_game = {10,
                                 sq_check};
 _Static_assert(sizeof(sq_state) % 4 == 0, "state is int32 words");
 
-static clkfac_status sq_init(clkfac_env *env) { return mg_init(env, &sq_game); }
+static clkfac_status sq_init(clkfac_env *env)
+{
+    return mg_init_np(env, &sq_game, offsetof(mg_seaquest, s.rng));
+}
 
 static const clkfac_space sq_obs = {CLKFAC_SPACE_BOX, 0, 3, {10, MG_SIZE, MG_SIZE, 0},
                                     10 * MG_CELLS, mg_zeros, mg_ones};
 
 const env_class env_class_minatar_seaquest = {
     .id = "MinAtar/Seaquest-v1",
-    .state_version = 1,
+    .state_version = 2, /* 2: reference rules, the NumPy stream joined the state */
     .max_steps = MG_SAFETY_STEPS,
     .obs_space = &sq_obs,
     .act_space = &mg_action_space,

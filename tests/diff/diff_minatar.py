@@ -36,7 +36,8 @@ GAMES = {  # script name -> (clkfac id, length cap of an episode's action sequen
 MEANING = "nlurdf"  # game action index -> letter, as the reference's action_map
 TRACK_NOISE = 0.02  # random actions of the Breakout tracker, so its episodes end
 POLICIES = ["random", "track", "alternate", "const:u", "const:f", "const:n", "mostly:u",
-            "mostly:f", "track", "mostly:l", "mostly:r", "mostly:d"]
+            "mostly:f", "track", "mostly:l", "mostly:r", "mostly:d",
+            "hunt", "divers", "dodge"]
 # 64-bit seeds beyond 2^32 exercise the RandomState([low, high]) mapping.
 SEEDS = [0, 1, 7, 12345, 2**31 + 11, 2**32 - 1, 2**32 + 5, 0x9E3779B97F4A7C15]
 
@@ -55,13 +56,15 @@ class Policy:
         self.aim = None
 
     def adaptive(self):
-        return self.name == "track"
+        return self.name == "track" or self.name in SEEKERS
 
     def usable(self):
         if self.name in ("random", "alternate"):
             return True
         if self.name == "track":
             return self.game == "breakout"
+        if self.name in SEEKERS:
+            return SEEKERS[self.name][0] == self.game
         return MEANING.index(self.name.split(":")[1]) in self.actions
 
     def index(self, letter):
@@ -83,6 +86,8 @@ class Policy:
             aim = self.aim[1]
             paddle = np.argwhere(state[9, :, 0])[0][0]
             return self.index("n" if aim == paddle else "l" if aim < paddle else "r")
+        if self.name in SEEKERS:
+            return self.index(SEEKERS[self.name][1](state, self.rng, ref))
         kind, letter = self.name.split(":")
         if kind == "mostly" and self.rng.rand() >= 0.8:
             return self.rng.randint(n)
@@ -102,6 +107,119 @@ def landing_column(game):
         if g.terminal:
             break
     return g.ball_x
+
+
+def cells(plane):
+    """(row, col) of the set cells of one (10, 10) channel."""
+    return [tuple(p) for p in np.argwhere(plane)]
+
+
+def hunt(state, rng, game):
+    """Space Invaders: fire from under the nearest column of aliens, stepping aside from a
+    bullet about to land on the cannon; with three aliens or fewer (they move every frame or
+    two) it looks ahead on a copy of the reference game, so that waves get cleared."""
+    x = cells(state[9, :, 0])[0][0]
+    safe = lambda c: 0 <= c <= 9 and not state[8, c, 5]
+    aliens = cells(state[:, :, 1])
+    if aliens and len(aliens) <= 3 and safe(x):
+        if game.shot_timer == 0 and shot_hits(game):
+            return "f"
+        g = copy.deepcopy(game)
+        g.random = None  # a Space Invaders frame draws nothing; fail loudly if that changes
+        for _ in range(9 - max(r for r, c in aliens)):
+            g.act(0)
+        lowest = cells(g.alien_map)
+        aim = max(lowest)[1] if lowest else x
+        if aim != x and safe(x + (1 if aim > x else -1)):
+            return "r" if aim > x else "l"
+        return "n" if g.shot_timer else "f"
+    cols = [c for c in range(10) if state[:, c, 1].any()]
+    c = min(cols, key=lambda c: abs(c - x)) if cols else x
+    if not safe(x) or (c != x and rng.rand() < 0.8):
+        step = 1 if c > x else -1
+        for nx in (x + step, x - step):
+            if safe(nx):
+                return "r" if nx > x else "l"
+    return "f"
+
+
+def shot_hits(game):
+    """Whether firing now kills an alien before the bullet leaves (on a copy)."""
+    g = copy.deepcopy(game)
+    g.random = None
+    r, _ = g.act(5)
+    for _ in range(10):
+        if r > 0 or g.terminal:
+            return r > 0
+        r, _ = g.act(0)
+    return r > 0
+
+
+def divers(state, rng, game):
+    """Seaquest: collect divers away from enemies, surface with six (or low oxygen and any
+    count but 0), so that six-diver surfacings, ramps and negative diver counts all happen."""
+    y, x = cells(state[:, :, 0])[0]
+    count = game.diver_count  # the gauge shows no negative count
+    oxygen = int(state[9, :, 7].sum())
+    threats = cells(state[:, :, 4]) + cells(state[:, :, 5]) + cells(state[:, :, 6])
+    moves = [("n", y, x), ("l", y, max(0, x - 1)), ("r", y, min(9, x + 1)),
+             ("u", max(0, y - 1), x), ("d", min(8, y + 1), x)]
+    if count == 0:
+        moves = [m for m in moves if m[1] > 0 or y == 0]  # never surface empty
+    if count < 0 and rng.rand() < 0.9:  # surface again and again: -2, -3, ...
+        return "d" if y == 0 else "u"
+    up = count >= 6 or (oxygen <= 4 and count != 0)
+    found = cells(state[:, :, 9])
+    best, score = "n", -1e9
+    for letter, ny, nx in moves:
+        s = -5.0 * sum(1 for ty, tx in threats if ty == ny and abs(tx - nx) <= 2)
+        s += rng.rand() * 0.3
+        if up:
+            s -= ny
+        elif found:
+            dy, dx = min(found, key=lambda p: abs(p[0] - y) + abs(p[1] - x))
+            s -= abs(dy - ny) + abs(dx - nx)
+        else:
+            s -= abs(ny - 4) * 0.5
+        if s > score:
+            best, score = letter, s
+    if best == "n" and not up and y > 0 and rng.rand() < 0.5:
+        return "f"
+    return best
+
+
+def dodge(state, rng, game):
+    """Asterix: step to the neighbouring cell farthest from enemies on its row and nearest to
+    gold, so episodes run long enough to ramp."""
+    y, x = cells(state[:, :, 0])[0]
+    enemies, gold = cells(state[:, :, 1]), cells(state[:, :, 3])
+    best, score = "n", -1e9
+    for letter, ny, nx in [("n", y, x), ("l", y, max(0, x - 1)), ("r", y, min(9, x + 1)),
+                           ("u", max(1, y - 1), x), ("d", min(8, y + 1), x)]:
+        s = -sum(10.0 / (1 + abs(ex - nx)) for ey, ex in enemies if ey == ny)
+        s += sum(1.0 / (1 + abs(gy - ny) + abs(gx - nx)) for gy, gx in gold)
+        s += rng.rand() * 0.5
+        if s > score:
+            best, score = letter, s
+    return best
+
+
+# Policies that play a game well enough to reach its later rules (waves, six-diver surfacings
+# and the negative diver count, ramps): name -> (game, chooser of a game action letter).
+SEEKERS = {"hunt": ("space_invaders", hunt), "divers": ("seaquest", divers),
+           "dodge": ("asterix", dodge)}
+
+
+# How deep the compared play went (printed with the result): the highest difficulty ramp and
+# Seaquest's lowest diver count (negative after a six-diver surfacing).
+REACHED = {}
+
+
+def note_reached(g):
+    if hasattr(g, "ramp_index"):
+        REACHED["ramp"] = max(REACHED.get("ramp", 0), g.ramp_index)
+    if hasattr(g, "diver_count"):
+        REACHED["divers"] = min(REACHED.get("divers", 0), g.diver_count)
 
 
 def configs():
@@ -161,6 +279,7 @@ def compare_run(args, game, seed, cfg, episodes, prng):
                     drv.stdin.write(b"s" + bytes([a]))
                     drv.stdin.flush()
                     reward, terminal = env.act(game_actions[a])
+                    note_reached(env.env)
                     if not check(where, t, a, read_exact(drv.stdout, rec), reward, terminal):
                         return False, frames_total
                     frames_total += 1
@@ -175,6 +294,7 @@ def compare_run(args, game, seed, cfg, episodes, prng):
             terminal = False
             for t in range(1, cap + 1):
                 reward, terminal = env.act(game_actions[acts[t - 1]])
+                note_reached(env.env)
                 if t > frames:
                     print("MISMATCH %s frame %d: clkfac ended the episode on frame %d" % (
                         where, t, frames))
@@ -218,6 +338,7 @@ def main():
     failed = False
     for game in args.game:
         t0 = time.time()
+        REACHED.clear()
         per = max(1, -(-args.episodes // len(configs())))
         frames = 0
         for k, cfg in enumerate(configs()):
@@ -228,8 +349,10 @@ def main():
             if not ok:
                 failed = True
                 break
-        print("%s: %s, %d episodes, %d frames compared, %.1f s" % (
-            game, "MISMATCH" if failed else "identical", per * len(configs()), frames,
+        reached = "".join(", %s down to %d" % (k, v) if k == "divers" else
+                          ", %s up to %d" % (k, v) for k, v in sorted(REACHED.items()))
+        print("%s: %s, %d episodes, %d frames compared%s, %.1f s" % (
+            game, "MISMATCH" if failed else "identical", per * len(configs()), frames, reached,
             time.time() - t0))
         sys.stdout.flush()
     sys.exit(1 if failed else 0)
