@@ -5,6 +5,7 @@
  * updates; the loss gradient preconditioned layer by layer; nu = min(1, sqrt(kl_clip / q)) and a
  * momentum step of nu * v. Nothing is read back inside an update. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "clkfac/heads.h"
@@ -330,5 +331,49 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     return CLKFAC_OK;
 }
 
+/* Per block the running factors, their inverses (or eigenbases) and average counters; per net
+ * the momentum and the last preconditioned step; the trust scalars, the adaptive step scale,
+ * the log-std momentum and the Euclidean critic's Adam; the update counter (T_s, T_inv phase). */
+static clkfac_status acktr_state_items(clkfac_agent *ag, agent_state_io *io)
+{
+    acktr_state *s = ag->algo;
+    clkfac_status st = CLKFAC_OK;
+    char k[32];
+#define ITEM_(fmt, i, buf, n) (snprintf(k, sizeof k, fmt, i), agent_state_item(io, k, buf, n, NULL, 0))
+    for (size_t i = 0; i < s->n_blocks && !st; i++) {
+        kfac_block *b = &s->blocks[i];
+        size_t aa = b->da * b->da, gg = b->dg * b->dg;
+        uint64_t counts[2] = {b->ea.count, b->eg.count};
+        if ((st = ITEM_("kfac%zu.a", i, b->a, aa)) || (st = ITEM_("kfac%zu.g", i, b->g, gg)) ||
+            (st = ITEM_("kfac%zu.a_inv", i, b->a_inv, aa)) ||
+            (st = ITEM_("kfac%zu.g_inv", i, b->g_inv, gg)) ||
+            (b->a_eig && (st = ITEM_("kfac%zu.a_eig", i, b->a_eig, b->da))) ||
+            (b->g_eig && (st = ITEM_("kfac%zu.g_eig", i, b->g_eig, b->dg))))
+            break;
+        snprintf(k, sizeof k, "kfac%zu.counts", i);
+        if ((st = agent_state_item(io, k, NULL, 0, counts, sizeof counts))) break;
+        b->ea.count = counts[0];
+        b->eg.count = counts[1];
+    }
+    for (size_t i = 0; i < s->n_nets && !st; i++) {
+        size_t np = clkfac_nn_param_count(s->nets[i].net);
+        if (!(st = ITEM_("acktr.net%zu.v", i, s->nets[i].v, np))) {
+            snprintf(k, sizeof k, "acktr.net%zu.momentum", i);
+            st = agent_state_optim(io, k, s->nets[i].mom, np);
+        }
+    }
+#undef ITEM_
+    if (st || (st = agent_state_item(io, "acktr.trust", s->trust, 2 * s->n_nets, NULL, 0)) ||
+        (st = agent_state_item(io, "acktr.updates", NULL, 0, &s->updates, sizeof s->updates)) ||
+        (s->step_scale && (st = agent_state_item(io, "acktr.step_scale", s->step_scale, 1, NULL, 0))) ||
+        (s->mom_logstd &&
+         (st = agent_state_optim(io, "acktr.logstd", s->mom_logstd, ag->n_out))) ||
+        (s->critic_adam &&
+         (st = agent_state_optim(io, "acktr.critic_adam", s->critic_adam,
+                                 2 * clkfac_optim_size(s->critic_adam)))))
+        return st;
+    return CLKFAC_OK;
+}
+
 const agent_algo agent_algo_acktr = {"acktr", acktr_configure, acktr_create, acktr_update,
-                                     acktr_free};
+                                     acktr_free, acktr_state_items};

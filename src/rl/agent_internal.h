@@ -58,15 +58,28 @@ struct clkfac_agent {
 };
 
 
+/* A visitor of an agent's state items (agent_state.c): counts, saves, checks or restores them. */
+typedef struct agent_state_io agent_state_io;
+/* One named item of the state: n floats of device buffer buf (host NULL), or `bytes` bytes at
+ * host. Names are at most 31 characters; the order of the calls is the stored order. */
+clkfac_status agent_state_item(agent_state_io *io, const char *name, cl_mem buf, size_t n,
+                               void *host, size_t bytes);
+/* An optimizer's state (state_floats: n for SGD and RMSProp, 2n for Adam) and stats buffer. */
+clkfac_status agent_state_optim(agent_state_io *io, const char *name, clkfac_optim *opt,
+                                size_t state_floats);
+
 /* An algorithm: its state is created with the agent (after the networks and the rollout
  * storage), one update per rollout at learning rate lr, freed with the agent. configure adjusts
- * the options before the networks are built (NULL: nothing to adjust). */
+ * the options before the networks are built (NULL: nothing to adjust). state visits every item
+ * an update reads before it writes it (optimizers, factors, inverses, counters, scalars), for
+ * checkpoints. */
 typedef struct agent_algo {
     const char *name;
     void (*configure)(clkfac_agent_options *o);
     clkfac_status (*create)(clkfac_agent *ag);
     clkfac_status (*update)(clkfac_agent *ag, float lr);
     void (*free)(clkfac_agent *ag);
+    clkfac_status (*state)(clkfac_agent *ag, agent_state_io *io);
 } agent_algo;
 
 extern const agent_algo agent_algo_a2c;   /* a2c.c */
