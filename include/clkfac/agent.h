@@ -243,6 +243,13 @@ typedef struct clkfac_update_stats {
     float cg_residual;     /* TRPO: conjugate-gradient residual norm */
     float ls_steps;        /* TRPO: line-search halvings taken */
     float accepted;        /* TRPO: 1 when the step was accepted */
+    /* numerical events, recovered from (each update goes on; see runs' updates.csv) */
+    float skipped;         /* 1: a non-finite gradient, step or factor statistic was refused and
+                              its step skipped (parameters and state left as they were) */
+    float damping_raised;  /* ACKTR: factors not positive definite at the damping, inverted
+                              after raising it (x10 per retry, up to x1000) */
+    float eigen_fallback;  /* ACKTR: factors still not positive definite, inverted by the eigen
+                              rule (clkfac_kfac_eigen) instead, until the next inversion */
 } clkfac_update_stats;
 
 /* Moves up to cap pending update records (oldest first) into out; *n gets the count. Reads the

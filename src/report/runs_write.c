@@ -19,6 +19,11 @@
  * numbers are rounded to (0.001, not 0.0010000000474974513). */
 #define RUNS_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
+/* Numerical events counted over the run (run_files.events), and the unrecoverable case: this
+ * many consecutive updates skipped for non-finite values ends the run as diverged. */
+enum { RUNS_EVENT_SKIPPED, RUNS_EVENT_DAMPING, RUNS_EVENT_EIGEN, RUNS_EVENT_RUN };
+#define RUNS_MAX_SKIPPED 10
+
 typedef struct run_files {
     core_text episodes, updates;
     size_t n_episodes;
@@ -49,11 +54,13 @@ static double recent_mean(const run_files *f)
 /* The header of updates.csv: the common columns, then the algorithm's own. */
 static int updates_header(core_text *t, const clkfac_agent_options *o)
 {
-    return core_text_printf(t, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr%s\n",
+    return core_text_printf(t, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr%s%s\n",
                             o->algo == CLKFAC_ALGO_TRPO    ? ",kl,cg_residual,ls_steps,accepted"
                             : o->algo != CLKFAC_ALGO_ACKTR ? ""
                             : o->measure_kl                ? ",trust_q,trust_nu,damping,kl"
-                                                           : ",trust_q,trust_nu,damping");
+                                                           : ",trust_q,trust_nu,damping",
+                            o->algo == CLKFAC_ALGO_ACKTR ? ",skipped,damping_raised,eigen_fallback"
+                                                         : ",skipped");
 }
 
 static int update_row(core_text *t, const clkfac_update_stats *s, const clkfac_agent_options *o)
@@ -68,6 +75,10 @@ static int update_row(core_text *t, const clkfac_update_stats *s, const clkfac_a
     if (o->algo == CLKFAC_ALGO_TRPO)
         core_text_printf(t, ",%.7g,%.7g,%.7g,%.7g", s->kl, s->cg_residual, s->ls_steps,
                          s->accepted);
+    /* the update's numerical events (recovered from; see clkfac_update_stats) */
+    core_text_printf(t, ",%.0f", (double)s->skipped);
+    if (o->algo == CLKFAC_ALGO_ACKTR)
+        core_text_printf(t, ",%.0f,%.0f", (double)s->damping_raised, (double)s->eigen_fallback);
     return core_text_printf(t, "\n");
 }
 
@@ -88,14 +99,26 @@ static clkfac_status drain(clkfac_agent *ag, clkfac_vecenv *env, run_files *f,
         }
     clkfac_update_stats st[256];
     size_t n = 0;
+    clkfac_status diverged = CLKFAC_OK;
     do {
         clkfac_status s = clkfac_agent_read_stats(ag, st, 256, &n);
         if (s) return s;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             if (update_row(&f->updates, &st[i], o))
                 return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for updates.csv");
+            f->events[RUNS_EVENT_SKIPPED] += st[i].skipped > 0;
+            f->events[RUNS_EVENT_DAMPING] += (uint64_t)st[i].damping_raised;
+            f->events[RUNS_EVENT_EIGEN] += (uint64_t)st[i].eigen_fallback;
+            f->events[RUNS_EVENT_RUN] = st[i].skipped > 0 ? f->events[RUNS_EVENT_RUN] + 1 : 0;
+            if (f->events[RUNS_EVENT_RUN] == RUNS_MAX_SKIPPED && !diverged)
+                diverged = CORE_FAIL(CLKFAC_ERR_NONFINITE, "training diverged: %llu updates in a row "
+                                 "(to update %llu, timestep %llu) met a non-finite gradient or "
+                                 "step and were skipped", (unsigned long long)RUNS_MAX_SKIPPED,
+                                 (unsigned long long)st[i].update,
+                                 (unsigned long long)st[i].timestep);
+        }
     } while (n == 256);
-    return CLKFAC_OK;
+    return diverged; /* every row is written first */
 }
 
 static clkfac_status write_file(const char *dir, const char *name, const char *data, size_t len)
@@ -186,6 +209,15 @@ static clkfac_status write_summary(const runs_spec *s, clkfac_context *ctx, clkf
         "wall_seconds", real_as("%.3f", wall),
         "timesteps_per_second", real_as("%.1f", wall > 0 ? (double)ts / wall : 0.0),
         "timing", summary_timing(ag), "options", options);
+    if (j && json_object_set_new(j, "events",
+                                 json_pack("{s:o, s:o, s:o}", "skipped_updates",
+                                           uint_json(f->events[RUNS_EVENT_SKIPPED]),
+                                           "damping_raised", uint_json(f->events[RUNS_EVENT_DAMPING]),
+                                           "eigen_fallbacks",
+                                           uint_json(f->events[RUNS_EVENT_EIGEN])))) {
+        json_decref(j);
+        j = NULL;
+    }
     int bad = !j;
     if (!bad && s->suite_settings)
         bad = json_object_set_new(j, "suite_settings", json_string(s->suite_settings));
@@ -250,6 +282,10 @@ static clkfac_status write_policy(const runs_spec *s, clkfac_agent *ag)
     float *p = st ? NULL : malloc(n * sizeof *p);
     if (!st && !p) st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory for the policy");
     if (!st) st = clkfac_agent_read_params(ag, p, n, &n);
+    for (size_t i = 0; !st && i < n; i++)
+        if (!isfinite(p[i]))
+            st = CORE_FAIL(CLKFAC_ERR_NONFINITE, "training diverged: trained parameter %zu of "
+                           "%zu is %g; no policy written", i, n, (double)p[i]);
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/policy.npy", s->dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -475,7 +511,7 @@ clkfac_status runs_train(const runs_spec *s, clkfac_context *ctx, clkfac_vecenv 
         }
         /* statistics are read from the device in blocks, not every update */
         if (!first && (up % 128 == 0 || now - last_flush > s->flush_seconds)) {
-            note_fail(&first, &what, drain(ag, env, f, o), "reading statistics");
+            note_fail(&first, &what, drain(ag, env, f, o), "training");
             if (!first) note_fail(&first, &what, clkfac_context_check(ctx), "training");
         }
         if (!first && now - last_flush > s->flush_seconds) {
@@ -488,7 +524,7 @@ clkfac_status runs_train(const runs_spec *s, clkfac_context *ctx, clkfac_vecenv 
             last_draw = now;
         }
     }
-    note_fail(&first, &what, drain(ag, env, f, o), "reading statistics");
+    note_fail(&first, &what, drain(ag, env, f, o), "training");
     if (!first) note_fail(&first, &what, clkfac_context_check(ctx), "training");
     double wall = wall0 + core_now() - t0;
     if (s->progress) {

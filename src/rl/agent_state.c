@@ -107,7 +107,7 @@ static clkfac_status visit(agent_state_io *io)
     clkfac_agent *ag = io->ag;
     size_t N = ag->n_envs, os = ag->obs_size;
     uint64_t counters[5] = {ag->timestep, ag->updates, ag->act_draws, ag->dropped, 0};
-    uint64_t ring[3] = {ag->ring_first, ag->ring_count, 0};
+    uint64_t ring[3] = {ag->ring_first, ag->ring_count, ag->last_slot};
     clkfac_status st;
     if ((st = agent_state_item(io, "agent.counters", NULL, 0, counters, sizeof counters)) ||
         (st = agent_state_item(io, "agent.obs", NULL, 0, ag->h_obs, N * os * sizeof(float))) ||
@@ -116,6 +116,8 @@ static clkfac_status visit(agent_state_io *io)
                                sizeof ag->ring_update)) ||
         (st = agent_state_item(io, "agent.ring_timestep", NULL, 0, ag->ring_timestep,
                                sizeof ag->ring_timestep)) ||
+        (st = agent_state_item(io, "agent.ring_events", NULL, 0, ag->ring_events,
+                               sizeof ag->ring_events)) ||
         (st = agent_state_item(io, "agent.ring_records", ag->ring, RING * RING_W, NULL, 0)) ||
         (st = agent_state_item(io, "agent.loss_stats", ag->loss_stats, CLKFAC_A2C_STATS, NULL, 0)) ||
         (st = agent_state_item(io, "agent.algo_stats", ag->algo_stats, REC_ALGO_N, NULL, 0)) ||
@@ -128,7 +130,7 @@ static clkfac_status visit(agent_state_io *io)
         (st = ag->alg->state(ag, io)))
         return st;
     if (io->mode == IO_LOAD) {
-        if (counters[2 + 2] != 0 || ring[1] > RING || ring[0] >= RING)
+        if (counters[2 + 2] != 0 || ring[1] > RING || ring[0] >= RING || ring[2] >= RING)
             return CORE_FAIL(CLKFAC_ERR_FORMAT, "agent state: ring position %llu + %llu out of range",
                              (unsigned long long)ring[0], (unsigned long long)ring[1]);
         ag->timestep = counters[0];
@@ -137,6 +139,7 @@ static clkfac_status visit(agent_state_io *io)
         ag->dropped = counters[3];
         ag->ring_first = (size_t)ring[0];
         ag->ring_count = (size_t)ring[1];
+        ag->last_slot = (size_t)ring[2];
     }
     return CLKFAC_OK;
 }
