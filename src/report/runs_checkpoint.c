@@ -15,18 +15,6 @@
 #define HEADER_LEN 32 /* magic, version, body length, checksum: 8 bytes each */
 #define NAME_LEN 16
 
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-
 /* The fixed-size numbers of a checkpoint as little-endian words (doubles by their bits). */
 #define N_WORDS (7 + 100 + 1 + 4)
 static void to_words(uint64_t *w, const runs_checkpoint *c)
@@ -52,7 +40,7 @@ static int put_section(core_text *t, const char *name, const void *data, size_t 
 {
     unsigned char head[NAME_LEN + 8] = {0};
     memcpy(head, name, strlen(name));
-    put_u64(head + NAME_LEN, len);
+    core_put_u64le(head + NAME_LEN, len);
     return core_text_put(t, (const char *)head, sizeof head) || core_text_put(t, data, len);
 }
 
@@ -61,7 +49,7 @@ clkfac_status runs_checkpoint_write(const char *dir, const runs_checkpoint *c)
     uint64_t words[N_WORDS];
     unsigned char wb[N_WORDS * 8];
     to_words(words, c);
-    for (size_t i = 0; i < N_WORDS; i++) put_u64(wb + 8 * i, words[i]);
+    for (size_t i = 0; i < N_WORDS; i++) core_put_u64le(wb + 8 * i, words[i]);
     core_text t = {0};
     unsigned char head[HEADER_LEN] = {0};
     core_text_put(&t, (const char *)head, sizeof head);
@@ -75,9 +63,9 @@ clkfac_status runs_checkpoint_write(const char *dir, const runs_checkpoint *c)
     }
     unsigned char *b = (unsigned char *)t.s;
     memcpy(b, MAGIC, 8);
-    put_u64(b + 8, RUNS_CHECKPOINT_VERSION);
-    put_u64(b + 16, t.n - HEADER_LEN);
-    put_u64(b + 24, core_fnv1a(CORE_FNV_INIT, b + HEADER_LEN, t.n - HEADER_LEN));
+    core_put_u64le(b + 8, RUNS_CHECKPOINT_VERSION);
+    core_put_u64le(b + 16, t.n - HEADER_LEN);
+    core_put_u64le(b + 24, core_fnv1a(CORE_FNV_INIT, b + HEADER_LEN, t.n - HEADER_LEN));
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, RUNS_CHECKPOINT_FILE);
     clkfac_status st = clkfac_file_write_atomic(path, t.s, t.n);
@@ -115,7 +103,7 @@ static int take_section(const unsigned char *b, size_t n, size_t *at, const char
         return CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: ends before section '%s' (corrupt)", path,
                                name);
     memcpy(stored, b + *at, NAME_LEN);
-    uint64_t l = get_u64(b + *at + NAME_LEN);
+    uint64_t l = core_get_u64le(b + *at + NAME_LEN);
     if (strcmp(stored, name))
         return CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: section '%.16s' where '%s' belongs "
                                "(corrupt)", path, stored, name);
@@ -150,14 +138,14 @@ int runs_checkpoint_read(runs_checkpoint *c, const char *dir)
     if (n < HEADER_LEN || memcmp(b, MAGIC, 8))
         st = CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: not a clkfac checkpoint (%zu bytes, no '%s' "
                              "header)", path, n, MAGIC);
-    else if (get_u64(b + 8) != RUNS_CHECKPOINT_VERSION)
+    else if (core_get_u64le(b + 8) != RUNS_CHECKPOINT_VERSION)
         st = CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: version %llu; this build reads version %u",
-                             path, (unsigned long long)get_u64(b + 8), RUNS_CHECKPOINT_VERSION);
-    else if (get_u64(b + 16) != n - HEADER_LEN)
+                             path, (unsigned long long)core_get_u64le(b + 8), RUNS_CHECKPOINT_VERSION);
+    else if (core_get_u64le(b + 16) != n - HEADER_LEN)
         st = CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: %zu bytes after the header, it says %llu "
                              "(cut short or corrupt)", path, n - HEADER_LEN,
-                             (unsigned long long)get_u64(b + 16));
-    else if (core_fnv1a(CORE_FNV_INIT, b + HEADER_LEN, n - HEADER_LEN) != get_u64(b + 24))
+                             (unsigned long long)core_get_u64le(b + 16));
+    else if (core_fnv1a(CORE_FNV_INIT, b + HEADER_LEN, n - HEADER_LEN) != core_get_u64le(b + 24))
         st = CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: checksum mismatch (corrupt); not trusted",
                              path);
     size_t at = HEADER_LEN, len = 0;
@@ -174,7 +162,7 @@ int runs_checkpoint_read(runs_checkpoint *c, const char *dir)
         if (len != sizeof w)
             st = CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: counters hold %zu bytes, expected %zu",
                                  path, len, sizeof w);
-        for (size_t i = 0; !st && i < N_WORDS; i++) w[i] = get_u64(d + 8 * i);
+        for (size_t i = 0; !st && i < N_WORDS; i++) w[i] = core_get_u64le(d + 8 * i);
         if (!st) from_words(c, w);
         if (!st && (c->recent_n > 100 || c->recent_i >= 100))
             st = CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s: recent-return ring %llu/%llu out of range",

@@ -26,18 +26,6 @@ struct agent_state_io {
     unsigned items;
 };
 
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-
 /* One item: n floats of device buffer buf (host == NULL), or bytes at host. SIZE counts, SAVE
  * appends, CHECK compares the name and size with the next stored item, LOAD restores it. */
 clkfac_status agent_state_item(agent_state_io *io, const char *name, cl_mem buf, size_t n,
@@ -53,7 +41,7 @@ clkfac_status agent_state_item(agent_state_io *io, const char *name, cl_mem buf,
         unsigned char *p = io->buf + io->at;
         memset(p, 0, NAME_LEN);
         snprintf((char *)p, NAME_LEN, "%s", name);
-        put_u64(p + NAME_LEN, bytes);
+        core_put_u64le(p + NAME_LEN, bytes);
         io->at += ITEM_HEAD + bytes;
         if (host) {
             memcpy(p + ITEM_HEAD, host, bytes);
@@ -68,7 +56,7 @@ clkfac_status agent_state_item(agent_state_io *io, const char *name, cl_mem buf,
     char stored[NAME_LEN + 1];
     memcpy(stored, p, NAME_LEN);
     stored[NAME_LEN] = '\0';
-    uint64_t have = get_u64(p + NAME_LEN);
+    uint64_t have = core_get_u64le(p + NAME_LEN);
     if (strncmp(stored, name, NAME_LEN))
         return CORE_FAIL(CLKFAC_ERR_FORMAT, "agent state: item %u is '%s'; this agent expects "
                          "'%s' (another algorithm or network?)", io->items, stored, name);
@@ -161,9 +149,9 @@ clkfac_status clkfac_agent_get_state(void **out, size_t *size, clkfac_agent *ag)
         return st;
     }
     memcpy(b, STATE_MAGIC, 8);
-    put_u64(b + 8, STATE_VERSION | (uint64_t)io.items << 32);
-    put_u64(b + 16, len);
-    put_u64(b + 24, core_fnv1a(CORE_FNV_INIT, b + HEADER_LEN, len));
+    core_put_u64le(b + 8, STATE_VERSION | (uint64_t)io.items << 32);
+    core_put_u64le(b + 16, len);
+    core_put_u64le(b + 24, core_fnv1a(CORE_FNV_INIT, b + HEADER_LEN, len));
     *out = b;
     *size = HEADER_LEN + len;
     return CLKFAC_OK;
@@ -175,7 +163,7 @@ clkfac_status clkfac_agent_set_state(clkfac_agent *ag, const void *buf, size_t s
     if (!b || size < HEADER_LEN || memcmp(b, STATE_MAGIC, 8))
         return CORE_FAIL(CLKFAC_ERR_FORMAT, "agent state: %zu bytes without the '%s' header",
                          size, STATE_MAGIC);
-    uint64_t vi = get_u64(b + 8), len = get_u64(b + 16), sum = get_u64(b + 24);
+    uint64_t vi = core_get_u64le(b + 8), len = core_get_u64le(b + 16), sum = core_get_u64le(b + 24);
     if ((vi & 0xffffffffu) != STATE_VERSION)
         return CORE_FAIL(CLKFAC_ERR_FORMAT, "agent state: version %llu; this build reads %u",
                          (unsigned long long)(vi & 0xffffffffu), STATE_VERSION);
