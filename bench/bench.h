@@ -70,6 +70,7 @@ typedef struct bench_sample_options {
     const char *out, *device;
     int quiet;
     int report;                       /* the caller reports OUT afterwards: no hint printed */
+    unsigned checkpoint_every;        /* a run's checkpoint every N updates (0: every 60 s) */
 } bench_sample_options;
 
 /* Checks the suite (exit 2 naming a bad value before anything is created), then trains every

@@ -1,7 +1,8 @@
 /* `clkfac bench sample`: the sample-efficiency suite — algorithms x environments x seeds at a
  * step budget, each run trained through the library and written to OUT/runs/<algo>__<env>__seed<k>/
  * exactly as `clkfac train` writes it (report/runs.h), with a manifest OUT/suite.json. Resumable:
- * finished runs are kept, unfinished ones restarted from scratch, so results are deterministic. */
+ * finished runs are kept, unfinished ones continued from their checkpoint (or restarted from
+ * scratch when they have none), so results are deterministic. */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -79,6 +80,7 @@ typedef struct suite {
     size_t n_seeds;
     const char *out, *device;
     int quiet, report;
+    unsigned checkpoint_every;
     char notes[2048];        /* what a preset left out, for suite.json */
 } suite;
 
@@ -229,6 +231,7 @@ static int suite_from_options(suite *s, const bench_sample_options *o)
     s->device = o->device;
     s->quiet = o->quiet;
     s->report = o->report;
+    s->checkpoint_every = o->checkpoint_every;
     /* nothing given runs quick; options without a preset fill the rest from CUSTOM */
     if (!s->base && !s->algos_opt && !s->envs_opt && !s->seeds_opt && !s->steps)
         s->base = &PRESETS[0];
@@ -456,37 +459,52 @@ static int write_manifest(const suite *s, clkfac_context *ctx, const run_cfg *ru
     return 0;
 }
 
+/* One run: continued from its checkpoint when it has one (a checkpoint that cannot be used is
+ * named, the folder emptied and the run started again), else from nothing in an emptied folder
+ * (no file of an old attempt can be mistaken for the new one's). */
 static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size_t k, size_t n,
                      int tty)
 {
     clkfac_status st = clkfac_mkdir_p(r->dir);
     if (st) return app_fail(r->dir, st);
-    int rc = clear_dir(r->dir);
-    if (rc) return rc;
-    clkfac_vecenv *env = NULL;
-    clkfac_agent *ag = NULL;
-    if ((st = clkfac_vecenv_create(&env, r->env, (size_t)r->n_envs, r->ag.seed, NULL)))
-        return app_fail("creating the environments", st);
-    if ((st = clkfac_agent_create(&ag, ctx, env, &r->ag))) {
+    char ck[4200];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", r->dir);
+    int resume = access(ck, F_OK) == 0, rc = APP_OK;
+    for (;;) {
+        if (!resume && (rc = clear_dir(r->dir))) return rc;
+        clkfac_vecenv *env = NULL;
+        clkfac_agent *ag = NULL;
+        if ((st = clkfac_vecenv_create(&env, r->env, (size_t)r->n_envs, r->ag.seed, NULL)))
+            return app_fail("creating the environments", st);
+        if ((st = clkfac_agent_create(&ag, ctx, env, &r->ag))) {
+            clkfac_vecenv_free(env);
+            return app_fail("creating the agent", st);
+        }
+        char prefix[256];
+        snprintf(prefix, sizeof prefix, "run %zu/%zu %s %s seed %ld ", k + 1, n, r->v->name,
+                 r->env, r->seed);
+        runs_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, r->key, 10.0,
+                          tty, prefix, s->checkpoint_every, 0, resume, NULL};
+        runs_result res;
+        st = runs_train(&spec, ctx, env, ag, &res);
+        clkfac_agent_free(ag);
         clkfac_vecenv_free(env);
-        return app_fail("creating the agent", st);
+        if (st && resume && res.resumed == 0 && res.failed && !strcmp(res.failed, "resuming")) {
+            if (!s->quiet)
+                printf("note: %s: %s; the run starts again\n", r->name, clkfac_last_error());
+            resume = 0;
+            continue;
+        }
+        if (st) return app_fail(res.failed, st);
+        if (!s->quiet) {
+            printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s%s\n",
+                   k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
+                   res.recent_n, res.recent_mean, res.wall_seconds,
+                   res.resumed == 1 ? " (resumed from its checkpoint)" : "");
+            fflush(stdout);
+        }
+        return APP_OK;
     }
-    char prefix[256];
-    snprintf(prefix, sizeof prefix, "run %zu/%zu %s %s seed %ld ", k + 1, n, r->v->name, r->env,
-             r->seed);
-    runs_spec spec = {r->dir, r->env, r->steps, r->n_envs, &r->ag, r->v->name, r->key, 10.0,
-                      tty, prefix, NULL};
-    runs_result res;
-    if ((st = runs_train(&spec, ctx, env, ag, &res))) rc = app_fail(res.failed, st);
-    if (rc == APP_OK && !s->quiet) {
-        printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s\n",
-               k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
-               res.recent_n, res.recent_mean, res.wall_seconds);
-        fflush(stdout);
-    }
-    clkfac_agent_free(ag);
-    clkfac_vecenv_free(env);
-    return rc;
 }
 
 /* Final mean return (last 100 episodes) per environment and algorithm, mean and spread over the

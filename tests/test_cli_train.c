@@ -48,7 +48,8 @@ static void test_same_seed_identical_files(void **state)
     assert_non_null(f);
     char line[256];
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr\n");
+    assert_string_equal(line, "update,timestep,loss,policy_loss,value_loss,entropy,grad_norm,lr,"
+                              "skipped\n");
     int rows = 0;
     while (fgets(line, sizeof line, f)) rows++;
     fclose(f);

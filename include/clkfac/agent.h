@@ -253,6 +253,13 @@ typedef struct clkfac_update_stats {
     float cg_residual;     /* TRPO: conjugate-gradient residual norm */
     float ls_steps;        /* TRPO: line-search halvings taken */
     float accepted;        /* TRPO: 1 when the step was accepted */
+    /* numerical events, recovered from (each update goes on; see runs' updates.csv) */
+    float skipped;         /* 1: a non-finite gradient, step or factor statistic was refused and
+                              its step skipped (parameters and state left as they were) */
+    float damping_raised;  /* ACKTR: factors not positive definite at the damping, inverted
+                              after raising it (x10 per retry, up to x1000) */
+    float eigen_fallback;  /* ACKTR: factors still not positive definite, inverted by the eigen
+                              rule (clkfac_kfac_eigen) instead, until the next inversion */
 } clkfac_update_stats;
 
 /* Moves up to cap pending update records (oldest first) into out; *n gets the count. Reads the
@@ -272,6 +279,20 @@ clkfac_status clkfac_agent_read_params(clkfac_agent *agent, float *out, size_t c
  * (CLKFAC_ERR_NONFINITE, naming its index) and nothing is written. Optimizer state and K-FAC
  * statistics are kept as they are. */
 clkfac_status clkfac_agent_write_params(clkfac_agent *agent, const float *in, size_t n);
+
+/* ---- checkpoints -----------------------------------------------------------------------------
+ * The agent's whole training state as bytes: update and timestep counters, the current
+ * observations, pending update records, every parameter, and the algorithm's state (RMSProp,
+ * momentum and Adam state and step counts; K-FAC factors, inverses and their counters; TRPO's
+ * vectors), so that an agent created with the same options on the same environments and given
+ * this state continues bit-exactly (its sampling draws are counter-based on the seed and the
+ * timestep). The environments' state is separate (clkfac_vecenv_get_state). Reads the device
+ * (blocking): meant between updates, not inside training. *out is malloc'ed (free it). */
+clkfac_status clkfac_agent_get_state(void **out, size_t *size, clkfac_agent *agent);
+/* Restores a state from clkfac_agent_get_state. The magic, version, size and checksum are
+ * checked, then every item's name and size against this agent (another algorithm, network or
+ * environment count fails naming the item), all before anything is written: CLKFAC_ERR_FORMAT. */
+clkfac_status clkfac_agent_set_state(clkfac_agent *agent, const void *buf, size_t size);
 
 /* The current policy's actions for n observations (n <= the agent's number of environments;
  * obs row-major, the observation space's size per row): one draw each from the policy, or with

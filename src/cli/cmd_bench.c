@@ -140,6 +140,9 @@ static const clkfac_option SAMPLE_OPTIONS[] = {
                "no progress, no table"),
     CLI_OPTION(BOOL, bench_sample_options, report, "--report", NULL, 0, 1, 0,
                "run `clkfac report OUT` afterwards"),
+    CLI_OPTION(UINT, bench_sample_options, checkpoint_every, "--checkpoint-every", "N", 0, 1e9, 0,
+               "each run's checkpoint (what an interrupted suite continues from) every N "
+               "updates; 0: every 60 s of training"),
 };
 
 static void bench_sample_usage(void)

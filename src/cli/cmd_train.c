@@ -16,6 +16,9 @@ typedef struct train_run {
     uint64_t steps;
     unsigned n_envs;
     int quiet;
+    int resume;
+    unsigned checkpoint_every;
+    double checkpoint_seconds;
     int preset;     /* PRESET_AUTO: data/presets.txt fills what the command line leaves out */
     uint64_t given; /* bit k: RUN_OPTIONS[k] was on the command line */
     char applied[512];
@@ -39,6 +42,14 @@ static const clkfac_option RUN_OPTIONS[] = {
                "first device; see clkfac devices)"),
     CLI_OPTION(BOOL, train_run, quiet, "--quiet", NULL, 0, 1, 0,
                "no progress line and no final summary line"),
+    CLI_OPTION(BOOL, train_run, resume, "--resume", NULL, 0, 1, 0,
+               "continue the run in --out from its checkpoint (same options; the result is the "
+               "same as an uninterrupted run's); a finished run is verified and kept; without a "
+               "checkpoint the run starts from the beginning"),
+    CLI_OPTION(UINT, train_run, checkpoint_every, "--checkpoint-every", "N", 0, 1e9, 0,
+               "write the checkpoint (--out/checkpoint.bin) every N updates too (0: by time only)"),
+    CLI_OPTION(DOUBLE, train_run, checkpoint_seconds, "--checkpoint-seconds", "S", 0, 1e9, 60,
+               "write the checkpoint every S seconds of training (0: not by time)"),
     CLI_OPTION_CHOICES(ENUM, train_run, preset, "--preset", PRESET_AUTO, PRESET_CHOICES,
                        "auto: the environment's settings for the algorithm in data/presets.txt "
                        "fill every option not given here (printed at the start, and in "
@@ -103,7 +114,7 @@ static int parse_args(train_run *run, clkfac_agent_options *ag, int argc, char *
 
 int cmd_train(int argc, char **argv)
 {
-    train_run c = {NULL, NULL, NULL, 0, 0, 0, PRESET_AUTO, 0, ""};
+    train_run c = {NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, PRESET_AUTO, 0, ""};
     cli_defaults(RUN_OPTIONS, N_RUN_OPTIONS, &c);
     clkfac_agent_options ag_opts = CLKFAC_AGENT_OPTIONS_INIT;
     int r = parse_args(&c, &ag_opts, argc, argv);
@@ -129,11 +140,14 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     runlog_spec spec = {c.out, c.env, (long)c.steps, (long)c.n_envs, &ag_opts, NULL, NULL, 10.0,
-                        !c.quiet && isatty(fileno(stderr)), NULL,
+                        !c.quiet && isatty(fileno(stderr)), NULL, c.checkpoint_every,
+                        c.checkpoint_seconds > 0 ? c.checkpoint_seconds : -1.0, c.resume,
                         c.preset == PRESET_AUTO ? c.applied : NULL};
     runlog_result res;
     rc = runlog_train(&spec, ctx, env, ag, &res);
-    if (rc == CLI_OK && !c.quiet)
+    if (rc == CLI_OK && !c.quiet && res.resumed == 2)
+        printf("%s: the run had finished and its files match summary.json; nothing to do\n", c.out);
+    else if (rc == CLI_OK && !c.quiet)
         printf("%s on %s: %llu steps, %zu episodes, mean return (last %zu) %.2f, %.0f steps/s; "
                "results in %s\n",
                clkfac_algo_name(ag_opts.algo), c.env, (unsigned long long)res.timesteps,

@@ -39,4 +39,16 @@ double core_now(void);                    /* monotonic seconds */
 uint64_t core_fnv1a(uint64_t h, const void *data, size_t len);
 #define CORE_FNV_INIT 0xcbf29ce484222325ULL
 
+/* A 64-bit word stored / loaded little-endian (file formats: checkpoints). */
+static inline void core_put_u64le(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static inline uint64_t core_get_u64le(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
 #endif

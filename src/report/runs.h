@@ -28,6 +28,11 @@ typedef struct runs_spec {
     double flush_seconds;       /* rewrite the files this often while training */
     int progress;               /* draw a progress line on stderr (callers check isatty) */
     const char *prefix;         /* printed before the progress bar; may be NULL */
+    /* checkpoint.bin (what a resume continues from) every checkpoint_every updates (0: not by
+     * count) and every checkpoint_seconds of training (0: 60 s; < 0: not by time) */
+    unsigned checkpoint_every;
+    double checkpoint_seconds;
+    int resume;                 /* continue from DIR's checkpoint (see runs_train) */
     const char *preset;         /* NULL, or "preset" in summary.json: what data/presets.txt set
                                    (clkfac_agent_options_preset; "" when it set nothing) */
 } runs_spec;
@@ -39,13 +44,21 @@ typedef struct runs_result {
     double recent_mean;         /* mean return of the last 100 episodes; NaN when none */
     double wall_seconds;
     const char *failed;         /* on failure: what failed ("training", "writing results", ...) */
+    int resumed;                /* 0 a fresh start, 1 continued from the checkpoint, 2 had
+                                   finished (verified; nothing trained) */
 } runs_result;
 
 /* Trains ag (acting in env) until spec->steps timesteps, writing episodes.csv, updates.csv and
  * summary.json atomically as it goes and once more at the end whatever happened. Only a run
  * that used its whole budget without error writes its policy (policy.npy, then policy.txt), and
- * only after both are on disk does summary.json say "finished": true. Returns the first failure
- * (res->failed names the step; res is always filled). */
+ * only after both are on disk does summary.json say "finished": true, recording the size and
+ * FNV-1a 64 of those four files ("files"). Checkpoints (checkpoint.bin, atomic) as runs_spec
+ * says; a finished run removes it. With spec->resume: a finished run is verified (runs_verify)
+ * and nothing is trained; otherwise ag and env (created as for the original run) are restored
+ * from the checkpoint, the CSVs cut back to its byte counts, and the run continues, giving the
+ * same files as a run never interrupted; no checkpoint is a fresh start. Without resume an old
+ * checkpoint is removed. Returns the first failure (res->failed names the step; res is always
+ * filled). */
 clkfac_status runs_train(const runs_spec *spec, clkfac_context *ctx, clkfac_vecenv *env,
                          clkfac_agent *ag, runs_result *res);
 
@@ -67,6 +80,13 @@ typedef struct runs_summary {
     double wall_seconds;        /* NaN when not recorded */
     double final_mean_return_100; /* NaN when not recorded or null */
     long long episodes;         /* -1 when not recorded */
+    /* "files" of a finished run: name, size and FNV-1a 64 of each (n_files 0 when absent) */
+    size_t n_files;
+    struct {
+        char name[32];
+        long long bytes;
+        uint64_t fnv1a64;
+    } files[8];
 } runs_summary;
 
 /* Reads DIR/summary.json (path is the file): CLKFAC_OK, RUNS_MISSING, CLKFAC_ERR_IO (unreadable)
@@ -91,8 +111,9 @@ typedef struct runs_episodes {
 int runs_episodes_read(runs_episodes *out, const char *path);
 void runs_episodes_free(runs_episodes *e);
 
-/* A finished run's files against its summary: the policy files exist and episodes.csv holds
- * the episodes summary.json counts. 0 when they agree; -1 with why (cap bytes) when not. */
+/* A finished run's files against its summary: the policy files exist, episodes.csv holds the
+ * episodes summary.json counts, and every file it lists under "files" has the size and
+ * checksum recorded. 0 when they agree; -1 with why (cap bytes) when not. */
 int runs_verify(const char *dir, const runs_summary *sm, char *why, size_t cap);
 
 #define RUNS_POLICY_FORMAT 1

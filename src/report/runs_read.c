@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include "report/csv.h"
 #include "report/runs.h"
+#include "report/runs_checkpoint.h"
 
 /* A file read whole: RUNS_MISSING, or a status with the reason named. */
 static int read_text(const char *path, char **buf, size_t *len)
@@ -92,6 +93,22 @@ static const char *summary_members(runs_summary *sm, const json_t *root)
     sm->finished = json_is_boolean(fin) ? json_is_true(fin) : -1;
     if (member_string(root, "suite_settings", sm->suite_settings, sizeof sm->suite_settings) < 0)
         return "\"suite_settings\" is not a string";
+    const json_t *files = json_object_get(root, "files"), *fv;
+    const char *fname;
+    if (files && !json_is_object(files)) return "\"files\" is not an object";
+    json_object_foreach((json_t *)(uintptr_t)files, fname, fv) {
+        if (sm->n_files == sizeof sm->files / sizeof sm->files[0]) return "\"files\" lists too many";
+        const char *hex = json_string_value(json_object_get(fv, "fnv1a64"));
+        char *end = NULL;
+        double b;
+        if (strlen(fname) >= sizeof sm->files[0].name || strchr(fname, '/') || !hex ||
+            strlen(hex) != 16 || member_whole(fv, "bytes", 0, &b))
+            return "\"files\" has an entry without a name, \"bytes\" and a 16-digit \"fnv1a64\"";
+        sm->files[sm->n_files].fnv1a64 = strtoull(hex, &end, 16);
+        if (*end) return "\"files\" has an \"fnv1a64\" that is not hexadecimal";
+        copy_str(sm->files[sm->n_files].name, sizeof sm->files[0].name, fname);
+        sm->files[sm->n_files++].bytes = (long long)b;
+    }
     const json_t *prov = json_object_get(root, "provenance");
     if (json_is_object(prov)) member_string(prov, "device", sm->device, sizeof sm->device);
     return NULL;
@@ -255,6 +272,27 @@ void runs_episodes_free(runs_episodes *e)
     memset(e, 0, sizeof *e);
 }
 
+/* Every file summary.json lists under "files" has its recorded size and checksum. */
+static int verify_digests(const char *dir, const runs_summary *sm, char *why, size_t cap)
+{
+    for (size_t i = 0; i < sm->n_files; i++) {
+        uint64_t bytes = 0, sum = 0;
+        int err = runs_file_digest(dir, sm->files[i].name, &bytes, &sum);
+        if (err) {
+            snprintf(why, cap, "%s/%s cannot be read (%s)", dir, sm->files[i].name, strerror(err));
+            return -1;
+        }
+        if ((long long)bytes != sm->files[i].bytes || sum != sm->files[i].fnv1a64) {
+            snprintf(why, cap, "%s/%s has %llu bytes with FNV-1a %016llx; summary.json recorded "
+                     "%lld bytes, %016llx (changed since)", dir, sm->files[i].name,
+                     (unsigned long long)bytes, (unsigned long long)sum, sm->files[i].bytes,
+                     (unsigned long long)sm->files[i].fnv1a64);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int runs_verify(const char *dir, const runs_summary *sm, char *why, size_t cap)
 {
     char path[4200];
@@ -267,7 +305,7 @@ int runs_verify(const char *dir, const runs_summary *sm, char *why, size_t cap)
             return -1;
         }
     }
-    if (sm->episodes < 0) return 0; /* not recorded: nothing to compare */
+    if (sm->episodes < 0) return verify_digests(dir, sm, why, cap); /* no count recorded */
     runs_episodes e;
     snprintf(path, sizeof path, "%s/episodes.csv", dir);
     int rc = runs_episodes_read(&e, path);
@@ -282,7 +320,7 @@ int runs_verify(const char *dir, const runs_summary *sm, char *why, size_t cap)
                  sm->episodes);
         return -1;
     }
-    return 0;
+    return verify_digests(dir, sm, why, cap);
 }
 
 /* ---- the saved policy ------------------------------------------------------------------------ */

@@ -67,4 +67,16 @@ static clkfac_status a2c_update(clkfac_agent *ag, float lr)
     return CLKFAC_OK;
 }
 
-const agent_algo agent_algo_a2c = {"a2c", NULL, a2c_create, a2c_update, a2c_free};
+static clkfac_status a2c_state_items(clkfac_agent *ag, agent_state_io *io)
+{
+    a2c_state *s = ag->algo;
+    clkfac_status st = agent_state_optim(io, "a2c.actor", s->actor, clkfac_optim_size(s->actor));
+    if (!st && s->critic)
+        st = agent_state_optim(io, "a2c.critic", s->critic, clkfac_optim_size(s->critic));
+    if (!st && s->logstd)
+        st = agent_state_optim(io, "a2c.logstd", s->logstd, clkfac_optim_size(s->logstd));
+    return st;
+}
+
+const agent_algo agent_algo_a2c = {"a2c", NULL, a2c_create, a2c_update, a2c_free,
+                                   a2c_state_items};

@@ -5,7 +5,9 @@
  * updates; the loss gradient preconditioned layer by layer; nu = min(1, sqrt(kl_clip / q)) and a
  * momentum step of nu * v. Nothing is read back inside an update. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clkfac/heads.h"
 #include "clkfac/kfac.h"
@@ -22,6 +24,7 @@ typedef struct kfac_block {
     cl_mem a, g, a_inv, g_inv;  /* eigen damping: a_inv/g_inv hold Q_A/Q_G */
     cl_mem a_eig, g_eig;        /* eigen damping: eigenvalues of A and G */
     clkfac_ema ea, eg;
+    int eigen_now;          /* Tikhonov damping: the last inversion fell back to the eigen rule */
 } kfac_block;
 
 typedef struct acktr_net {
@@ -58,15 +61,16 @@ static clkfac_status add_blocks(acktr_state *s, clkfac_context *ctx, clkfac_nn *
         kfac_block *k = &s->blocks[s->n_blocks];
         *k = (kfac_block){net, i, li.offset, li.d_in_h, li.d_out, li.locations, NULL, NULL,
                           NULL, NULL, NULL, NULL, {o->stats_decay, o->cold_steps, 0},
-                          {o->stats_decay, o->cold_steps, 0}};
+                          {o->stats_decay, o->cold_steps, 0}, 0};
         s->n_blocks++;
         if ((st = clkfac_buffer_create(&k->a, ctx, k->da * k->da)) ||
             (st = clkfac_buffer_create(&k->g, ctx, k->dg * k->dg)) ||
             (st = clkfac_buffer_create(&k->a_inv, ctx, k->da * k->da)) ||
             (st = clkfac_buffer_create(&k->g_inv, ctx, k->dg * k->dg)))
             return st;
-        if (o->kfac_eigen && ((st = clkfac_buffer_create(&k->a_eig, ctx, k->da)) ||
-                              (st = clkfac_buffer_create(&k->g_eig, ctx, k->dg))))
+        /* eigenvalues: the eigen rule's, or the fallback of a factor Tikhonov cannot invert */
+        if ((st = clkfac_buffer_create(&k->a_eig, ctx, k->da)) ||
+            (st = clkfac_buffer_create(&k->g_eig, ctx, k->dg)))
             return st;
         if (k->da * k->da > *max_a) *max_a = k->da * k->da;
         if (k->dg * k->dg > *max_g) *max_g = k->dg * k->dg;
@@ -224,6 +228,77 @@ static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
     return CLKFAC_OK;
 }
 
+/* The eigen rule's inversion of a block: Q and eigenvalues of A, then of G. */
+static clkfac_status invert_eigen(clkfac_context *ctx, kfac_block *k)
+{
+    clkfac_status st = clkfac_kfac_eigen(ctx, k->da, k->a, 0, 1e-6f, k->a_inv, 0, k->a_eig, 0);
+    return st ? st : clkfac_kfac_eigen(ctx, k->dg, k->g, 0, 1e-6f, k->g_inv, 0, k->g_eig, 0);
+}
+
+/* Whether a Cholesky since the last call met a factor that is not positive definite (one
+ * blocking read of the health flags, on the recovery path only); that flag is cleared, the
+ * others are left for the update's record. */
+static clkfac_status take_not_spd(clkfac_context *ctx, int *bad)
+{
+    float w[HEALTH_WORDS];
+    uint32_t flags;
+    clkfac_status st = clkfac_buffer_read(ctx, ctx->health, 0, w, HEALTH_WORDS);
+    if (st) return st;
+    memcpy(&flags, &w[HEALTH_FLAGS], sizeof flags);
+    *bad = (flags & HEALTH_NOT_SPD) != 0;
+    if (!*bad) return CLKFAC_OK;
+    flags &= ~(uint32_t)HEALTH_NOT_SPD;
+    memcpy(&w[HEALTH_FLAGS], &flags, sizeof flags);
+    return clkfac_buffer_write(ctx, ctx->health, HEALTH_FLAGS, &w[HEALTH_FLAGS], 1);
+}
+
+/* A block's Tikhonov inversion, checked (blocking reads: only on the rare path after a failure
+ * or while a block is on the fallback): with the damping raised x10 per retry up to x1000 while
+ * the factors are not positive definite, then by the eigen rule (eigenvalues below 1e-6
+ * clipped; the block preconditions with them until a checked inversion succeeds). Each is an
+ * event of this update's record. Factors the eigensolver refuses (not finite) are a divergence
+ * that cannot be recovered (CLKFAC_ERR_NONFINITE). */
+static clkfac_status invert_checked(clkfac_agent *ag, kfac_block *k, size_t i, float lambda)
+{
+    clkfac_context *ctx = ag->ctx;
+    int bad = 0;
+    clkfac_status st = take_not_spd(ctx, &bad); /* a stale flag is not this block's */
+    float lam = lambda;
+    for (int retry = 0; !st && retry <= 3; retry++, lam *= 10.0f) {
+        if ((st = clkfac_kfac_inverse_tikhonov(ctx, k->da, k->a, 0, k->dg, k->g, 0, lam, k->a_inv,
+                                               0, k->g_inv, 0)) ||
+            (st = take_not_spd(ctx, &bad)) || !bad)
+            break;
+    }
+    if (st) return st;
+    k->eigen_now = bad;
+    if (!bad) {
+        if (lam != lambda) ag->ev_damping++;
+        return CLKFAC_OK;
+    }
+    ag->ev_eigen++;
+    if ((st = invert_eigen(ctx, k)))
+        return CORE_FAIL(CLKFAC_ERR_NONFINITE, "training diverged: the K-FAC factors of layer "
+                         "block %zu cannot be inverted at update %llu, even by the eigen rule "
+                         "(%s)", i, (unsigned long long)ag->updates, clkfac_last_error());
+    return CLKFAC_OK;
+}
+
+clkfac_status acktr_debug_set_factor(clkfac_agent *ag, size_t block, int which, const float *m,
+                                     size_t n)
+{
+    acktr_state *s = ag->alg == &agent_algo_acktr ? ag->algo : NULL;
+    if (!s || block >= s->n_blocks)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_set_factor: no K-FAC block %zu",
+                         block);
+    kfac_block *k = &s->blocks[block];
+    size_t d = which ? k->dg : k->da;
+    if (n != d * d)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_set_factor: %zu values; block "
+                         "%zu's %s is %zu x %zu", n, block, which ? "G" : "A", d, d);
+    return clkfac_buffer_write(ag->ctx, which ? k->g : k->a, 0, m, n);
+}
+
 static clkfac_status acktr_update(clkfac_agent *ag, float lr)
 {
     acktr_state *s = ag->algo;
@@ -245,18 +320,24 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     clkfac_profile_phase(ctx, "inverse");
     /* weight decay enters the damping (K-FAC sec. 6.3: lambda includes the L2 coefficient) */
     float lambda = ag->o.kfac_damping + ag->o.weight_decay;
-    if (s->updates % ag->o.inv_every == 0)
+    if (s->updates % ag->o.inv_every == 0) {
         for (size_t i = 0; i < s->n_blocks; i++) {
             kfac_block *k = &s->blocks[i];
             if (ag->o.kfac_eigen)
-                st = clkfac_kfac_eigen(ctx, k->da, k->a, 0, 1e-6f, k->a_inv, 0, k->a_eig, 0);
-            if (ag->o.kfac_eigen && !st)
-                st = clkfac_kfac_eigen(ctx, k->dg, k->g, 0, 1e-6f, k->g_inv, 0, k->g_eig, 0);
-            if (!ag->o.kfac_eigen)
+                st = invert_eigen(ctx, k);
+            else if (k->eigen_now) /* on the fallback: back to Tikhonov once it succeeds */
+                st = invert_checked(ag, k, i, lambda);
+            else /* unchecked: a failure keeps the old inverse and is seen next update */
                 st = clkfac_kfac_inverse_tikhonov(ctx, k->da, k->a, 0, k->dg, k->g, 0, lambda,
                                                   k->a_inv, 0, k->g_inv, 0);
             if (st) return st;
         }
+    }
+    /* the previous update's record says a factor was not positive definite (its inverse was
+     * kept): every block is inverted again, checked, now */
+    if (!ag->o.kfac_eigen && (ag->prev_health & HEALTH_NOT_SPD))
+        for (size_t i = 0; i < s->n_blocks; i++)
+            if ((st = invert_checked(ag, &s->blocks[i], i, lambda))) return st;
     if (s->logits_before) {
         clkfac_nn_view p0;
         if ((st = agent_head_view(&p0, ag->actor, ag->pi_head, 0)) ||
@@ -278,7 +359,7 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *k = &s->blocks[i];
         cl_mem vbuf = k->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
-        if (ag->o.kfac_eigen)
+        if (ag->o.kfac_eigen || k->eigen_now)
             st = clkfac_kfac_precondition_eigen(ctx, k->dg, k->da, k->g_inv, 0, k->g_eig, 0,
                                                 k->a_inv, 0, k->a_eig, 0, lambda,
                                                 clkfac_nn_grads(k->net), k->offset, vbuf, k->offset);
@@ -331,5 +412,50 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     return CLKFAC_OK;
 }
 
+/* Per block the running factors, their inverses (or eigenbases) and average counters; per net
+ * the momentum and the last preconditioned step; the trust scalars, the adaptive step scale,
+ * the log-std momentum and the Euclidean critic's Adam; the update counter (T_s, T_inv phase). */
+static clkfac_status acktr_state_items(clkfac_agent *ag, agent_state_io *io)
+{
+    acktr_state *s = ag->algo;
+    clkfac_status st = CLKFAC_OK;
+    char k[32];
+#define ITEM_(fmt, i, buf, n) (snprintf(k, sizeof k, fmt, i), agent_state_item(io, k, buf, n, NULL, 0))
+    for (size_t i = 0; i < s->n_blocks && !st; i++) {
+        kfac_block *b = &s->blocks[i];
+        size_t aa = b->da * b->da, gg = b->dg * b->dg;
+        uint64_t counts[3] = {b->ea.count, b->eg.count, (uint64_t)b->eigen_now};
+        if ((st = ITEM_("kfac%zu.a", i, b->a, aa)) || (st = ITEM_("kfac%zu.g", i, b->g, gg)) ||
+            (st = ITEM_("kfac%zu.a_inv", i, b->a_inv, aa)) ||
+            (st = ITEM_("kfac%zu.g_inv", i, b->g_inv, gg)) ||
+            (st = ITEM_("kfac%zu.a_eig", i, b->a_eig, b->da)) ||
+            (st = ITEM_("kfac%zu.g_eig", i, b->g_eig, b->dg)))
+            break;
+        snprintf(k, sizeof k, "kfac%zu.counts", i);
+        if ((st = agent_state_item(io, k, NULL, 0, counts, sizeof counts))) break;
+        b->ea.count = counts[0];
+        b->eg.count = counts[1];
+        b->eigen_now = counts[2] != 0;
+    }
+    for (size_t i = 0; i < s->n_nets && !st; i++) {
+        size_t np = clkfac_nn_param_count(s->nets[i].net);
+        if (!(st = ITEM_("acktr.net%zu.v", i, s->nets[i].v, np))) {
+            snprintf(k, sizeof k, "acktr.net%zu.momentum", i);
+            st = agent_state_optim(io, k, s->nets[i].mom, np);
+        }
+    }
+#undef ITEM_
+    if (st || (st = agent_state_item(io, "acktr.trust", s->trust, 2 * s->n_nets, NULL, 0)) ||
+        (st = agent_state_item(io, "acktr.updates", NULL, 0, &s->updates, sizeof s->updates)) ||
+        (s->step_scale && (st = agent_state_item(io, "acktr.step_scale", s->step_scale, 1, NULL, 0))) ||
+        (s->mom_logstd &&
+         (st = agent_state_optim(io, "acktr.logstd", s->mom_logstd, ag->n_out))) ||
+        (s->critic_adam &&
+         (st = agent_state_optim(io, "acktr.critic_adam", s->critic_adam,
+                                 2 * clkfac_optim_size(s->critic_adam)))))
+        return st;
+    return CLKFAC_OK;
+}
+
 const agent_algo agent_algo_acktr = {"acktr", acktr_configure, acktr_create, acktr_update,
-                                     acktr_free};
+                                     acktr_free, acktr_state_items};

@@ -9,6 +9,7 @@
 
 #include "clkfac/heads.h"
 #include "clkfac/rl.h"
+#include "cl/ocl.h"
 #include "rl/agent_internal.h"
 
 /* The algorithms, indexed by clkfac_algo. */
@@ -212,6 +213,15 @@ static clkfac_status rollout(clkfac_agent *ag)
     clkfac_status st;
     ag->n_boot = 0;
     clkfac_profile_phase(ctx, "rollout"); /* inference, bootstrap values and returns */
+    /* the last update's health flags, read without blocking: the rollout's first action read
+     * (blocking, same in-order queue) has them on the host before the update needs them */
+    ag->prev_health = 0;
+    if (ag->updates) {
+        cl_int e = clEnqueueReadBuffer(ctx->queue, ag->ring, CL_FALSE,
+                                       (ag->last_slot * RING_W + REC_HEALTH) * sizeof(float),
+                                       sizeof ag->prev_health, &ag->prev_health, 0, NULL, NULL);
+        if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueReadBuffer(update record)");
+    }
     for (size_t t = 0; t < T; t++) {
         double t0 = core_now();
         float *obs_t = ag->h_obs + t * N * os;
@@ -277,6 +287,10 @@ static clkfac_status record_stats(clkfac_agent *ag)
     size_t slot = (ag->ring_first + ag->ring_count) % RING;
     ag->ring_update[slot] = ag->updates;
     ag->ring_timestep[slot] = ag->timestep;
+    ag->ring_events[slot][0] = ag->ev_damping;
+    ag->ring_events[slot][1] = ag->ev_eigen;
+    ag->ev_damping = ag->ev_eigen = 0;
+    ag->last_slot = slot;
     ag->ring_count++;
     clkfac_status st = clkfac_buffer_copy(ag->ctx, ag->loss_stats, 0, ag->ring, slot * RING_W,
                                           CLKFAC_A2C_STATS);
@@ -285,14 +299,30 @@ static clkfac_status record_stats(clkfac_agent *ag)
     st = clkfac_buffer_copy(ag->ctx, clkfac_optim_stats(ag->stats_optim), 0, ag->ring,
                             slot * RING_W + CLKFAC_A2C_STATS, 4);
     if (st) return st;
-    return clkfac_buffer_copy(ag->ctx, ag->algo_stats, 0, ag->ring, slot * RING_W + REC_ALGO_FIRST,
-                              REC_ALGO_N);
+    st = clkfac_buffer_copy(ag->ctx, ag->algo_stats, 0, ag->ring, slot * RING_W + REC_ALGO_FIRST,
+                            REC_ALGO_N);
+    /* the health flags this update raised go with its record (their bits, copied as they are)
+     * and are cleared for the next: a refused non-finite step is an event of its update */
+    if (!st)
+        st = clkfac_buffer_copy(ag->ctx, ag->ctx->health, HEALTH_FLAGS, ag->ring,
+                                slot * RING_W + REC_HEALTH, 1);
+    return st ? st : clkfac_buffer_fill(ag->ctx, ag->ctx->health, HEALTH_FLAGS, 0.0f, 1);
 }
+
+void agent_debug_nan_returns(clkfac_agent *ag, unsigned n) { ag->debug_nan_updates = n; }
 
 clkfac_status clkfac_agent_update(clkfac_agent *ag)
 {
     clkfac_status st = rollout(ag);
     if (st) return st;
+    if (ag->debug_nan_updates) {
+        ag->debug_nan_updates--;
+        size_t M = ag->n_envs * ag->t_steps;
+        if ((st = clkfac_buffer_fill(ag->ctx, ag->rewards, 0, NAN, M)) ||
+            (st = clkfac_buffer_fill(ag->ctx, ag->returns, 0, NAN, M)) ||
+            (st = clkfac_buffer_fill(ag->ctx, ag->adv, 0, NAN, M)))
+            return st;
+    }
     double t0 = core_now();
     uint64_t per_update = ag->n_envs * ag->t_steps;
     uint64_t total_updates = ag->o.total_steps ? (ag->o.total_steps + per_update - 1) / per_update : 0;
@@ -337,6 +367,11 @@ clkfac_status clkfac_agent_read_stats(clkfac_agent *ag, clkfac_update_stats *out
         s->cg_residual = r[REC_CG_RESIDUAL];
         s->ls_steps = r[REC_LS_STEPS];
         s->accepted = r[REC_ACCEPTED];
+        uint32_t flags;
+        memcpy(&flags, &r[REC_HEALTH], sizeof flags);
+        s->skipped = (flags & CLKFAC_HEALTH_NONFINITE) ? 1.0f : 0.0f;
+        s->damping_raised = (float)ag->ring_events[slot][0];
+        s->eigen_fallback = (float)ag->ring_events[slot][1];
     }
     ag->ring_first = (ag->ring_first + k) % RING;
     ag->ring_count -= k;

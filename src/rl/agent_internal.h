@@ -24,7 +24,10 @@
 #define REC_LS_STEPS 12
 #define REC_ACCEPTED 13
 #define REC_ALGO_FIRST 8
-#define REC_ALGO_N 8
+#define REC_ALGO_N 6
+/* the device's sticky health flags raised during the update (copied, then cleared): a
+ * non-finite gradient, step or statistic was refused and that step skipped */
+#define REC_HEALTH 14
 
 struct clkfac_agent {
     clkfac_context *ctx;
@@ -49,6 +52,13 @@ struct clkfac_agent {
     uint64_t act_draws; /* clkfac_agent_act's sampling counter */
     size_t ring_first, ring_count;
     uint64_t ring_update[RING], ring_timestep[RING];
+    uint32_t ring_events[RING][2]; /* per record: factors inverted with raised damping, by the
+                                      eigen rule (host-known events) */
+    unsigned ev_damping, ev_eigen; /* this update's, until its record is written */
+    size_t last_slot;              /* ring slot of the last update's record */
+    uint32_t prev_health;          /* that record's health flags, read without blocking during
+                                      this update's rollout (ACKTR's recovery acts on them) */
+    unsigned debug_nan_updates;    /* test hook: poison the returns of this many updates */
     double t_env, t_infer, t_update;
     uint64_t blocking0;
     const struct agent_algo *alg;
@@ -58,15 +68,28 @@ struct clkfac_agent {
 };
 
 
+/* A visitor of an agent's state items (agent_state.c): counts, saves, checks or restores them. */
+typedef struct agent_state_io agent_state_io;
+/* One named item of the state: n floats of device buffer buf (host NULL), or `bytes` bytes at
+ * host. Names are at most 31 characters; the order of the calls is the stored order. */
+clkfac_status agent_state_item(agent_state_io *io, const char *name, cl_mem buf, size_t n,
+                               void *host, size_t bytes);
+/* An optimizer's state (state_floats: n for SGD and RMSProp, 2n for Adam) and stats buffer. */
+clkfac_status agent_state_optim(agent_state_io *io, const char *name, clkfac_optim *opt,
+                                size_t state_floats);
+
 /* An algorithm: its state is created with the agent (after the networks and the rollout
  * storage), one update per rollout at learning rate lr, freed with the agent. configure adjusts
- * the options before the networks are built (NULL: nothing to adjust). */
+ * the options before the networks are built (NULL: nothing to adjust). state visits every item
+ * an update reads before it writes it (optimizers, factors, inverses, counters, scalars), for
+ * checkpoints. */
 typedef struct agent_algo {
     const char *name;
     void (*configure)(clkfac_agent_options *o);
     clkfac_status (*create)(clkfac_agent *ag);
     clkfac_status (*update)(clkfac_agent *ag, float lr);
     void (*free)(clkfac_agent *ag);
+    clkfac_status (*state)(clkfac_agent *ag, agent_state_io *io);
 } agent_algo;
 
 extern const agent_algo agent_algo_a2c;   /* a2c.c */
@@ -89,6 +112,14 @@ clkfac_status agent_policy_grad(policy_params *dp, const clkfac_agent *ag);
 /* The A2C loss's gradient at both heads for the M rollout rows of the last agent_forward, after
  * zeroing the networks' gradients; its statistics into ag->loss_stats (A2C and ACKTR). */
 clkfac_status agent_a2c_loss(clkfac_agent *ag);
+
+/* Test hook: the next n updates get NaN returns (so non-finite gradients), as a diverging
+ * reward would give. */
+void agent_debug_nan_returns(clkfac_agent *ag, unsigned n);
+/* Test hook (ACKTR): overwrites block `block`'s A (which = 0) or G (1) running factor with
+ * host values (its size squared); fails for another algorithm or a block out of range. */
+clkfac_status acktr_debug_set_factor(clkfac_agent *ag, size_t block, int which, const float *m,
+                                     size_t n);
 
 /* Test hook: the ACKTR adaptive step-size multiplier (kl_target > 0), read back (blocking). */
 clkfac_status acktr_debug_step_scale(clkfac_agent *ag, float *out);

@@ -354,4 +354,29 @@ static clkfac_status trpo_update(clkfac_agent *ag, float lr)
 /* TRPO constrains the policy alone and fits the value by Adam: separate networks */
 static void trpo_configure(clkfac_agent_options *o) { o->shared = 0; }
 
-const agent_algo agent_algo_trpo = {"trpo", trpo_configure, trpo_create, trpo_update, trpo_free};
+/* Adam of the value function, the line search's sign, and every device vector (most are
+ * rewritten by each update; all are kept so a restored agent needs no reasoning about which) */
+static clkfac_status trpo_state_items(clkfac_agent *ag, agent_state_io *io)
+{
+    trpo_state *s = ag->algo;
+    size_t P = s->fisher.n_params, M = ag->n_envs * ag->t_steps;
+    clkfac_status st;
+    if ((st = agent_state_optim(io, "trpo.vf_adam", s->vf_opt, 2 * clkfac_optim_size(s->vf_opt))) ||
+        (st = agent_state_item(io, "trpo.step_sign", NULL, 0, &s->step_sign, sizeof s->step_sign)) ||
+        (st = agent_state_item(io, "trpo.g", s->g, P, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.x", s->x, P, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.fx", s->fx, P, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.old", s->old, P, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.work", s->work, 3 * P, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.old_out", s->old_out, M * ag->n_out, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.logp_old", s->logp_old, M, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.scratch", s->scratch, M, NULL, 0)) ||
+        (st = agent_state_item(io, "trpo.sc", s->sc, SC_N, NULL, 0)))
+        return st;
+    return s->obs_sub ? agent_state_item(io, "trpo.obs_sub", s->obs_sub, s->n_sub * ag->obs_size,
+                                         NULL, 0)
+                      : CLKFAC_OK;
+}
+
+const agent_algo agent_algo_trpo = {"trpo", trpo_configure, trpo_create, trpo_update, trpo_free,
+                                    trpo_state_items};
