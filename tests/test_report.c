@@ -406,8 +406,9 @@ static void test_errors_exit_2_naming_the_problem(void **state)
 
 /* Suites run in parallel (or on other machines) reported together: the runs of two folders
  * give the same table as one folder holding all of them; a run found in both is taken from the
- * first folder (with a warning); step data and bench step's paper_tps.md come from the folder
- * that has them. */
+ * first folder (with a warning); step data and the tables beside it (bench step's paper_tps.md
+ * and launch_budget.md, the kernels' resource table in step/kernels/) come from the folder that
+ * has them. */
 static void test_folders_merged(void **state)
 {
     (void)state;
@@ -422,7 +423,9 @@ static void test_folders_merged(void **state)
              "cp -r runs/beta__* Y/runs/ && cp -r step Y/ && "
              "cp -r runs/alpha__CartPole-v1__seed0 Y/runs/ && "
              "sed -i 's/,100,20$/,5,20/' Y/runs/alpha__CartPole-v1__seed0/episodes.csv && "
-             "printf '| paper layout |\n' > Y/step/paper_tps.md",
+             "printf '| paper layout |\n' > Y/step/paper_tps.md && "
+             "printf '| launches |\n' > Y/step/launch_budget.md && mkdir -p Y/step/kernels && "
+             "printf '| registers |\n' > Y/step/kernels/kernels.md",
              g_dir);
     assert_int_equal(system(cmd), 0);
     snprintf(args, sizeof args, "'%s/X' '%s/Y' --out '%s/two'", g_dir, g_dir, g_dir);
@@ -457,6 +460,21 @@ static void test_folders_merged(void **state)
     assert_non_null(tps);
     assert_string_equal(tps, "| paper layout |\n");
     free(tps);
+    static const char *const beside[][2] = {{"launch_budget.md", "| launches |\n"},
+                                            {"kernels.md", "| registers |\n"}};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/two/%s", g_dir, beside[i][0]);
+        char *text = slurp(path, NULL);
+        if (!text) fail_msg("%s was not copied into the report", beside[i][0]);
+        assert_string_equal(text, beside[i][1]);
+        free(text);
+        snprintf(path, sizeof path, "%s/two/index.md", g_dir);
+        text = slurp(path, NULL);
+        char link[64];
+        snprintf(link, sizeof link, "(%s)", beside[i][0]);
+        assert_non_null(strstr(text, link));
+        free(text);
+    }
     /* a second folder that is not one */
     snprintf(args, sizeof args, "'%s/X' '%s/nope'", g_dir, g_dir);
     assert_int_equal(run_report(args, &err), 2);

@@ -121,21 +121,36 @@ static clkfac_status lists_make(step_lists *l, const report *R)
     return CLKFAC_OK;
 }
 
-/* bench step's paper-layout table (Atari CNN at 640), when it was measured: copied over. */
-static clkfac_status copy_paper_tps(report *R)
+/* A Markdown table written beside step_cost.csv (rel: its path from there), copied into the
+ * report under its base name with a line in the index; nothing when it was not written. */
+static clkfac_status copy_beside(report *R, const char *rel, const char *what)
 {
-    char tps[4300], *buf = NULL;
+    char path[4400], *buf = NULL;
     size_t len = 0;
-    snprintf(tps, sizeof tps, "%s", R->steps_path);
-    char *slash = strrchr(tps, '/');
-    snprintf(slash ? slash + 1 : tps, sizeof tps - (size_t)(slash ? slash + 1 - tps : 0),
-             "paper_tps.md");
-    if (!rep_is_file(tps) || core_read_file(tps, &buf, &len)) return CLKFAC_OK;
-    clkfac_status st = rep_write_text(R, "paper_tps.md", buf, len);
+    snprintf(path, sizeof path, "%s", R->steps_path);
+    char *slash = strrchr(path, '/');
+    size_t at = slash ? (size_t)(slash + 1 - path) : 0;
+    snprintf(path + at, sizeof path - at, "%s", rel);
+    if (!rep_is_file(path) || core_read_file(path, &buf, &len)) return CLKFAC_OK;
+    const char *name = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+    clkfac_status st = rep_write_text(R, name, buf, len);
     free(buf);
-    if (!st)
-        core_text_printf(&R->index, "Timesteps per second in the ACKTR paper's layout, beside its "
-                                    "GPU numbers: [paper_tps.md](paper_tps.md)\n\n");
+    if (!st) core_text_printf(&R->index, "%s: [%s](%s)\n\n", what, name, name);
+    return st;
+}
+
+/* bench step's paper-layout table (Atari CNN at 640) and launch budget, and the kernels'
+ * resources per GPU target (scripts/kernels/vendor.py, which scripts/run.sh writes to
+ * step/kernels/), when they were measured. */
+static clkfac_status copy_step_extras(report *R)
+{
+    clkfac_status st = copy_beside(R, "paper_tps.md", "Timesteps per second in the ACKTR paper's "
+                                                      "layout, beside its GPU numbers");
+    if (!st) st = copy_beside(R, "launch_budget.md", "Launch budget per update (kernel launches, "
+                                                     "BLAS calls, transfers and bytes moved)");
+    if (!st) st = copy_beside(R, "kernels/kernels.md", "Every kernel compiled for AMD, NVIDIA "
+                                                       "and Intel GPU targets: registers, spills, "
+                                                       "local memory and occupancy");
     return st;
 }
 
@@ -313,7 +328,7 @@ clkfac_status rep_step_report(report *R)
                                     "timesteps per update).\n\n[step_cost.md](step_cost.md) | "
                                     "[step_cost.csv](step_cost.csv)\n\n",
                          R->steps_path);
-        st = copy_paper_tps(R);
+        st = copy_step_extras(R);
     }
     if (!st) st = step_table(R, &l);
     for (size_t ni = 0; ni < l.nnet && l.nph && !st; ni++) st = step_bars(R, &l, l.nets[ni]);
