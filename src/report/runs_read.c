@@ -135,17 +135,22 @@ static int cmp_ep(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
+static int whole_count(double v) { return v >= 0 && v <= 9007199254740992.0 && v == floor(v); }
+
 /* One data row into x; a format error names the field. */
 static clkfac_status episode_row(ep *x, char **f, const int *c, const char *path, size_t line)
 {
     static const char *const names[3] = {"timestep", "episode", "return"};
-    int bad = csv_num(f[c[0]], &x->t) || x->t < 0                                  ? 0
-              : csv_num(f[c[1]], &x->idx) || x->idx < 0 || x->idx != floor(x->idx) ? 1
-              : csv_num(f[c[2]], &x->r)                                            ? 2
-                                                                                   : -1;
+    /* counts are whole numbers exact in a double (<= 2^53), so the curves' grids over them
+     * cannot overflow and no count leaves the range of an integer */
+    int bad = csv_num(f[c[0]], &x->t) || !whole_count(x->t)     ? 0
+              : csv_num(f[c[1]], &x->idx) || !whole_count(x->idx) ? 1
+              : csv_num(f[c[2]], &x->r)                            ? 2
+                                                                   : -1;
     if (bad < 0) return CLKFAC_OK;
     return CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s:%zu: %s '%s' is not %s", path, line, names[bad],
-                           f[c[bad]], bad == 2 ? "a finite number" : "a non-negative whole number");
+                           f[c[bad]],
+                           bad == 2 ? "a finite number" : "a whole number in [0, 2^53]");
 }
 
 /* Sorted by episode, the last row of each index kept, timesteps checked not to decrease. */
