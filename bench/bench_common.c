@@ -33,12 +33,21 @@ int bench_list_has(const char *list, const char *name)
 
 int bench_open(clkfac_context **ctx, const char *suite, const char *out_dir, const char *device)
 {
-    clkfac_status st = clkfac_mkdir_p(out_dir);
+    /* an unusable --out is the user's input (2); the folder is created only once the device
+     * opened, and failing then is a runtime failure (1) */
+    clkfac_status st = clkfac_dir_check(out_dir);
     if (st) {
         fprintf(stderr, "clkfac: bench %s --out %s: %s\n", suite, out_dir, clkfac_last_error());
         return APP_USAGE;
     }
     int rc = APP_OK;
     *ctx = app_context(device, &rc);
-    return *ctx ? APP_OK : rc;
+    if (!*ctx) return rc;
+    if ((st = clkfac_mkdir_p(out_dir))) {
+        fprintf(stderr, "clkfac: bench %s --out %s: %s\n", suite, out_dir, clkfac_last_error());
+        clkfac_context_free(*ctx);
+        *ctx = NULL;
+        return APP_RUNTIME;
+    }
+    return APP_OK;
 }

@@ -179,6 +179,8 @@ static int show_parse(show_cfg *c, int argc, char **argv, const char *sub)
     if (!c->env && builtin)
         return cli_usage_error("env %s: missing --env ID (see clkfac env list)", sub);
     if (show && !c->out) return cli_usage_error("env show: missing --out DIR");
+    if (show && clkfac_dir_check(c->out))
+        return cli_usage_error("--out %s: %s", c->out, clkfac_last_error());
     if (c->greedy && builtin)
         return cli_usage_error("--greedy: only for a trained policy (--policy RUN_DIR), not "
                                "--policy %s", c->policy);
