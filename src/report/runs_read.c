@@ -308,26 +308,36 @@ static int policy_field(const char *text, const char *key, char *out, size_t cap
     return -1;
 }
 
+/* A whole-number field within [lo, hi] (strtoll with range checks: sscanf's %d is undefined
+ * on a number out of range, and %zu takes "-1"); 0 or -1. */
+static int policy_whole(const char *text, const char *key, long long lo, long long hi,
+                        long long *out)
+{
+    char num[64], *end = NULL;
+    if (policy_field(text, key, num, sizeof num) || !num[0]) return -1;
+    errno = 0;
+    long long v = strtoll(num, &end, 10);
+    if (errno || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
 /* policy.txt's fields; NULL, or the name of the first missing or malformed one. */
 static const char *policy_fields(runs_policy *p, const char *text)
 {
-    char num[64];
-    long format = 0;
-    if (policy_field(text, "format", num, sizeof num) || sscanf(num, "%ld", &format) != 1)
-        return "format";
+    long long format = 0, v = 0;
+    if (policy_whole(text, "format", 0, 1000000, &format)) return "format";
     if (format != RUNS_POLICY_FORMAT) return "format (another version of clkfac wrote it)";
     if (policy_field(text, "env", p->env, sizeof p->env)) return "env";
     if (policy_field(text, "algo", p->algo, sizeof p->algo)) return "algo";
     if (policy_field(text, "net", p->net, sizeof p->net)) return "net";
     if (policy_field(text, "activation", p->activation, sizeof p->activation)) return "activation";
-    if (policy_field(text, "shared", num, sizeof num) || sscanf(num, "%d", &p->shared) != 1)
-        return "shared";
-    if (policy_field(text, "critic_euclidean", num, sizeof num) ||
-        sscanf(num, "%d", &p->critic_euclidean) != 1)
-        return "critic_euclidean";
-    if (policy_field(text, "n_params", num, sizeof num) ||
-        sscanf(num, "%zu", &p->n_params) != 1 || p->n_params == 0)
-        return "n_params";
+    if (policy_whole(text, "shared", 0, 1, &v)) return "shared";
+    p->shared = (int)v;
+    if (policy_whole(text, "critic_euclidean", 0, 1, &v)) return "critic_euclidean";
+    p->critic_euclidean = (int)v;
+    if (policy_whole(text, "n_params", 1, (long long)1 << 40, &v)) return "n_params";
+    p->n_params = (size_t)v;
     return NULL;
 }
 
