@@ -755,6 +755,12 @@ static void test_state_corruption_rejected(void **state)
     memset(bad + 72, 0, 32);
     put_checksum(bad, size);
     assert_int_equal(clkfac_env_set_state(env, bad, size), CLKFAC_ERR_FORMAT);
+    /* finite but beyond any episode (a step would overflow to NaN; found by fuzz_env_state) */
+    memcpy(bad, good, size);
+    env_put_f64(bad + 112, -1.15e153);
+    put_checksum(bad, size);
+    assert_int_equal(clkfac_env_set_state(env, bad, size), CLKFAC_ERR_FORMAT);
+    assert_non_null(strstr(clkfac_last_error(), "within +-1e12"));
 
     /* None of that touched the env. */
     TH_OK(clkfac_env_get_state(env, now, size));
