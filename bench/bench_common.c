@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "core/text.h"
 
 int bench_write_table(const char *dir, const char *stem, clkfac_table *t, const char *title,
                       const char *notes, const char *prov)
@@ -19,17 +20,7 @@ int bench_write_table(const char *dir, const char *stem, clkfac_table *t, const 
 }
 
 
-int bench_list_has(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n)) return 1;
-        p = e ? e + 1 : NULL;
-    }
-    return 0;
-}
+int bench_list_has(const char *list, const char *name) { return core_list_has(list, name); }
 
 int bench_open(clkfac_context **ctx, const char *suite, const char *out_dir, const char *device)
 {

@@ -90,16 +90,6 @@ static void expand(char *out, size_t cap, const char *args, const char *dir)
     out[n] = '\0';
 }
 
-static void put_text(const char *dir, const char *name, const char *text)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* A non-empty folder where a command wants to write the file name: its rename fails. */
 static void block(const char *dir, const char *name)
 {
@@ -123,7 +113,7 @@ static void put_npy(const char *dir, const char *name, float v0, int rows, int c
 static void fixtures(const char *d)
 {
     char path[600];
-    put_text(d, "afile", "not a folder\n");
+    cs_put(d, "afile", "not a folder\n");
     put_npy(d, "x.npy", 1.0f, 8, 3);
     put_npy(d, "g.npy", 0.5f, 8, 2);
     put_npy(d, "dw.npy", 1.0f, 2, 3);
@@ -132,8 +122,8 @@ static void fixtures(const char *d)
     snprintf(path, sizeof path, "%s/suite/runs/a2c__CartPole-v1__seed0", d);
     TH_OK(clkfac_mkdir_p(path));
     snprintf(path, sizeof path, "%s/suite/runs/a2c__CartPole-v1__seed0", d);
-    put_text(path, "episodes.csv", "timestep,episode,return,length\n10,0,10,10\n30,1,20,20\n");
-    put_text(path, "summary.json", "{\"algo\": \"a2c\", \"env\": \"CartPole-v1\", \"seed\": 0, "
+    cs_put(path, "episodes.csv", "timestep,episode,return,length\n10,0,10,10\n30,1,20,20\n");
+    cs_put(path, "summary.json", "{\"algo\": \"a2c\", \"env\": \"CartPole-v1\", \"seed\": 0, "
                                    "\"finished\": true, \"episodes\": 2}\n");
     snprintf(path, sizeof path, "%s/blocked", d);
     TH_OK(clkfac_mkdir_p(path));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "harness.h"
 #include "ops/ops.h"
 
@@ -299,18 +300,6 @@ static void run_case(const ops_op *op, const ops_engine *e, const ops_shape *sh,
 /* The engine the current group runs on (main runs the group once per engine). */
 static const ops_engine *g_engine;
 
-/* 1 when name is one of the comma-separated list's entries. */
-static int in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n)) return 1;
-        p = e ? e + 1 : NULL;
-    }
-    return 0;
-}
 
 static void test_op(void **state)
 {
@@ -382,7 +371,7 @@ int main(void)
     /* CLKFAC_OPS_ONLY=name,name: those ops only (with the reduced shape set above) */
     const char *only = getenv("CLKFAC_OPS_ONLY");
     for (size_t i = 0; i < ops_count() && n < 64; i++) {
-        if (only && *only && !in_list(only, ops_get(i)->name)) continue;
+        if (only && *only && !core_list_has(only, ops_get(i)->name)) continue;
         struct CMUnitTest t = {ops_get(i)->name, test_op, NULL, NULL, (void *)ops_get(i)};
         tests[n++] = t;
     }
