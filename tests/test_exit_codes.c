@@ -34,6 +34,9 @@ static const exit_case CASES[] = {
     {"env show --env Breakout --steps 2 --out @/frames", 0, NULL, NULL},
     {"env show --env Breakout --steps 2 --out @/afile", 2, "'@/afile' exists and is not a folder",
      NULL},
+    {"env show --env Breakout --steps 2 --device nosuch --out @/e_dev", 2, "--device nosuch",
+     "@/e_dev"},
+    {"env eval --env CartPole-v1 --episodes 2 --device 0:0", 2, "only a trained policy", NULL},
     {"env show --env Breakout --steps 2 --out @/blocked", 1, "frame_0000.png", NULL},
     /* train */
     {"train --env CartPole-v1 --steps 1k --quiet --out @/t_ok", 0, NULL, NULL},
