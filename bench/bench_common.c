@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "core/text.h"
 
 int bench_write_table(const char *dir, const char *stem, clkfac_table *t, const char *title,
                       const char *notes, const char *prov)
@@ -19,26 +20,25 @@ int bench_write_table(const char *dir, const char *stem, clkfac_table *t, const 
 }
 
 
-int bench_list_has(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n)) return 1;
-        p = e ? e + 1 : NULL;
-    }
-    return 0;
-}
+int bench_list_has(const char *list, const char *name) { return core_list_has(list, name); }
 
 int bench_open(clkfac_context **ctx, const char *suite, const char *out_dir, const char *device)
 {
-    clkfac_status st = clkfac_mkdir_p(out_dir);
+    /* an unusable --out is the user's input (2); the folder is created only once the device
+     * opened, and failing then is a runtime failure (1) */
+    clkfac_status st = clkfac_dir_check(out_dir);
     if (st) {
         fprintf(stderr, "clkfac: bench %s --out %s: %s\n", suite, out_dir, clkfac_last_error());
         return APP_USAGE;
     }
     int rc = APP_OK;
     *ctx = app_context(device, &rc);
-    return *ctx ? APP_OK : rc;
+    if (!*ctx) return rc;
+    if ((st = clkfac_mkdir_p(out_dir))) {
+        fprintf(stderr, "clkfac: bench %s --out %s: %s\n", suite, out_dir, clkfac_last_error());
+        clkfac_context_free(*ctx);
+        *ctx = NULL;
+        return APP_RUNTIME;
+    }
+    return APP_OK;
 }

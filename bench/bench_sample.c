@@ -495,7 +495,10 @@ static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size
             resume = 0;
             continue;
         }
-        if (st) return app_fail(res.failed, st);
+        if (st) { /* a diverged run is exit 3, as in clkfac train */
+            app_fail(res.failed, st);
+            return app_train_exit_code(st, res.failed);
+        }
         if (!s->quiet) {
             printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s%s\n",
                    k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,

@@ -147,9 +147,14 @@ __kernel void chol_tikhonov_shifts(__global float *sc, const uint sc_off, const 
     float tra = sc[sc_off + TIK_TRA], trg = sc[sc_off + TIK_TRG];
     float pi = sqrt((tra / da) / (trg / dg));
     if (!isfinite(pi) || !(pi > 0.0f)) {
-        health_fail(health, HEALTH_NONFINITE);
-        sc[sc_off + TIK_GAMMA_A] = 0.0f;
-        sc[sc_off + TIK_GAMMA_G] = 0.0f;
+        /* finite traces that are not > 0 (an all-zero factor) leave pi undefined: not a NaN
+         * input but a factor that is not positive definite */
+        int degenerate = isfinite(tra) && isfinite(trg) && (!(tra > 0.0f) || !(trg > 0.0f));
+        if (degenerate) atomic_xchg(&health[HEALTH_DETAIL], HEALTH_DETAIL_TRACE);
+        health_fail(health, degenerate ? HEALTH_NOT_SPD : HEALTH_NONFINITE);
+        /* shift 1 keeps the (unwritten) factorizations from failing over this detail */
+        sc[sc_off + TIK_GAMMA_A] = degenerate ? 1.0f : 0.0f;
+        sc[sc_off + TIK_GAMMA_G] = degenerate ? 1.0f : 0.0f;
         sc[sc_off + TIK_PI] = 0.0f;
         return;
     }

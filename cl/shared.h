@@ -15,7 +15,8 @@
 
 /* ---- the context's health buffer: HEALTH_WORDS uints ---- */
 #define HEALTH_FLAGS 0      /* sticky flags, read and cleared by clkfac_context_check */
-#define HEALTH_DETAIL 1     /* the failing column of a NOT_SPD */
+#define HEALTH_DETAIL 1     /* the failing column of a NOT_SPD, or HEALTH_DETAIL_TRACE */
+#define HEALTH_DETAIL_TRACE 0xffffffffu /* a Tikhonov factor's trace is <= 0 (pi undefined) */
 #define HEALTH_GUARD 2      /* per-operation guard: set by checks, guarded writes skip */
 #define HEALTH_WORDS 4
 #define HEALTH_NONFINITE 1u /* = CLKFAC_HEALTH_NONFINITE */

@@ -20,6 +20,8 @@ int cs_run(const char *args, char *out, size_t cap);
     } while (0)
 /* Fails the test unless "clkfac args" exits 2 with needle in its output. */
 void cs_expect_usage(const char *args, const char *needle);
+/* Writes text to dir/name (fails the test when it cannot). */
+void cs_put(const char *dir, const char *name, const char *text);
 /* mkdtemp under /tmp; returns a malloc'd path. */
 char *cs_tempdir(const char *tag);
 void cs_rmtree(const char *dir);

@@ -201,6 +201,11 @@ static void test_trained_policy(void **state)
     assert_int_equal(system(cmd), 0);
     assert_int_equal(cs_run(args, out, sizeof out), 2);
     assert_non_null(strstr(out, "policy.npy"));
+    /* a flag out of its range (sscanf's %d took 99999999999, undefined behaviour) */
+    snprintf(cmd, sizeof cmd, "sed -i 's/^shared=.*/shared=99999999999/' %s/policy.txt", d);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cs_run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "field shared"));
     /* a field missing */
     snprintf(cmd, sizeof cmd, "sed -i '/^net=/d' %s/policy.txt", d);
     assert_int_equal(system(cmd), 0);

@@ -3,6 +3,7 @@
  * factored Tikhonov, and the eigen rule as the damped Kronecker system), plus the exit codes and
  * messages of bad input (2) and NaN data (1), and that failures leave no output files. */
 /* ctest-labels: unit device */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,6 +483,99 @@ static void test_nan_in_x_fails_without_output(void **state)
     assert_false(exists(tpath("nan-new")));
 }
 
+/* Bytes of a file (NULL when missing), for comparing output sets. */
+static unsigned char *file_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    unsigned char *b = malloc(1 << 20);
+    assert_non_null(b);
+    *n = fread(b, 1, 1 << 20, f);
+    fclose(f);
+    return b;
+}
+
+/* The outputs are one set: a run whose writes stop between A and G (a file-size limit between
+ * their sizes, like a disk filling up: EFBIG, or SIGXFSZ where not ignored) leaves the previous
+ * set whole, a run without
+ * --weight-grad replaces a set that had precond.npy, and a folder holding other files is refused
+ * before anything is computed. */
+static void test_output_set_all_or_nothing(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    enum { N = 8, D = 4, K = 128 };
+    th_rng r = {77};
+    float *x = malloc(N * D * 4), *g = malloc(N * K * 4), *dw = malloc(K * D * 4);
+    th_fill_normal(&r, x, N * D, 1.0f);
+    th_fill_normal(&r, g, N * K, 1.0f);
+    th_fill_normal(&r, dw, K * D, 1.0f);
+    size_t xs[2] = {N, D}, gs[2] = {N, K}, ws[2] = {K, D};
+    write_npy("sx.npy", x, 2, xs);
+    write_npy("sg.npy", g, 2, gs);
+    write_npy("sdw.npy", dw, 2, ws);
+    x[0] += 1.0f;
+    g[0] += 1.0f;
+    write_npy("sx2.npy", x, 2, xs);
+    write_npy("sg2.npy", g, 2, gs);
+    char args[2048], cmd[4096], out[400], p[3][500];
+    snprintf(out, sizeof out, "%s/set-out", g_dir);
+    static const char *const names[3] = {"A.npy", "G.npy", "precond.npy"};
+    for (int i = 0; i < 3; i++) snprintf(p[i], sizeof p[i], "%s/%s", out, names[i]);
+    const char *fmt = "--layer dense --in-features %d --out-features %d --activations '%s' "
+                      "--output-grads '%s' %s%s%s--out '%s'";
+    snprintf(args, sizeof args, fmt, D, K, tpath("sx.npy"), tpath("sg.npy"), "--weight-grad '",
+             tpath("sdw.npy"), "' ", out);
+    assert_int_equal(run_kfac(args), 0);
+    unsigned char *old[3];
+    size_t nold[3];
+    for (int i = 0; i < 3; i++) assert_non_null(old[i] = file_bytes(p[i], &nold[i]));
+
+    /* a second run with other inputs, stopped by the limit while writing G */
+    snprintf(args, sizeof args, fmt, D, K, tpath("sx2.npy"), tpath("sg2.npy"), "--weight-grad '",
+             tpath("sdw.npy"), "' ", out);
+    snprintf(cmd, sizeof cmd, "ulimit -f 16; exec '%s' kfac %s > /dev/null 2>&1",
+             getenv("CLKFAC_BIN"), args);
+    int rc = system(cmd);
+    assert_false(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+    for (int i = 0; i < 3; i++) {
+        size_t n = 0;
+        unsigned char *now = file_bytes(p[i], &n);
+        assert_non_null(now);
+        if (n != nold[i] || memcmp(now, old[i], n))
+            fail_msg("%s changed although the run that wrote it was killed", p[i]);
+        free(now);
+    }
+    DIR *d = opendir(out);
+    struct dirent *e;
+    int entries = 0;
+    while ((e = readdir(d))) entries += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(entries, 3);
+
+    /* the same run without the limit and without --weight-grad: a new set, precond.npy gone */
+    snprintf(args, sizeof args, fmt, D, K, tpath("sx2.npy"), tpath("sg2.npy"), "", "", "", out);
+    assert_int_equal(run_kfac(args), 0);
+    size_t n = 0;
+    unsigned char *now = file_bytes(p[0], &n);
+    assert_true(n == nold[0] && memcmp(now, old[0], n) != 0);
+    free(now);
+    assert_false(exists(p[2]));
+
+    /* another file in --out: refused (2) before any work, the folder untouched */
+    char other[600];
+    snprintf(other, sizeof other, "%s/notes.txt", out);
+    FILE *f = fopen(other, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(run_kfac(args), 2);
+    expect_err("holds 'notes.txt'");
+    for (int i = 0; i < 3; i++) free(old[i]);
+    free(x);
+    free(g);
+    free(dw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_dense_tikhonov),
         cmocka_unit_test(test_dense_eigen),
         cmocka_unit_test(test_nan_in_x_fails_without_output),
+        cmocka_unit_test(test_output_set_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -755,6 +755,12 @@ static void test_state_corruption_rejected(void **state)
     memset(bad + 72, 0, 32);
     put_checksum(bad, size);
     assert_int_equal(clkfac_env_set_state(env, bad, size), CLKFAC_ERR_FORMAT);
+    /* finite but beyond any episode (a step would overflow to NaN; found by fuzz_env_state) */
+    memcpy(bad, good, size);
+    env_put_f64(bad + 112, -1.15e153);
+    put_checksum(bad, size);
+    assert_int_equal(clkfac_env_set_state(env, bad, size), CLKFAC_ERR_FORMAT);
+    assert_non_null(strstr(clkfac_last_error(), "within +-1e12"));
 
     /* None of that touched the env. */
     TH_OK(clkfac_env_get_state(env, now, size));
@@ -1147,6 +1153,35 @@ static void test_synthetic_atari_frames(void **state)
     assert_int_equal(clkfac_env_step_discrete(&r, a, 3, y), CLKFAC_OK);
     assert_memory_not_equal(x, y, os->size * sizeof *x);
     assert_false(r.terminated);
+    /* A state is untrusted bytes: a frame counter far beyond what steps can reach (1.8e127, or
+     * negative, or fractional) is refused, not converted to an integer out of range. */
+    size_t size = clkfac_env_state_size(a);
+    unsigned char *good = malloc(size), *bad = malloc(size);
+    assert_non_null(good && bad);
+    TH_OK(clkfac_env_get_state(a, good, size));
+    const double counters[] = {1.8e127, -1.0, 2.5, 1e16};
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+        memcpy(bad, good, size);
+        env_put_f64(bad + 104, counters[i]);
+        put_checksum(bad, size);
+        if (clkfac_env_set_state(a, bad, size) != CLKFAC_ERR_FORMAT)
+            fail_msg("frame counter %g was accepted", counters[i]);
+        assert_non_null(strstr(clkfac_last_error(), "frame counter"));
+    }
+    memcpy(bad, good, size);
+    env_put_f64(bad + 112, 1e300);
+    put_checksum(bad, size);
+    assert_int_equal(clkfac_env_set_state(a, bad, size), CLKFAC_ERR_FORMAT);
+    memcpy(bad, good, size);
+    env_put_f64(bad + 104, 123456.0);
+    put_checksum(bad, size);
+    TH_OK(clkfac_env_set_state(a, bad, size));
+    TH_OK(clkfac_env_set_state(b, bad, size));
+    assert_int_equal(clkfac_env_step_discrete(&r, a, 0, x), CLKFAC_OK);
+    assert_int_equal(clkfac_env_step_discrete(&r, b, 5, y), CLKFAC_OK);
+    assert_memory_equal(x, y, os->size * sizeof *x);
+    free(good);
+    free(bad);
     free(x);
     free(y);
     clkfac_env_free(a);

@@ -271,8 +271,15 @@ static void test_tikhonov_failures_keep_both_outputs(void **state)
     float a[DA * DA] = {0}, g[DG * DG] = {0}, zero[DG * DG] = {0};
     for (int i = 0; i < DA; i++) a[i * DA + i] = 1.0f + (float)i;
     for (int i = 0; i < DG; i++) g[i * DG + i] = 0.5f;
-    /* tr G = 0: pi is infinite */
-    tikhonov_expect_failure(a, DA, zero, DG, 0.01f, CLKFAC_ERR_NONFINITE);
+    /* an all-zero factor (tr = 0) leaves pi undefined: NOT_SPD naming the trace, not a NaN
+     * input (either factor, or both: 0/0) */
+    float azero[DA * DA] = {0};
+    tikhonov_expect_failure(a, DA, zero, DG, 0.01f, CLKFAC_ERR_NOT_SPD);
+    assert_non_null(strstr(clkfac_last_error(), "trace <= 0"));
+    tikhonov_expect_failure(azero, DA, g, DG, 0.01f, CLKFAC_ERR_NOT_SPD);
+    assert_non_null(strstr(clkfac_last_error(), "trace <= 0"));
+    tikhonov_expect_failure(azero, DA, zero, DG, 0.01f, CLKFAC_ERR_NOT_SPD);
+    assert_non_null(strstr(clkfac_last_error(), "trace <= 0"));
     /* G not SPD after damping: A (factored first, successfully) must not be written either */
     float gbad[DG * DG];
     memcpy(gbad, g, sizeof g);

@@ -295,6 +295,12 @@ static void test_rejects_bad_magic_and_version(void **state)
     REJECT(p, CLKFAC_ERR_FORMAT, "not a .npy file", "50 4b 03 04", "\\x93NUMPY");
     put_bytes(p, "", 0);
     REJECT(p, CLKFAC_ERR_FORMAT, "not a .npy file", "empty");
+    /* a folder opens for reading but is not an empty file */
+    const char *dir = tpath("folder.npy");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    REJECT(dir, CLKFAC_ERR_IO, "is a directory", "expected a .npy file");
+    assert_int_equal(rmdir(dir), 0);
+    p = tpath("magic.npy"); /* tpath's buffer is shared */
     put_bytes(p, "\x93NUM", 4);
     REJECT(p, CLKFAC_ERR_FORMAT, "not a .npy file");
     put_npy(p, 4, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", 64, "abcd", 4);

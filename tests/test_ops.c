@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "harness.h"
 #include "ops/ops.h"
 
@@ -299,6 +300,7 @@ static void run_case(const ops_op *op, const ops_engine *e, const ops_shape *sh,
 /* The engine the current group runs on (main runs the group once per engine). */
 static const ops_engine *g_engine;
 
+
 static void test_op(void **state)
 {
     const ops_op *op = *state;
@@ -306,6 +308,13 @@ static void test_op(void **state)
     ops_shape *shapes = th_malloc(MAX_SHAPES * sizeof *shapes);
     size_t ns = shapes_for(op->name, shapes);
     if (!ns) fail_msg("%s: no shapes: every op in the table must be checked", op->name);
+    /* CLKFAC_OPS_SHAPES=k: every k-th shape only (a reduced set for slow checking devices such
+     * as Oclgrind; .ci/oclgrind.sh), the first one always */
+    const char *every = getenv("CLKFAC_OPS_SHAPES");
+    size_t k = every && atoi(every) > 1 ? (size_t)atoi(every) : 1, kept = 0;
+    for (size_t i = 0; i < ns; i += k) shapes[kept++] = shapes[i];
+    if (kept < ns) print_message("%s: every %zu-th shape (CLKFAC_OPS_SHAPES)\n", op->name, k);
+    ns = kept;
     size_t runs = 0;
     g_worst = g_worst_ratio = 0.0;
     for (size_t i = 0; i < ns; i++) {
@@ -359,12 +368,17 @@ int main(void)
     struct CMUnitTest tests[64];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flops_and_bytes);
+    /* CLKFAC_OPS_ONLY=name,name: those ops only (with the reduced shape set above) */
+    const char *only = getenv("CLKFAC_OPS_ONLY");
     for (size_t i = 0; i < ops_count() && n < 64; i++) {
+        if (only && *only && !core_list_has(only, ops_get(i)->name)) continue;
         struct CMUnitTest t = {ops_get(i)->name, test_op, NULL, NULL, (void *)ops_get(i)};
         tests[n++] = t;
     }
     int failed = 0;
+    const char *engine = getenv("CLKFAC_OPS_ENGINE"); /* one engine only (clblast or host) */
     for (size_t e = 0; e < OPS_ENGINE_COUNT; e++) {
+        if (engine && *engine && strcmp(engine, OPS_ENGINES[e].name)) continue;
         clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
         OPS_ENGINES[e].configure(&o);
         th_set_context_options(&o);

@@ -389,12 +389,13 @@ static void test_errors_exit_2_naming_the_problem(void **state)
     assert_int_equal(run_report(args, &err), 2);
     assert_non_null(strstr(err, "summary.json"));
     free(err);
-    /* unwritable output: a runtime failure, exit 1 */
+    /* an unusable --out (under a file) is the user's input, as in every command: exit 2 */
     write_suite(NULL);
     snprintf(path, sizeof path, "%s/a-file", g_dir);
     put(path, "x");
     snprintf(args, sizeof args, "'%s' --out '%s/a-file/report'", g_dir, g_dir);
-    assert_int_equal(run_report(args, &err), 1);
+    assert_int_equal(run_report(args, &err), 2);
+    assert_non_null(strstr(err, "is not a folder"));
     free(err);
     /* usage errors */
     snprintf(args, sizeof args, "'%s' --bogus", g_dir);

@@ -113,6 +113,9 @@ static void test_episodes_reader(void **state)
         {"timestep,episode,return\n1,0\n", ":2: expected 3 fields"},
         {"timestep,episode,return\n1,0.5,2\n", "episode '0.5'"},
         {"timestep,episode,return\n-1,0,2\n", "timestep '-1'"},
+        {"timestep,episode,return\n1e308,0,2\n", "timestep '1e308' is not a whole number"},
+        {"timestep,episode,return\n2.5,0,2\n", "timestep '2.5'"},
+        {"timestep,episode,return\n1,1e300,2\n", "episode '1e300'"},
         {"timestep,episode,return\n1,0,nan\n", "return 'nan'"},
         {"timestep,episode,return\n5,0,1\n3,1,1\n", "timesteps must not decrease"},
     };

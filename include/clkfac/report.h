@@ -36,6 +36,11 @@ clkfac_status clkfac_table_write(const char *dir, const char *stem, const clkfac
 clkfac_status clkfac_file_write_atomic(const char *path, const void *data, size_t len);
 /* Creates a folder and its parents; an unwritable or non-folder path is CLKFAC_ERR_IO. */
 clkfac_status clkfac_mkdir_p(const char *path);
+/* Checks, creating nothing, that path can be a results folder: a writable folder, or missing
+ * with its nearest existing ancestor a writable folder. Otherwise CLKFAC_ERR_INVALID_ARG (the
+ * path is the user's input) naming what is in the way. Commands call it while validating
+ * their options and create the folder only once everything else was accepted. */
+clkfac_status clkfac_dir_check(const char *path);
 
 /* Provenance as "key: value" lines (clkfac version and git commit, device, platform, driver,
  * CLBlast kernel parameters, UTC date). ctx may be NULL (no device lines). Caller frees. */

@@ -1,6 +1,7 @@
 /* Messages, exit codes and device opening shared by src/cli and bench/ (see app.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/app.h"
 
@@ -27,6 +28,12 @@ int app_exit_code(clkfac_status st)
     return (st == CLKFAC_ERR_INVALID_ARG || st == CLKFAC_ERR_SHAPE || st == CLKFAC_ERR_FORMAT)
                ? APP_USAGE
                : APP_RUNTIME;
+}
+
+int app_train_exit_code(clkfac_status st, const char *what)
+{
+    if (st == CLKFAC_ERR_NONFINITE && what && !strcmp(what, "training")) return APP_DIVERGED;
+    return app_exit_code(st);
 }
 
 int app_fail(const char *what, clkfac_status st)

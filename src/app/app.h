@@ -1,6 +1,7 @@
 /* What the two programs' front ends share: the `clkfac` subcommands (src/cli) and the benchmark
  * programs (bench/) print errors the same way ("clkfac: ..." naming the value and what was
- * expected), exit with the same codes (0 ok, 1 runtime failure, 2 usage error) and open the
+ * expected), exit with the same codes (0 ok, 1 runtime failure, 2 usage error, 3 a diverged
+ * training run) and open the
  * device a spec names the same way. Above the library, below both cli and bench. */
 #ifndef CLKFAC_APP_H
 #define CLKFAC_APP_H
@@ -9,7 +10,13 @@
 
 #include "clkfac/clkfac.h"
 
-enum { APP_OK = 0, APP_RUNTIME = 1, APP_USAGE = 2 };
+/* The exit-code contract of every command (README, "Exit codes"): */
+enum {
+    APP_OK = 0,      /* success */
+    APP_RUNTIME = 1, /* a runtime failure: device, I/O, out of memory, a numeric failure */
+    APP_USAGE = 2,   /* a usage error: options, input files, an unusable --out; nothing created */
+    APP_DIVERGED = 3 /* a training run diverged (NONFINITE from an update); files say how far */
+};
 
 #if defined(__GNUC__)
 #define APP_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -25,6 +32,10 @@ int app_vusage_error(const char *fmt, va_list ap) APP_PRINTF(1, 0);
 int app_exit_code(clkfac_status st);
 /* Prints "clkfac: <what>: STATUS: detail" to stderr; returns app_exit_code(st). */
 int app_fail(const char *what, clkfac_status st);
+/* The exit code of a training run that failed with st in the phase named what (the run-folder
+ * module's runs_result.failed): APP_DIVERGED for NONFINITE while training (an update, or the
+ * health check after it), else app_exit_code(st). */
+int app_train_exit_code(clkfac_status st, const char *what);
 /* Context from a device spec (NULL or empty: $CLKFAC_DEVICE, else the default); prints the
  * error and returns NULL on failure with *rc (may be NULL) set to the exit code: 2 when a given
  * spec matches nothing, else 1. */

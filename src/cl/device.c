@@ -370,6 +370,11 @@ clkfac_status clkfac_context_check(clkfac_context *ctx)
     e = clEnqueueFillBuffer(ctx->queue, ctx->health, &zero, sizeof zero, 0, sizeof flags, 0, NULL,
                             NULL);
     if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueFillBuffer(health)");
+    if ((flags[HEALTH_FLAGS] & CLKFAC_HEALTH_NOT_SPD) && flags[HEALTH_DETAIL] == HEALTH_DETAIL_TRACE)
+        return CORE_FAIL(CLKFAC_ERR_NOT_SPD,
+                         "a Kronecker factor has trace <= 0 (all-zero activations or output "
+                         "gradients?), so the Tikhonov scale pi = sqrt((tr A/dim A)/(tr G/dim G)) "
+                         "is undefined; the previous result was kept");
     if (flags[HEALTH_FLAGS] & CLKFAC_HEALTH_NOT_SPD)
         return CORE_FAIL(CLKFAC_ERR_NOT_SPD,
                          "a matrix to be factored is not positive definite (pivot <= 0 at "

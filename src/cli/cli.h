@@ -10,7 +10,8 @@
 
 #include "clkfac/clkfac.h"
 
-enum { CLI_OK = 0, CLI_RUNTIME = 1, CLI_USAGE = 2 };
+/* the exit codes of app.h (0 ok, 1 runtime failure, 2 usage error, 3 diverged training) */
+enum { CLI_OK = 0, CLI_RUNTIME = 1, CLI_USAGE = 2, CLI_DIVERGED = 3 };
 
 /* Prints "clkfac: <message>" to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...)

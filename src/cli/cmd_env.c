@@ -128,7 +128,8 @@ static const clkfac_option COMMON_OPTIONS[] = {
     CLI_OPTION(U64, env_cli, seed, "--seed", "N", 0, 2147483647, 0, "seed"),
     CLI_OPTION(DOUBLE, env_cli, sticky, "--sticky", "P", 0, 1, -1, "sticky-action probability"),
     CLI_OPTION(STRING, env_cli, policy, "--policy", "NAME", 0, 0, 0, "who acts"),
-    CLI_OPTION(STRING, env_cli, device, "--device", "SPEC", 0, 0, 0, "OpenCL device"),
+    CLI_OPTION(STRING, env_cli, device, "--device", "SPEC", 0, 0, 0,
+               "OpenCL device of a trained policy (--policy RUN_DIR)"),
     CLI_OPTION(BOOL, env_cli, minimal, "--minimal", NULL, 0, 1, 0, "minimal action set"),
     CLI_OPTION(BOOL, env_cli, ramping, "--no-ramping", NULL, 0, 1, 1, "no difficulty ramp"),
     CLI_OPTION(BOOL, env_cli, greedy, "--greedy", NULL, 0, 1, 0, "most likely action"),
@@ -179,9 +180,14 @@ static int show_parse(show_cfg *c, int argc, char **argv, const char *sub)
     if (!c->env && builtin)
         return cli_usage_error("env %s: missing --env ID (see clkfac env list)", sub);
     if (show && !c->out) return cli_usage_error("env show: missing --out DIR");
+    if (show && clkfac_dir_check(c->out))
+        return cli_usage_error("--out %s: %s", c->out, clkfac_last_error());
     if (c->greedy && builtin)
         return cli_usage_error("--greedy: only for a trained policy (--policy RUN_DIR), not "
                                "--policy %s", c->policy);
+    if (c->device && builtin) /* ignoring it would accept any spec, a typo included */
+        return cli_usage_error("--device %s: only a trained policy (--policy RUN_DIR) runs on a "
+                               "device, not --policy %s", c->device, c->policy);
     return 0;
 }
 

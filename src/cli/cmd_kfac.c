@@ -1,8 +1,11 @@
 /* `clkfac kfac`: K-FAC factors A and G of one conv or dense layer, and optionally the damped
  * preconditioned gradient, from .npy files. Every input is checked (options, dtypes, shapes)
  * before the device is touched (exit 2); outputs are written only after all device work and
- * health checks passed (exit 1 otherwise, with no output files). */
+ * health checks passed (exit 1 otherwise, with no output files), as one set: all or none. */
+#define _GNU_SOURCE /* renameat2 */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -384,71 +387,64 @@ static int check_shapes(kfac_plan *pl, const kfac_args *a, const clkfac_array *x
     return 0;
 }
 
-/* --out must be a directory or not exist yet (it is created only after success). A missing DIR
- * is checked through its nearest existing ancestor, which must be a writable directory, so that
- * an impossible --out is reported before minutes of device work rather than after. */
+/* The output set is A.npy, G.npy and (with --weight-grad) precond.npy. --out must be missing,
+ * empty, or hold only a previous set, because the new set replaces the folder as a whole: it is
+ * written into a staging folder beside DIR, then swapped with DIR in one rename, so a kill or a
+ * full disk leaves either the old set or the new one, never a mix. */
+static const char *const OUTPUTS[] = {"A.npy", "G.npy", "precond.npy"};
+
+static int is_output_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof OUTPUTS / sizeof OUTPUTS[0]; i++)
+        if (!strcmp(name, OUTPUTS[i])) return 1;
+    return 0;
+}
+
+/* Usage-checks --out before anything is read or created; 0 or -CLI_USAGE. */
 static int check_out_dir(const char *dir)
 {
-    struct stat sb;
-    if (stat(dir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return -cli_usage_error("kfac: --out %s exists and is not a directory", dir);
-        if (access(dir, W_OK | X_OK) != 0)
-            return -cli_usage_error("kfac: --out %s: %s", dir, strerror(errno));
-        return 0;
-    }
-    if (errno != ENOENT) return -cli_usage_error("kfac: --out %s: %s", dir, strerror(errno));
-    char *p = malloc(strlen(dir) + 2);
-    if (!p) return -CLI_RUNTIME;
-    strcpy(p, dir);
-    int rc = 0;
-    for (;;) {
-        char *slash = strrchr(p, '/');
-        while (slash && slash > p && slash[1] == '\0') { /* "a/b/" -> "a/b" */
-            *slash = '\0';
-            slash = strrchr(p, '/');
-        }
-        if (!slash) strcpy(p, ".");
-        else if (slash == p) p[1] = '\0';
-        else *slash = '\0';
-        if (stat(p, &sb) == 0) {
-            if (!S_ISDIR(sb.st_mode)) {
-                rc = -cli_usage_error("kfac: cannot create --out %s: %s is not a directory", dir,
-                                      p);
-            } else if (access(p, W_OK | X_OK) != 0) {
-                rc = -cli_usage_error("kfac: cannot create --out %s in %s: %s", dir, p,
-                                      strerror(errno));
-            }
-            break;
-        }
-        if (errno != ENOENT && errno != ENOTDIR) {
-            rc = -cli_usage_error("kfac: cannot create --out %s: %s: %s", dir, p, strerror(errno));
-            break;
-        }
-        if (!strcmp(p, ".") || !strcmp(p, "/")) break;
-    }
-    free(p);
+    clkfac_status st = clkfac_dir_check(dir);
+    if (st) return -cli_usage_error("kfac: --out %s: %s", dir, clkfac_last_error());
+    DIR *d = opendir(dir);
+    if (!d) return 0; /* missing: created at the end */
+    struct dirent *e;
+    const char *other = NULL;
+    while (!other && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && !is_output_name(e->d_name))
+            other = e->d_name;
+    int rc = other ? -cli_usage_error("kfac: --out %s holds '%s'; expected a new or empty "
+                                      "folder, or one holding only a previous result (A.npy, "
+                                      "G.npy, precond.npy), which is replaced as a whole",
+                                      dir, other)
+                   : 0;
+    closedir(d);
     return rc;
 }
 
-/* mkdir -p: creates dir and missing parents. */
-static int make_dirs(const char *dir)
+/* Removes a staging or replaced folder holding only output files (and npy temporaries). */
+static void remove_set(const char *dir)
 {
-    char *p = malloc(strlen(dir) + 1);
-    if (!p) return -1;
-    strcpy(p, dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[4200];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
         }
-        *s = '/';
+    closedir(d);
+    rmdir(dir);
+}
+
+/* fsync of a folder, so a rename in it is on disk before the command reports success. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
     }
-    int r = (mkdir(p, 0777) != 0 && errno != EEXIST) ? -1 : 0;
-    free(p);
-    return r;
 }
 
 static int all_finite(const float *v, size_t n)
@@ -566,19 +562,57 @@ cleanup:
     return rc;
 }
 
-static int write_output(const char *dir, const char *name, const float *data, int ndim,
-                        const size_t *shape)
+/* Writes the set into a staging folder beside dir and swaps it in; prints the error and
+ * returns -CLI_RUNTIME on failure, leaving dir as it was. */
+static int write_outputs(const char *dir, const float *const data[3], const int ndim[3],
+                         const size_t *const shape[3])
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *path = malloc(n);
-    if (!path) return -CLI_RUNTIME;
-    snprintf(path, n, "%s/%s", dir, name);
-    clkfac_status st = clkfac_npy_write(path, data, ndim, shape);
-    free(path);
-    if (st) {
-        cli_fail("kfac: writing the results", st);
+    char parent[4096], stage[4200], path[4300];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (!slash) snprintf(parent, sizeof parent, ".");
+    else if (slash == parent) parent[1] = '\0';
+    else *slash = '\0';
+    const char *base = slash ? dir + (slash - parent) + 1 : dir;
+    snprintf(stage, sizeof stage, "%s/.%s.kfac-XXXXXX", parent, base);
+    clkfac_status st = clkfac_mkdir_p(parent);
+    if (st || !mkdtemp(stage)) {
+        fprintf(stderr, "clkfac: kfac: cannot create a staging folder for --out %s in %s: %s\n",
+                dir, parent, st ? clkfac_last_error() : strerror(errno));
         return -CLI_RUNTIME;
     }
+    for (int i = 0; i < 3 && !st; i++) {
+        if (!data[i]) continue;
+        snprintf(path, sizeof path, "%s/%s", stage, OUTPUTS[i]);
+        st = clkfac_npy_write(path, data[i], ndim[i], shape[i]);
+    }
+    if (st) {
+        cli_fail("kfac: writing the results", st);
+        remove_set(stage);
+        return -CLI_RUNTIME;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(stage, 0777 & ~mask); /* mkdtemp's 0700 is for the staging only */
+    sync_dir(stage);
+    /* a missing (or empty) DIR is replaced by one rename; an existing set is exchanged with
+     * the new one atomically, then removed */
+    int err = 0;
+    if (rename(stage, dir) != 0) {
+        err = errno;
+        if ((err == EEXIST || err == ENOTEMPTY) &&
+            renameat2(AT_FDCWD, stage, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
+            err = 0;
+            remove_set(stage); /* now the previous set */
+        }
+    }
+    if (err) {
+        fprintf(stderr, "clkfac: kfac: cannot move the results into --out %s: %s\n", dir,
+                strerror(err));
+        remove_set(stage);
+        return -CLI_RUNTIME;
+    }
+    sync_dir(parent);
     return 0;
 }
 
@@ -605,15 +639,11 @@ int cmd_kfac(int argc, char **argv)
     }
 
     /* everything succeeded: only now touch the output directory */
-    if (make_dirs(a.out_dir) != 0) {
-        fprintf(stderr, "clkfac: kfac: cannot create --out %s: %s\n", a.out_dir, strerror(errno));
-        rc = CLI_RUNTIME;
-        goto done;
-    }
     size_t sa[2] = {pl.da, pl.da}, sg[2] = {pl.dg, pl.dg};
-    if ((r = write_output(a.out_dir, "A.npy", res.a, 2, sa)) ||
-        (r = write_output(a.out_dir, "G.npy", res.g, 2, sg)) ||
-        (a.dw_path && (r = write_output(a.out_dir, "precond.npy", res.v, dw.ndim, dw.shape)))) {
+    const float *const data[3] = {res.a, res.g, a.dw_path ? res.v : NULL};
+    const int ndim[3] = {2, 2, dw.ndim};
+    const size_t *const shape[3] = {sa, sg, dw.shape};
+    if ((r = write_outputs(a.out_dir, data, ndim, shape))) {
         rc = -r;
         goto done;
     }

@@ -90,9 +90,11 @@ static int parse_args(train_run *run, clkfac_agent_options *ag, int argc, char *
     if (r) return r;
     if (!run->env) return cli_usage_error("train: missing --env ID (see clkfac train --help)");
     if (!run->out) return cli_usage_error("train: missing --out DIR");
+    clkfac_status st = clkfac_dir_check(run->out); /* created once everything is accepted */
+    if (st) return cli_usage_error("--out %s: %s", run->out, clkfac_last_error());
     /* a known id or a game's short name ("Breakout"), recorded by its full id */
     clkfac_env *probe = NULL;
-    clkfac_status st = clkfac_env_create(&probe, run->env, 0);
+    st = clkfac_env_create(&probe, run->env, 0);
     if (st) return cli_fail("--env", st);
     run->env = clkfac_env_id(probe); /* static: outlives the probe */
     clkfac_env_free(probe);
@@ -122,8 +124,7 @@ int cmd_train(int argc, char **argv)
     if (!c.quiet && c.preset == PRESET_AUTO)
         printf("%s on %s: settings from data/presets.txt: %s\n", clkfac_algo_name(ag_opts.algo),
                c.env, c.applied[0] ? c.applied : "none (every option given or no row)");
-    clkfac_status st = clkfac_mkdir_p(c.out);
-    if (st) return cli_usage_error("--out %s: %s", c.out, clkfac_last_error());
+    clkfac_status st;
     clkfac_vecenv *env = NULL;
     if ((st = clkfac_vecenv_create(&env, c.env, (size_t)c.n_envs, ag_opts.seed, NULL)))
         return cli_fail("creating the environments", st);
@@ -137,6 +138,10 @@ int cmd_train(int argc, char **argv)
     int rc = CLI_OK;
     if ((st = clkfac_agent_create(&ag, ctx, env, &ag_opts))) {
         rc = cli_fail("creating the agent", st);
+        goto done;
+    }
+    if ((st = clkfac_mkdir_p(c.out))) { /* after the agent accepted every option (--net too) */
+        rc = cli_fail("--out", st);
         goto done;
     }
     runlog_spec spec = {c.out, c.env, (long)c.steps, (long)c.n_envs, &ag_opts, NULL, NULL, 10.0,

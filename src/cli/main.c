@@ -1,5 +1,5 @@
 /* The clkfac program: dispatches to one subcommand per file and owns process exit codes
- * (0 success, 1 runtime failure, 2 usage error). */
+ * (0 success, 1 runtime failure, 2 usage error, 3 a diverged training run; src/app/app.h). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

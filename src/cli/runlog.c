@@ -2,6 +2,7 @@
  * runlog.h). */
 #include <stdio.h>
 
+#include "app/app.h"
 #include "cli/cli.h"
 #include "cli/runlog.h"
 
@@ -10,7 +11,14 @@ int runlog_train(const runlog_spec *s, clkfac_context *ctx, clkfac_vecenv *env,
 {
     clkfac_status st = runs_train(s, ctx, env, ag, res);
     if (!st) return CLI_OK;
-    return cli_fail(res->failed ? res->failed : "training", st);
+    const char *what = res->failed ? res->failed : "training";
+    cli_fail(what, st);
+    int rc = app_train_exit_code(st, what);
+    if (rc == CLI_DIVERGED)
+        fprintf(stderr, "clkfac: training diverged at timestep %llu (exit 3); what the run "
+                        "measured until then is in %s\n",
+                (unsigned long long)res->timesteps, s->dir);
+    return rc;
 }
 
 int runlog_policy_load(runlog_policy *p, const char *dir)

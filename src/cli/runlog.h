@@ -10,7 +10,7 @@ typedef runs_spec runlog_spec;
 typedef runs_result runlog_result;
 typedef runs_policy runlog_policy;
 
-/* runs_train; a process exit code (message printed). */
+/* runs_train; a process exit code (message printed): 3 when training diverged. */
 int runlog_train(const runlog_spec *spec, clkfac_context *ctx, clkfac_vecenv *env,
                  clkfac_agent *ag, runlog_result *res);
 

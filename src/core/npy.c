@@ -384,7 +384,12 @@ clkfac_status clkfac_npy_read(clkfac_array *out, const char *path)
     /* The file size (when it is a regular file) lets a truncated file or an absurd shape be
      * rejected before allocating anything. */
     struct stat sb;
-    int known_size = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    int have_stat = fstat(fileno(f), &sb) == 0;
+    int known_size = have_stat && S_ISREG(sb.st_mode);
+    if (have_stat && S_ISDIR(sb.st_mode)) { /* fopen opens a folder; reading it fails */
+        fclose(f);
+        return CORE_FAIL(CLKFAC_ERR_IO, "%s: is a directory; expected a .npy file", path);
+    }
     size_t fsize = known_size ? (size_t)sb.st_size : 0;
 
     unsigned char pre[12];

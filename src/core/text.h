@@ -31,5 +31,7 @@ void core_text_free(core_text *t);
  * or an errno value: ENOENT when missing, EISDIR for a folder, EILSEQ when the file holds a NUL
  * byte (not text), ENOMEM, or the error of the failed read. Nothing is set on failure. */
 int core_read_file(const char *path, char **out, size_t *len);
+/* 1 when name is one of the entries of a comma-separated list ("a,b,c"), else 0. */
+int core_list_has(const char *list, const char *name);
 
 #endif

@@ -397,8 +397,14 @@ clkfac_status clkfac_env_set_state(clkfac_env *env, const void *buf, size_t size
         double *s = scratch;
         for (size_t i = 0; i < cls->n_phys && st == CLKFAC_OK; i++) {
             s[i] = env_get_f64(q + 8 * i);
+            /* no episode comes near 1e12 (positions, angles, velocities); beyond it a step's
+             * squares and products overflow to NaN observations (found by fuzzing) */
             if (!isfinite(s[i]))
                 st = CORE_FAIL(CLKFAC_ERR_FORMAT, "%s: state value %zu is not finite", cls->id, i);
+            else if (fabs(s[i]) > 1e12)
+                st = CORE_FAIL(CLKFAC_ERR_FORMAT,
+                               "%s: state value %zu is %g; expected a value within +-1e12",
+                               cls->id, i, s[i]);
         }
     }
     if (st == CLKFAC_OK) {

@@ -2,6 +2,9 @@
  * values in [0, 1)) and 6 actions, whose frames are a hash of the step counter. It has no game:
  * it exists so step-cost benchmarks can run the paper's Atari CNN end to end (rollout included)
  * where no ROMs are available; results from it are marked synthetic. */
+#include <math.h>
+
+#include "core/core.h"
 #include "envs/env_impl.h"
 
 #define SYN_C 4
@@ -54,7 +57,34 @@ static void syn_observe(const clkfac_env *env, float *obs)
     }
 }
 
+/* The saved bytes are the two doubles, as the generic layout writes them; loading checks they
+ * are what reset and step can produce (whole numbers, the counter exact in a double, the salt
+ * below 2^24), so a crafted state never reaches observe's integer conversion out of range. */
+static void syn_save(const clkfac_env *env, unsigned char *p)
+{
+    const double *s = env->impl;
+    env_put_f64(p, s[0]);
+    env_put_f64(p + 8, s[1]);
+}
+
+static clkfac_status syn_load(const clkfac_env *env, void *impl, const unsigned char *p)
+{
+    double *s = impl;
+    const double counter = env_get_f64(p), salt = env_get_f64(p + 8);
+    if (!(counter >= 0 && counter <= 9007199254740992.0 && counter == floor(counter)))
+        return CORE_FAIL(CLKFAC_ERR_FORMAT,
+                         "%s: state frame counter %g; expected a whole number in [0, 2^53]",
+                         env->cls->id, counter);
+    if (!(salt >= 0 && salt < 16777216.0 && salt == floor(salt)))
+        return CORE_FAIL(CLKFAC_ERR_FORMAT,
+                         "%s: state episode salt %g; expected a whole number in [0, 2^24)",
+                         env->cls->id, salt);
+    s[0] = counter;
+    s[1] = salt;
+    return CLKFAC_OK;
+}
+
 const env_class env_class_synthetic_atari = {
     "Synthetic/Atari-v0", 1, 1000, &syn_obs, &syn_act, 2 * sizeof(double), 2, syn_init, NULL,
-    syn_reset, syn_step, syn_observe, 0, NULL, NULL,
+    syn_reset, syn_step, syn_observe, 2 * sizeof(double), syn_save, syn_load,
 };

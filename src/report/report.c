@@ -238,6 +238,8 @@ clkfac_status clkfac_report_write(clkfac_report_info *info, const clkfac_report_
     if (!o) return rep_err(CLKFAC_ERR_INVALID_ARG, "no report options");
     report R;
     clkfac_status st = report_init(&R, o);
+    if (!st && (st = clkfac_dir_check(R.out))) /* the user's --out, or DIR/report */
+        st = rep_fail("output folder", st);
     if (!st && !(st = rep_load_runs(&R)) && !(st = rep_load_thresholds(&R)) &&
         !(st = rep_load_random(&R)) && !(st = rep_load_published(&R)) &&
         !(st = rep_load_steps(&R, R.steps_path)) && !(st = make_provenance(&R)) &&

@@ -152,17 +152,22 @@ static int cmp_ep(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
+static int whole_count(double v) { return v >= 0 && v <= 9007199254740992.0 && v == floor(v); }
+
 /* One data row into x; a format error names the field. */
 static clkfac_status episode_row(ep *x, char **f, const int *c, const char *path, size_t line)
 {
     static const char *const names[3] = {"timestep", "episode", "return"};
-    int bad = csv_num(f[c[0]], &x->t) || x->t < 0                                  ? 0
-              : csv_num(f[c[1]], &x->idx) || x->idx < 0 || x->idx != floor(x->idx) ? 1
-              : csv_num(f[c[2]], &x->r)                                            ? 2
-                                                                                   : -1;
+    /* counts are whole numbers exact in a double (<= 2^53), so the curves' grids over them
+     * cannot overflow and no count leaves the range of an integer */
+    int bad = csv_num(f[c[0]], &x->t) || !whole_count(x->t)     ? 0
+              : csv_num(f[c[1]], &x->idx) || !whole_count(x->idx) ? 1
+              : csv_num(f[c[2]], &x->r)                            ? 2
+                                                                   : -1;
     if (bad < 0) return CLKFAC_OK;
     return CORE_FAIL_INPUT(CLKFAC_ERR_FORMAT, "%s:%zu: %s '%s' is not %s", path, line, names[bad],
-                           f[c[bad]], bad == 2 ? "a finite number" : "a non-negative whole number");
+                           f[c[bad]],
+                           bad == 2 ? "a finite number" : "a whole number in [0, 2^53]");
 }
 
 /* Sorted by episode, the last row of each index kept, timesteps checked not to decrease. */
@@ -341,26 +346,36 @@ static int policy_field(const char *text, const char *key, char *out, size_t cap
     return -1;
 }
 
+/* A whole-number field within [lo, hi] (strtoll with range checks: sscanf's %d is undefined
+ * on a number out of range, and %zu takes "-1"); 0 or -1. */
+static int policy_whole(const char *text, const char *key, long long lo, long long hi,
+                        long long *out)
+{
+    char num[64], *end = NULL;
+    if (policy_field(text, key, num, sizeof num) || !num[0]) return -1;
+    errno = 0;
+    long long v = strtoll(num, &end, 10);
+    if (errno || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
 /* policy.txt's fields; NULL, or the name of the first missing or malformed one. */
 static const char *policy_fields(runs_policy *p, const char *text)
 {
-    char num[64];
-    long format = 0;
-    if (policy_field(text, "format", num, sizeof num) || sscanf(num, "%ld", &format) != 1)
-        return "format";
+    long long format = 0, v = 0;
+    if (policy_whole(text, "format", 0, 1000000, &format)) return "format";
     if (format != RUNS_POLICY_FORMAT) return "format (another version of clkfac wrote it)";
     if (policy_field(text, "env", p->env, sizeof p->env)) return "env";
     if (policy_field(text, "algo", p->algo, sizeof p->algo)) return "algo";
     if (policy_field(text, "net", p->net, sizeof p->net)) return "net";
     if (policy_field(text, "activation", p->activation, sizeof p->activation)) return "activation";
-    if (policy_field(text, "shared", num, sizeof num) || sscanf(num, "%d", &p->shared) != 1)
-        return "shared";
-    if (policy_field(text, "critic_euclidean", num, sizeof num) ||
-        sscanf(num, "%d", &p->critic_euclidean) != 1)
-        return "critic_euclidean";
-    if (policy_field(text, "n_params", num, sizeof num) ||
-        sscanf(num, "%zu", &p->n_params) != 1 || p->n_params == 0)
-        return "n_params";
+    if (policy_whole(text, "shared", 0, 1, &v)) return "shared";
+    p->shared = (int)v;
+    if (policy_whole(text, "critic_euclidean", 0, 1, &v)) return "critic_euclidean";
+    p->critic_euclidean = (int)v;
+    if (policy_whole(text, "n_params", 1, (long long)1 << 40, &v)) return "n_params";
+    p->n_params = (size_t)v;
     return NULL;
 }
 

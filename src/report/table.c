@@ -240,6 +240,44 @@ clkfac_status clkfac_mkdir_p(const char *path)
     return CLKFAC_OK;
 }
 
+clkfac_status clkfac_dir_check(const char *path)
+{
+    char p[4096];
+    struct stat sb;
+    if (!path || !*path) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "empty folder name");
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "path too long: %s", path);
+    /* the folder itself, else its nearest existing ancestor ("a/b/" and "a/b" alike) */
+    for (int self = 1;; self = 0) {
+        if (stat(p, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode))
+                return self ? CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "'%s' exists and is not a folder", p)
+                            : CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
+                                        "cannot create folder '%s': '%s' is not a folder", path, p);
+            if (access(p, W_OK | X_OK) != 0)
+                return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s'%s' is not writable: %s",
+                                 self ? "folder " : "cannot create a folder in ", p,
+                                 strerror(errno));
+            return CLKFAC_OK;
+        }
+        if (errno != ENOENT && errno != ENOTDIR)
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "'%s': %s", p, strerror(errno));
+        char *slash = strrchr(p, '/');
+        while (slash && slash > p && slash[1] == '\0') { /* trailing slashes */
+            *slash = '\0';
+            slash = strrchr(p, '/');
+        }
+        if (!slash) {
+            if (!strcmp(p, ".")) return CLKFAC_OK; /* unreachable: "." exists */
+            snprintf(p, sizeof p, ".");
+        } else if (slash == p) {
+            p[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+}
+
 clkfac_status clkfac_file_write_atomic(const char *path, const void *data, size_t len)
 {
     char tmp[4200];

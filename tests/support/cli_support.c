@@ -47,6 +47,16 @@ void cs_expect_usage(const char *args, const char *needle)
     if (!strstr(out, needle)) fail_msg("'clkfac %s': message lacks '%s':\n%s", args, needle, out);
 }
 
+void cs_put(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) fail_msg("cannot write %s", path);
+    fputs(text, f);
+    if (fclose(f) != 0) fail_msg("cannot write %s", path);
+}
+
 char *cs_tempdir(const char *tag)
 {
     char *d = malloc(256);
