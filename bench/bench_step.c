@@ -1,7 +1,8 @@
 /* `clkfac bench step`: the cost of one update of A2C, ACKTR and TRPO on the paper's Atari CNN
  * (and its 32-filter conv3 variant), the pixel-game CNN and a 64x64 MLP at several batch sizes:
  * wall time per update including the rollout, device time per phase from profiling events,
- * timesteps per second, each algorithm's ratio to A2C measured in the same run, and the launch
+ * timesteps per second, each algorithm's ratio to A2C measured in the same run beside ACKTR's
+ * flop-bound ratio (what its extra arithmetic alone would cost), and the launch
  * budget (kernel launches, BLAS calls, host transfers and bytes per update). Real environments
  * where one fits the network; Synthetic/Atari-v0 frames for the Atari CNN. */
 #include <math.h>
@@ -51,7 +52,46 @@ typedef struct step_result {
     double phase_ms[N_PHASES];
     double counts[2][N_CNT]; /* [0] update, [1] rollout: median over the reps */
     uint64_t largest_buffer; /* bytes, the agent's largest device buffer */
+    double flop_ratio;       /* ACKTR: flop-bound ratio to A2C (flop_bound); else 0 */
 } step_result;
+
+/* ACKTR's flops per update over A2C's for the network of ag at this batch, counting what the
+ * arithmetic needs: A2C = forward + backward (no input gradient for the first layer); ACKTR adds
+ * the Fisher backward, every layer's factors (symmetric: rows x d^2 each, rows = batch x output
+ * locations), the preconditioning (2 (dg^2 da + dg da^2)) and the two inverses (nominal d^3
+ * each) once every inv_every updates. Running averages and the trust region are O(d^2) and left
+ * out. The layers come from a copy of the network built at batch 1. */
+static clkfac_status flop_bound(clkfac_context *ctx, const clkfac_vecenv *env, const char *spec,
+                                const char *act, int batch, unsigned inv_every, double *ratio)
+{
+    const clkfac_space *os = clkfac_vecenv_observation_space(env);
+    const clkfac_space *as = clkfac_vecenv_action_space(env);
+    clkfac_nn_head_spec heads[2] = {{"pi", as->kind == CLKFAC_SPACE_DISCRETE ? as->n : (int)as->size,
+                                     0.01f}, {"v", 1, 1.0f}};
+    clkfac_nn_options no = CLKFAC_NN_OPTIONS_INIT;
+    no.heads = heads;
+    no.n_heads = 2;
+    clkfac_status st = clkfac_nn_act_parse(&no.act, act);
+    clkfac_nn *nn = NULL;
+    if (!st) st = clkfac_nn_create_str(&nn, ctx, spec, os->dims, (size_t)os->ndim, 1, &no);
+    if (st) return st;
+    double macs = 0, first = 0, extra = 0, b = batch;
+    for (size_t i = 0; i < clkfac_nn_layer_count(nn) && !st; i++) {
+        clkfac_nn_layer_info L;
+        if ((st = clkfac_nn_layer_info_get(&L, nn, i))) break;
+        double da = (double)L.d_in_h, dg = (double)L.d_out, rows = b * (double)L.locations;
+        double m = dg * da * (double)L.locations; /* multiply-adds per example */
+        macs += m;
+        if (i == 0) first = m;
+        extra += rows * da * da + rows * dg * dg + 2.0 * (dg * dg * da + dg * da * da) +
+                 (da * da * da + dg * dg * dg) / (double)inv_every;
+    }
+    clkfac_nn_free(nn);
+    if (st) return st;
+    double backward = 4.0 * macs * b - 2.0 * first * b, a2c = 2.0 * macs * b + backward;
+    *ratio = (a2c + backward + extra) / a2c;
+    return CLKFAC_OK;
+}
 
 static void add_counts(double *c, const clkfac_profile_entry *e)
 {
@@ -87,6 +127,12 @@ static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch
     ao.sync_timing = 1;
     ao.seed = 1;
     if ((st = clkfac_agent_create(&ag, ctx, env, &ao))) goto done;
+    if (algo == CLKFAC_ALGO_ACKTR) {
+        clkfac_agent_options used;
+        if ((st = clkfac_agent_options_resolve(&used, &ao)) ||
+            (st = flop_bound(ctx, env, net->spec, net->act, batch, used.inv_every, &res->flop_ratio)))
+            goto done;
+    }
     for (int r = -o->warmup; r < o->reps; r++) {
         clkfac_profile_begin(ctx);
         double t0 = now_s();
@@ -170,12 +216,13 @@ int bench_step_run(const bench_step_options *o)
     /* long form for the report (algo, net, batch, phase, median_ms, timesteps_per_second) */
     const char *lh[] = {"algo", "net", "env", "batch", "phase", "median_ms", "timesteps_per_second"};
     const char *sh[] = {"net", "env", "batch", "algo", "update_ms", "wall_ms_per_update",
-                        "timesteps_per_second", "update_vs_a2c", "tps_vs_a2c"};
+                        "timesteps_per_second", "update_vs_a2c", "tps_vs_a2c",
+                        "flop_bound_vs_a2c"};
     const char *bh[] = {"net",       "batch",      "algo",      "scope",        "kernels",
                         "blas_calls", "host_blas", "transfers", "fills_copies", "bytes",
                         "launches",   "largest_buffer_mb"};
     clkfac_table *lt = NULL, *stab = NULL, *bt = NULL;
-    if (clkfac_table_create(&lt, 7, lh) || clkfac_table_create(&stab, 9, sh) ||
+    if (clkfac_table_create(&lt, 7, lh) || clkfac_table_create(&stab, 10, sh) ||
         clkfac_table_create(&bt, 12, bh)) {
         clkfac_table_free(lt);
         clkfac_table_free(stab);
@@ -214,8 +261,8 @@ int bench_step_run(const bench_step_options *o)
                 }
                 if (algo == CLKFAC_ALGO_A2C) base = res;
                 if (!strcmp(net->name, "atari") && batch == 640) paper_ours[algo] = res.tps;
-                char c[9][64];
-                const char *row[9];
+                char c[10][64];
+                const char *row[10];
                 for (size_t p = 0; p < N_PHASES; p++) {
                     if (res.phase_ms[p] <= 0) continue;
                     snprintf(c[0], 64, "%s", clkfac_algo_name(algo));
@@ -241,7 +288,9 @@ int bench_step_run(const bench_step_options *o)
                 } else {
                     c[7][0] = c[8][0] = '\0';
                 }
-                for (int i = 0; i < 9; i++) row[i] = c[i];
+                if (res.flop_ratio > 0) snprintf(c[9], 64, "%.2f", res.flop_ratio);
+                else snprintf(c[9], 64, "%s", algo == CLKFAC_ALGO_A2C ? "1.00" : "");
+                for (int i = 0; i < 10; i++) row[i] = c[i];
                 clkfac_table_add_row(stab, row);
                 add_budget_rows(bt, net, batch, algo, &res);
             }
@@ -250,13 +299,16 @@ int bench_step_run(const bench_step_options *o)
     if (tty) fprintf(stderr, "\r\033[K");
     char *prov = NULL;
     if (!rc && !clkfac_provenance(&prov, ctx)) {
-        char notes[1024];
+        char notes[1536];
         snprintf(notes, sizeof notes,
                  "update_ms: median device time of one update's phases after the rollout "
                  "(profiling events); wall_ms_per_update: rollout (environments, inference, the "
                  "action reads) plus the update, waited for; timesteps per second = batch / "
                  "wall. Median of %d updates after %d warm-up. Ratios are to A2C in the same "
-                 "run. For comparison, the ACKTR paper (batch 640, Atari, a GPU): ACKTR 852, "
+                 "run. flop_bound_vs_a2c: ACKTR's arithmetic over A2C's (forward + backward; "
+                 "ACKTR adds the Fisher backward, symmetric factors, preconditioning and the "
+                 "inverses every T_inv updates), what the update would cost if time followed "
+                 "flops. For comparison, the ACKTR paper (batch 640, Atari, a GPU): ACKTR 852, "
                  "A2C 1162, TRPO 177 timesteps/s — a different device and environment.\n",
                  o->reps, o->warmup);
         char *md = NULL;

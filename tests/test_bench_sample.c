@@ -285,12 +285,58 @@ static void test_damaged_finished_runs(void **state)
     free(d);
 }
 
+/* bench step's flop-bound ratio, checked against a count by hand for the pixel-game network at
+ * batch 80 (Breakout: 4x10x10 input, 6 actions; ACKTR's inverses every 10 updates):
+ *   layer (d_out x d_in+1, locations)  multiply-adds per example
+ *   conv 16 x 37, 64                   37888
+ *   dense 128 x 1025, 1                131200
+ *   pi 6 x 129, v 1 x 129              774 + 129          M = 169991
+ *   A2C: 2MB + (4MB - 2 * 37888 B) = 75533600; Fisher backward 48334720
+ *   factors rows d^2, preconditioning 2 (dg^2 da + dg da^2), inverses (da^3 + dg^3) / 10:
+ *   conv 8388226.9, dense 495806697.7, pi 1757830.5, v 1579569 -> 507532324.1
+ *   ratio (75533600 + 48334720 + 507532324.1) / 75533600 = 8.359 */
+static void test_step_flop_bound(void **state)
+{
+    (void)state;
+    CS_NEED_BIN();
+    TH_REQUIRE_DEVICE();
+    char *d = cs_tempdir("step");
+    char args[1024], out[8192], p[512];
+    snprintf(args, sizeof args,
+             "bench step --nets minatar --max-batch 80 --algos a2c,acktr --reps 1 --warmup 0 "
+             "--out %s/step", d);
+    int rc = cs_run(args, out, sizeof out);
+    if (rc) fail_msg("clkfac %s exited %d:\n%s", args, rc, out);
+    snprintf(p, sizeof p, "%s/step/step_summary.csv", d);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char line[1024];
+    int found = 0;
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, ",flop_bound_vs_a2c"));
+    while (fgets(line, sizeof line, f)) {
+        const char *last = strrchr(line, ',');
+        assert_non_null(last);
+        if (strstr(line, ",acktr,")) {
+            found++;
+            if (strncmp(last, ",8.36", 5)) fail_msg("ACKTR's flop-bound ratio: %s", line);
+        } else if (strstr(line, ",a2c,")) {
+            assert_int_equal(strncmp(last, ",1.00", 5), 0);
+        }
+    }
+    fclose(f);
+    assert_int_equal(found, 1);
+    cs_rmtree(d);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_specs_exit_2),
         cmocka_unit_test(test_suite_writes_runs_and_resumes),
         cmocka_unit_test(test_damaged_finished_runs),
+        cmocka_unit_test(test_step_flop_bound),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }
