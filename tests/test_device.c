@@ -61,6 +61,15 @@ static void test_buffers_roundtrip_fill_copy(void **state)
     }
     th_download(a, 0, y, 37);
     assert_memory_equal(x, y, sizeof x);
+    /* a non-blocking read lands in queue order, after the fill before it, and is no blocking
+     * call; the data is there once finish returns */
+    float w[4] = {0};
+    uint64_t blocking = clkfac_context_blocking_calls(ctx);
+    TH_OK(clkfac_buffer_fill(ctx, a, 5, -2.0f, 2));
+    TH_OK(clkfac_buffer_read_async(ctx, a, 4, w, 4));
+    assert_int_equal(clkfac_context_blocking_calls(ctx), blocking);
+    TH_OK(clkfac_context_finish(ctx));
+    assert_true(w[0] == x[4] && w[1] == -2.0f && w[2] == -2.0f && w[3] == x[7]);
     clkfac_buffer_free(a);
     clkfac_buffer_free(b);
     clkfac_buffer_free(NULL); /* no-op */

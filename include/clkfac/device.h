@@ -167,6 +167,10 @@ clkfac_status clkfac_buffer_read(clkfac_context *ctx, cl_mem buf, size_t off, fl
  * context (a read, finish or check) has returned. Not counted as a blocking call. */
 clkfac_status clkfac_buffer_write_async(clkfac_context *ctx, cl_mem buf, size_t off,
                                         const float *src, size_t n);
+/* Non-blocking read of n floats: dst holds them once a later blocking call on the context (a
+ * read, finish or check) has returned. Not counted as a blocking call. */
+clkfac_status clkfac_buffer_read_async(clkfac_context *ctx, cl_mem buf, size_t off, float *dst,
+                                       size_t n);
 /* Sets n floats at off to value (asynchronous). */
 clkfac_status clkfac_buffer_fill(clkfac_context *ctx, cl_mem buf, size_t off, float value,
                                  size_t n);

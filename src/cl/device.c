@@ -441,6 +441,19 @@ clkfac_status clkfac_buffer_write_async(clkfac_context *ctx, cl_mem buf, size_t 
     return CLKFAC_OK;
 }
 
+clkfac_status clkfac_buffer_read_async(clkfac_context *ctx, cl_mem buf, size_t off, float *dst,
+                                       size_t n)
+{
+    if (n == 0) return CLKFAC_OK;
+    ocl_count(ctx, OCL_COUNT_TRANSFER, n * sizeof(float));
+    cl_event *ev = ocl_event_slot(ctx);
+    cl_int e = clEnqueueReadBuffer(ctx->queue, buf, CL_FALSE, off * sizeof(float),
+                                   n * sizeof(float), dst, 0, NULL, ev);
+    if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueReadBuffer");
+    ocl_track(ctx, ev);
+    return CLKFAC_OK;
+}
+
 clkfac_status clkfac_buffer_read(clkfac_context *ctx, cl_mem buf, size_t off, float *dst, size_t n)
 {
     if (n == 0) return CLKFAC_OK;

@@ -335,7 +335,7 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     }
     /* the previous update's record says a factor was not positive definite (its inverse was
      * kept): every block is inverted again, checked, now */
-    if (!ag->o.kfac_eigen && (ag->prev_health & HEALTH_NOT_SPD))
+    if (!ag->o.kfac_eigen && (agent_prev_health(ag) & HEALTH_NOT_SPD))
         for (size_t i = 0; i < s->n_blocks; i++)
             if ((st = invert_checked(ag, &s->blocks[i], i, lambda))) return st;
     if (s->logits_before) {

@@ -216,12 +216,10 @@ static clkfac_status rollout(clkfac_agent *ag)
     /* the last update's health flags, read without blocking: the rollout's first action read
      * (blocking, same in-order queue) has them on the host before the update needs them */
     ag->prev_health = 0;
-    if (ag->updates) {
-        cl_int e = clEnqueueReadBuffer(ctx->queue, ag->ring, CL_FALSE,
-                                       (ag->last_slot * RING_W + REC_HEALTH) * sizeof(float),
-                                       sizeof ag->prev_health, &ag->prev_health, 0, NULL, NULL);
-        if (e != CL_SUCCESS) return OCL_FAIL(e, "clEnqueueReadBuffer(update record)");
-    }
+    if (ag->updates &&
+        (st = clkfac_buffer_read_async(ctx, ag->ring, ag->last_slot * RING_W + REC_HEALTH,
+                                       &ag->prev_health, 1)))
+        return st;
     for (size_t t = 0; t < T; t++) {
         double t0 = core_now();
         float *obs_t = ag->h_obs + t * N * os;

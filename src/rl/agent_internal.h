@@ -8,6 +8,8 @@
 #ifndef CLKFAC_AGENT_INTERNAL_H
 #define CLKFAC_AGENT_INTERNAL_H
 
+#include <string.h>
+
 #include "clkfac/agent.h"
 #include "clkfac/nn.h"
 #include "core/core.h"
@@ -56,8 +58,9 @@ struct clkfac_agent {
                                       eigen rule (host-known events) */
     unsigned ev_damping, ev_eigen; /* this update's, until its record is written */
     size_t last_slot;              /* ring slot of the last update's record */
-    uint32_t prev_health;          /* that record's health flags, read without blocking during
-                                      this update's rollout (ACKTR's recovery acts on them) */
+    float prev_health;             /* that record's health word (flag bits stored in a float),
+                                      read without blocking during this update's rollout;
+                                      agent_prev_health gives the bits (ACKTR's recovery) */
     unsigned debug_nan_updates;    /* test hook: poison the returns of this many updates */
     double t_env, t_infer, t_update;
     uint64_t blocking0;
@@ -153,5 +156,13 @@ clkfac_status trpo_cg(trpo_fisher *f, size_t n, cl_mem g, cl_mem x, unsigned ite
 /* Test hook: later line searches of this TRPO agent try -step instead of step, which cannot
  * improve the surrogate, so each must end by restoring the old parameters. */
 void trpo_debug_flip_step(clkfac_agent *ag);
+
+/* The previous update's health flags (prev_health's bits). */
+static inline uint32_t agent_prev_health(const clkfac_agent *ag)
+{
+    uint32_t bits;
+    memcpy(&bits, &ag->prev_health, sizeof bits);
+    return bits;
+}
 
 #endif
