@@ -19,8 +19,20 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # every op of the op table still runs, at every 2nd shape (its numbers are the normal build's
 # business; this run is about memory and undefined behaviour)
 export CLKFAC_OPS_SHAPES=2
+log="$build/sanitize-tests.log"
 rc=0
 ctest --test-dir "$build" -L 'unit|device' -LE 'slow|learning' \
-      -E '^(guard_outputs|engine_repeat|install_consumer)$' --output-on-failure -j1 || rc=$?
+      -E '^(guard_outputs|engine_repeat|install_consumer)$' --output-on-failure -j1 \
+      >"$log" 2>&1 || rc=$?
+cat "$log"
+# LeakSanitizer's own tracer sometimes crashes while stopping the driver's threads at exit
+# ("LeakSanitizer has encountered a fatal error": no finding, the tool failed; seen once in a
+# diverged-run case that passed 6 of 6 reruns). Only then the failed tests run once more; a
+# real finding or failure fails again.
+if [ "$rc" -ne 0 ] && grep -q "LeakSanitizer has encountered a fatal error" "$log"; then
+  echo "sanitize: LeakSanitizer itself crashed (not a finding); running the failed tests again"
+  rc=0
+  ctest --test-dir "$build" --rerun-failed --output-on-failure -j1 || rc=$?
+fi
 echo "sanitize: build $((t1 - t0))s, tests $(( $(date +%s) - t1 ))s, exit $rc"
 exit $rc
