@@ -40,11 +40,14 @@ static char *slurp(const char *path, size_t *len)
 
 /* Episodes of one run: `n` episodes, episode i (1-based) finishing at timestep dt * i with
  * return base + slope * i. `extra` is appended verbatim (a resumed run's re-logging). */
-static void write_run(const char *algo, int seed, int n, double dt, double base, double slope,
-                      double wall, const char *extra)
+static void write_run_env(const char *env, const char *algo, int seed, int n, double dt,
+                          double base, double slope, double wall, const char *extra)
 {
-    char dir[512], path[600];
-    snprintf(dir, sizeof dir, "%s/runs/%s__CartPole-v1__seed%d", g_dir, algo, seed);
+    char dir[512], path[600], envdir[64];
+    snprintf(envdir, sizeof envdir, "%s", env);
+    for (char *c = envdir; *c; c++)
+        if (*c == '/') *c = '-';
+    snprintf(dir, sizeof dir, "%s/runs/%s__%s__seed%d", g_dir, algo, envdir, seed);
     TH_OK(clkfac_mkdir_p(dir));
     size_t cap = (size_t)n * 64 + 64 + (extra ? strlen(extra) : 0);
     char *s = malloc(cap);
@@ -61,11 +64,17 @@ static void write_run(const char *algo, int seed, int n, double dt, double base,
     snprintf(json, sizeof json,
              "{ \"options\": {\"algo\": \"not-this\", \"lr\": [1, 2, {\"x\": null}]},\n"
              "  \"wall_seconds\": %g, \"seed\": %d, \"finished\": true,\n"
-             "  \"algo\": \"%s\", \"env\": \"CartPole-v1\",\n"
+             "  \"algo\": \"%s\", \"env\": \"%s\",\n"
              "  \"provenance\": {\"device\": \"Test \\\"CPU\\\"\", \"date\": \"2024\"} }\n",
-             wall, seed, algo);
+             wall, seed, algo, env);
     snprintf(path, sizeof path, "%s/summary.json", dir);
     put(path, json);
+}
+
+static void write_run(const char *algo, int seed, int n, double dt, double base, double slope,
+                      double wall, const char *extra)
+{
+    write_run_env("CartPole-v1", algo, seed, n, dt, base, slope, wall, extra);
 }
 
 static void write_suite(const char *beta0_extra)
@@ -262,6 +271,10 @@ static void test_tables_and_plots(void **state)
     ASSERT_NEAR(num(csv, "beta", "reached"), 2, 0);
     ASSERT_NEAR(num(csv, "beta", "episodes_to_threshold"), 520, 1e-9);
     ASSERT_NEAR(num(csv, "beta", "timesteps_to_threshold"), 5200, 1e-9);
+    /* two seeds reached it, at 5250 and 5150: the bootstrap interval spans both */
+    ASSERT_NEAR(num(csv, "beta", "timesteps_to_threshold_ci_lo"), 5150, 1e-9);
+    ASSERT_NEAR(num(csv, "beta", "timesteps_to_threshold_ci_hi"), 5250, 1e-9);
+    assert_true(isnan(num(csv, "alpha", "timesteps_to_threshold_ci_lo")));
     ASSERT_NEAR(num(csv, "beta", "auc"), 0.5 * (beta_auc(0) + beta_auc(10)), 1e-6);
     ASSERT_NEAR(num(csv, "beta", "wall_seconds"), 40, 1e-9);
     free(csv);
@@ -270,7 +283,7 @@ static void test_tables_and_plots(void **state)
     snprintf(path, sizeof path, "%s/report/results.md", g_dir);
     char *md = slurp(path, NULL);
     assert_non_null(md);
-    assert_non_null(strstr(md, "| CartPole-v1 | beta | 2 | 555.5 [550.5, 560.5] | 22.5 | 475 | 2/2 seeds | 520 | 5200 |"));
+    assert_non_null(strstr(md, "| CartPole-v1 | beta | 2 | 555.5 [550.5, 560.5] | 22.5 | 475 | 2/2 seeds | 520 | 5200 [5150, 5250] |"));
     assert_non_null(strstr(md, "| CartPole-v1 | alpha | 2 | 150.0 [100.0, 200.0] | 22.5 | 475 | 0/2 seeds | n/a | n/a | 150.0 | 15.0 |"));
     assert_non_null(strstr(md, "devices: Test \"CPU\""));
     free(md);
@@ -610,6 +623,123 @@ static void test_damaged_run_folders(void **state)
     assert_null(strstr(w.text, "cut short"));
 }
 
+
+/* The value in `csv` at the row whose first cells are k0 (and k1 when given), column `col`. */
+static double csv_at(const char *csv, const char *k0, const char *k1, const char *col)
+{
+    char *copy = strdup(csv), *save = NULL, *f[16];
+    int want = -1;
+    double v = NAN;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        int n = 0;
+        for (char *q = line; q && n < 16;) {
+            f[n++] = q;
+            q = strchr(q, ',');
+            if (q) *q++ = '\0';
+        }
+        if (want < 0) {
+            for (int i = 0; i < n; i++)
+                if (!strcmp(f[i], col)) want = i;
+            assert_true(want >= 0);
+        } else if (n > want && !strcmp(f[0], k0) && (!k1 || !strcmp(f[1], k1))) {
+            v = f[want][0] ? strtod(f[want], NULL) : NAN;
+        }
+    }
+    free(copy);
+    return v;
+}
+
+/* Across environments: normalized scores, IQM and probability of improvement against values
+ * worked out by hand, the halfway threshold, and an environment left out with its reason. */
+static void test_aggregate_across_environments(void **state)
+{
+    (void)state;
+    REQUIRE_BIN();
+    char path[600], data[300];
+    snprintf(path, sizeof path, "rm -rf '%s/runs' '%s/step'", g_dir, g_dir); /* earlier tests' */
+    assert_int_equal(system(path), 0);
+    snprintf(data, sizeof data, "%s/data", g_dir);
+    TH_OK(clkfac_mkdir_p(data));
+    snprintf(path, sizeof path, "%s/thresholds.csv", data);
+    put(path, "environment,threshold,source\nCartPole-v1,475,test\n");
+    snprintf(path, sizeof path, "%s/random.csv", data);
+    put(path, "environment,random_return,ci_lo,ci_hi,mean_length\nCartPole-v1,20,19,21,20\n"
+              "MinAtar/Breakout-v1,0.5,0.4,0.6,10\nPendulum-v1,-1200,-1210,-1190,200\n");
+    snprintf(path, sizeof path, "%s/published.csv", data);
+    put(path, "source,setting,metric,algorithm,environment,value,note\n");
+    /* normalized finals u (final = random + D u, constant returns so the final is exact):
+     * CartPole (D 100): x {0.5, 1, 1.5, 1} (mean 1: the best), y {0, 0.25, 0.5, 0.25};
+     * Breakout (D 10): x {0.2, 0.4, 0.6, 0.8}, y {1, 1, 1, 1} (the best) */
+    const double ux[2][4] = {{0.5, 1, 1.5, 1}, {0.2, 0.4, 0.6, 0.8}};
+    const double uy[2][4] = {{0, 0.25, 0.5, 0.25}, {1, 1, 1, 1}};
+    const char *env[2] = {"CartPole-v1", "MinAtar/Breakout-v1"};
+    const double rnd[2] = {20, 0.5}, d[2] = {100, 10};
+    for (int e = 0; e < 2; e++)
+        for (int k = 0; k < 4; k++) {
+            write_run_env(env[e], "x", k, 200, 10, rnd[e] + d[e] * ux[e][k], 0, 1, NULL);
+            write_run_env(env[e], "y", k, 200, 10, rnd[e] + d[e] * uy[e][k], 0, 1, NULL);
+        }
+    write_run_env("Pendulum-v1", "x", 0, 200, 10, -300, 0, 1, NULL); /* no run of y */
+    char args[1200], *err = NULL;
+    snprintf(args, sizeof args, "'%s' --data '%s' --out '%s/agg'", g_dir, data, g_dir);
+    int rc = run_report(args, &err);
+    if (rc) fail_msg("report exited %d: %s", rc, err ? err : "");
+    free(err);
+
+    snprintf(path, sizeof path, "%s/agg/normalization.csv", g_dir);
+    char *csv = slurp(path, NULL);
+    assert_non_null(csv);
+    ASSERT_NEAR(csv_at(csv, "CartPole-v1", NULL, "best_final_mean"), 120, 1e-9);
+    ASSERT_NEAR(csv_at(csv, "MinAtar/Breakout-v1", NULL, "best_final_mean"), 10.5, 1e-9);
+    assert_null(strstr(csv, "Pendulum-v1"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/agg/normalization.md", g_dir);
+    char *md = slurp(path, NULL);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "Pendulum-v1 (no finished run of y)"));
+    free(md);
+
+    /* IQM: x pooled 0.2 0.4 0.5 0.6 0.8 1 1 1.5 -> mean(0.5, 0.6, 0.8, 1) = 0.725;
+     *      y pooled 0 0.25 0.25 0.5 1 1 1 1 -> mean(0.25, 0.5, 1, 1) = 0.6875 */
+    snprintf(path, sizeof path, "%s/agg/aggregate.csv", g_dir);
+    csv = slurp(path, NULL);
+    assert_non_null(csv);
+    ASSERT_NEAR(csv_at(csv, "x", NULL, "iqm"), 0.725, 1e-9);
+    ASSERT_NEAR(csv_at(csv, "y", NULL, "iqm"), 0.6875, 1e-9);
+    ASSERT_NEAR(csv_at(csv, "x", NULL, "environments"), 2, 0);
+    ASSERT_NEAR(csv_at(csv, "x", NULL, "runs"), 8, 0);
+    assert_true(csv_at(csv, "x", NULL, "iqm_ci_lo") <= 0.725);
+    assert_true(csv_at(csv, "x", NULL, "iqm_ci_hi") >= 0.725);
+    free(csv);
+
+    /* P(x > y): CartPole 15.5 / 16 (x = 0.5 ties y = 0.5 once), Breakout 0 -> 15.5 / 32 */
+    snprintf(path, sizeof path, "%s/agg/improvement.csv", g_dir);
+    csv = slurp(path, NULL);
+    assert_non_null(csv);
+    ASSERT_NEAR(csv_at(csv, "x", "y", "p_x_beats_y"), 15.5 / 32, 1e-12);
+    ASSERT_NEAR(csv_at(csv, "y", "x", "p_x_beats_y"), 16.5 / 32, 1e-12);
+    free(csv);
+
+    /* Breakout has no thresholds.csv entry: halfway, 0.5 + (10.5 - 0.5) / 2 = 5.5; x's 6.5
+     * and 8.5 reach it at their first full window (episode 100, timestep 1000) */
+    snprintf(path, sizeof path, "%s/agg/results.csv", g_dir);
+    csv = slurp(path, NULL);
+    assert_non_null(csv);
+    ASSERT_NEAR(csv_at(csv, "MinAtar/Breakout-v1", "x", "threshold"), 5.5, 1e-9);
+    ASSERT_NEAR(csv_at(csv, "MinAtar/Breakout-v1", "x", "reached"), 2, 0);
+    ASSERT_NEAR(csv_at(csv, "MinAtar/Breakout-v1", "x", "timesteps_to_threshold"), 1000, 0);
+    ASSERT_NEAR(csv_at(csv, "CartPole-v1", "x", "threshold"), 475, 0);
+    /* Pendulum: left out of the aggregate, but x alone beats random: -1200 + 900 / 2 */
+    ASSERT_NEAR(csv_at(csv, "Pendulum-v1", "x", "threshold"), -750, 1e-9);
+    free(csv);
+    snprintf(path, sizeof path, "%s/agg/index.md", g_dir);
+    md = slurp(path, NULL);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "## Across environments"));
+    assert_non_null(strstr(md, "5.5 (halfway)"));
+    free(md);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -619,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_errors_exit_2_naming_the_problem),
         cmocka_unit_test(test_library_call),
         cmocka_unit_test(test_damaged_run_folders),
+        cmocka_unit_test(test_aggregate_across_environments),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -196,6 +196,156 @@ static void test_auc(void **state)
     assert_true(isnan(clkfac_stats_auc(g, y, 1)));
 }
 
+
+/* ---- aggregates across tasks --------------------------------------------------------------- */
+
+static void test_iqm_hand_values(void **state)
+{
+    (void)state;
+    double v;
+    const double eight[8] = {8, 1, 7, 2, 6, 3, 5, 4}; /* drop 2 per end: mean(3, 4, 5, 6) */
+    TH_OK(clkfac_stats_iqm(&v, eight, 8));
+    assert_true(v == 4.5);
+    const double five[5] = {10, 1, 3, 2, 100}; /* drop 1 per end: mean(2, 3, 10) */
+    TH_OK(clkfac_stats_iqm(&v, five, 5));
+    assert_true(fabs(v - 5.0) < 1e-12);
+    const double three[3] = {1, 2, 30}; /* floor(3/4) = 0: the plain mean */
+    TH_OK(clkfac_stats_iqm(&v, three, 3));
+    assert_true(fabs(v - 11.0) < 1e-12);
+    const double nine[9] = {0, 0, 1, 2, 3, 4, 5, 100, 100}; /* drop 2 per end: mean(1..5) */
+    TH_OK(clkfac_stats_iqm(&v, nine, 9));
+    assert_true(fabs(v - 3.0) < 1e-12);
+    TH_OK(clkfac_stats_iqm(&v, eight, 0));
+    assert_true(isnan(v));
+}
+
+/* The IQM of the pooled runs of tasks a (na runs) and b (nb runs) for one resample code. */
+static double pooled_iqm(const double *a, int na, const double *b, int nb, long code)
+{
+    double pool[8];
+    int k = 0;
+    for (int i = 0; i < na; i++, code /= na) pool[k++] = a[code % na];
+    for (int i = 0; i < nb; i++, code /= nb) pool[k++] = b[code % nb];
+    /* insertion sort, then the trimmed mean by hand */
+    for (int i = 1; i < k; i++)
+        for (int j = i; j > 0 && pool[j] < pool[j - 1]; j--) {
+            double t = pool[j];
+            pool[j] = pool[j - 1];
+            pool[j - 1] = t;
+        }
+    int cut = k / 4;
+    double s = 0;
+    for (int i = cut; i < k - cut; i++) s += pool[i];
+    return s / (k - 2 * cut);
+}
+
+static void test_iqm_ci_matches_exact_stratified_distribution(void **state)
+{
+    (void)state;
+    /* two tasks of 3 runs: 3^3 * 3^3 = 729 equally likely stratified resamples, enumerated;
+     * the Monte Carlo bounds must sit at the exact 2.5% / 97.5% points (as for the mean) */
+    const double a[3] = {0.1, 0.5, 0.9}, b[3] = {0.0, 0.2, 1.4};
+    const double *const sc[2] = {a, b};
+    const size_t n[2] = {3, 3};
+    double iqm, lo, hi;
+    TH_OK(clkfac_stats_iqm_ci(&iqm, &lo, &hi, sc, n, 2, 0.95, BOOT_B, BOOT_SEED));
+    const double all[6] = {0.1, 0.5, 0.9, 0.0, 0.2, 1.4};
+    double direct;
+    TH_OK(clkfac_stats_iqm(&direct, all, 6));
+    assert_true(iqm == direct); /* point estimate: the IQM of every run pooled */
+    assert_true(fabs(iqm - (0.1 + 0.2 + 0.5 + 0.9) / 4) < 1e-12);
+    for (int side = 0; side < 2; side++) {
+        double v = side ? hi : lo, p = side ? 0.975 : 0.025;
+        long lt = 0, le = 0, total = 729;
+        for (long code = 0; code < total; code++) {
+            double m = pooled_iqm(a, 3, b, 3, code);
+            lt += m < v - 1e-12;
+            le += m <= v + 1e-12;
+        }
+        assert_true(le > lt); /* attainable */
+        assert_true((double)lt / total <= p + 0.01 && (double)le / total >= p - 0.01);
+    }
+    assert_true(lo < iqm && iqm < hi);
+    /* constant scores: zero width */
+    const double c[2] = {0.7, 0.7};
+    const double *const cc[2] = {c, c};
+    const size_t n2[2] = {2, 2};
+    TH_OK(clkfac_stats_iqm_ci(&iqm, &lo, &hi, cc, n2, 2, 0.95, BOOT_B, BOOT_SEED));
+    assert_true(iqm == 0.7 && lo == 0.7 && hi == 0.7);
+}
+
+static void test_prob_improvement_hand_values(void **state)
+{
+    (void)state;
+    /* task 0: x {1, 2, 3} vs y {2, 2}: pairs 0, 0, 1/2, 1/2, 1, 1 -> 1/2;
+     * task 1: x {5, 6} vs y {4}: 1. The mean over tasks: 3/4 */
+    const double x0[3] = {1, 2, 3}, y0[2] = {2, 2}, x1[2] = {5, 6}, y1[1] = {4};
+    const double *const x[2] = {x0, x1}, *const y[2] = {y0, y1};
+    const size_t nx[2] = {3, 2}, ny[2] = {2, 1};
+    double p, lo, hi, q, qlo, qhi;
+    TH_OK(clkfac_stats_prob_improvement(&p, &lo, &hi, x, nx, y, ny, 2, 0.95, BOOT_B, BOOT_SEED));
+    assert_true(fabs(p - 0.75) < 1e-12);
+    assert_true(lo <= p && p <= hi && lo >= 0.5 && hi <= 1.0);
+    /* the other direction is the complement */
+    TH_OK(clkfac_stats_prob_improvement(&q, &qlo, &qhi, y, ny, x, nx, 2, 0.95, BOOT_B, BOOT_SEED));
+    assert_true(fabs(p + q - 1.0) < 1e-12);
+    /* X above Y on every task in every resample: 1 with zero width */
+    const double big[2] = {10, 11};
+    const double *const xb[2] = {big, big};
+    const size_t nb[2] = {2, 2};
+    TH_OK(clkfac_stats_prob_improvement(&p, &lo, &hi, xb, nb, y, ny, 2, 0.95, BOOT_B, BOOT_SEED));
+    assert_true(p == 1.0 && lo == 1.0 && hi == 1.0);
+}
+
+static void test_prob_improvement_against_direct_count(void **state)
+{
+    (void)state;
+    /* random scores with ties on 4 tasks of unequal sizes against a direct double count */
+    th_rng r = {7};
+    double xs[4][6], ys[4][5];
+    const size_t nx[4] = {6, 3, 1, 4}, ny[4] = {5, 2, 4, 1};
+    const double *x[4], *y[4];
+    double want = 0;
+    for (int t = 0; t < 4; t++) {
+        for (size_t i = 0; i < nx[t]; i++) xs[t][i] = floor(4 * th_uniform(&r));
+        for (size_t j = 0; j < ny[t]; j++) ys[t][j] = floor(4 * th_uniform(&r));
+        x[t] = xs[t];
+        y[t] = ys[t];
+        double wins = 0;
+        for (size_t i = 0; i < nx[t]; i++)
+            for (size_t j = 0; j < ny[t]; j++)
+                wins += xs[t][i] > ys[t][j] ? 1 : xs[t][i] == ys[t][j] ? 0.5 : 0;
+        want += wins / (double)(nx[t] * ny[t]) / 4;
+    }
+    double p, lo, hi;
+    TH_OK(clkfac_stats_prob_improvement(&p, &lo, &hi, x, nx, y, ny, 4, 0.95, 2000, 99));
+    assert_true(fabs(p - want) < 1e-12);
+    assert_true(lo <= hi && lo >= 0 && hi <= 1);
+}
+
+static void test_aggregates_reject_bad_input(void **state)
+{
+    (void)state;
+    const double a[2] = {1, NAN}, b[2] = {1, 2};
+    const double *const bad[1] = {a}, *const good[1] = {b};
+    const size_t n[1] = {2}, none[1] = {0};
+    double v, lo, hi;
+    assert_int_equal(clkfac_stats_iqm_ci(&v, &lo, &hi, bad, n, 1, 0.95, 100, 1),
+                     CLKFAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(clkfac_last_error(), "task 0 run 1"));
+    assert_int_equal(clkfac_stats_iqm_ci(&v, &lo, &hi, good, none, 1, 0.95, 100, 1),
+                     CLKFAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(clkfac_last_error(), "no runs"));
+    assert_int_equal(clkfac_stats_iqm_ci(&v, &lo, &hi, good, n, 0, 0.95, 100, 1),
+                     CLKFAC_ERR_INVALID_ARG);
+    assert_int_equal(clkfac_stats_iqm_ci(&v, &lo, &hi, good, n, 1, 1.5, 100, 1),
+                     CLKFAC_ERR_INVALID_ARG);
+    assert_int_equal(clkfac_stats_prob_improvement(&v, &lo, &hi, good, n, bad, n, 1, 0.95, 100, 1),
+                     CLKFAC_ERR_INVALID_ARG);
+    assert_int_equal(clkfac_stats_prob_improvement(&v, &lo, &hi, good, n, good, n, 1, 0.95, 0, 1),
+                     CLKFAC_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +357,11 @@ int main(void)
         cmocka_unit_test(test_threshold_crossing),
         cmocka_unit_test(test_resample_carries_forward),
         cmocka_unit_test(test_auc),
+        cmocka_unit_test(test_iqm_hand_values),
+        cmocka_unit_test(test_iqm_ci_matches_exact_stratified_distribution),
+        cmocka_unit_test(test_prob_improvement_hand_values),
+        cmocka_unit_test(test_prob_improvement_against_direct_count),
+        cmocka_unit_test(test_aggregates_reject_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

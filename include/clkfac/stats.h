@@ -1,6 +1,7 @@
 /* clkfac/stats.h — the statistics behind benchmark tables and learning curves: mean, standard
  * deviation, median, a deterministic percentile-bootstrap confidence interval over seeds, the
- * rolling mean of episode returns, threshold crossing, resampling onto a timestep grid, AUC. */
+ * rolling mean of episode returns, threshold crossing, resampling onto a timestep grid, AUC,
+ * and the aggregates across tasks: interquartile mean and probability of improvement. */
 #ifndef CLKFAC_STATS_H
 #define CLKFAC_STATS_H
 
@@ -66,6 +67,34 @@ double clkfac_stats_auc(const double *grid, const double *y, size_t n);
 
 /* Mean of the last min(window, n) returns; NaN when n == 0. */
 double clkfac_stats_final_mean(const double *returns, size_t n, size_t window);
+
+/* ---- aggregates across tasks (Agarwal et al. 2021, "Deep RL at the edge of the statistical
+ * precipice": the statistics of the rliable package) ---------------------------------------
+ * Scores come per task: task m has n[m] >= 1 runs, scores[m][0 .. n[m]), usually normalized so
+ * that tasks share a scale. The intervals are stratified percentile bootstraps: every resample
+ * draws n[m] runs with replacement within each task (tasks are never resampled), and the bounds
+ * are order statistics of the resampled statistic exactly as in clkfac_stats_bootstrap_ci. A
+ * task with no runs, or a score that is NaN or infinite, is an INVALID_ARG error naming it. */
+
+/* Interquartile mean: the mean of the sorted x after dropping floor(n / 4) values from each end
+ * (scipy.stats.trim_mean(x, 0.25), rliable's IQM). NaN when n == 0. */
+clkfac_status clkfac_stats_iqm(double *out, const double *x, size_t n);
+
+/* The IQM of all runs of all tasks pooled, and its stratified bootstrap interval. */
+clkfac_status clkfac_stats_iqm_ci(double *iqm, double *lo, double *hi,
+                                  const double *const *scores, const size_t *n, size_t tasks,
+                                  double level, size_t resamples, uint64_t seed);
+
+/* Probability of improvement of X over Y: the mean over tasks of
+ *   P(X_m > Y_m) = 1 / (nx[m] ny[m]) * sum_i sum_j S(x_i, y_j),  S = 1 if x_i > y_j, 1/2 if
+ *   equal, 0 otherwise
+ * (the Mann-Whitney U statistic over its maximum), with a stratified bootstrap interval that
+ * resamples X's and Y's runs independently within each task. P(X > Y) + P(Y > X) = 1. */
+clkfac_status clkfac_stats_prob_improvement(double *p, double *lo, double *hi,
+                                            const double *const *x, const size_t *nx,
+                                            const double *const *y, const size_t *ny,
+                                            size_t tasks, double level, size_t resamples,
+                                            uint64_t seed);
 
 #ifdef __cplusplus
 }

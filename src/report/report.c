@@ -135,6 +135,7 @@ static void report_free(report *R)
     }
     free(R->runs);
     free(R->thr);
+    free(R->thr_derived);
     free(R->rnd);
     free(R->pub);
     free(R->steps);
@@ -215,7 +216,7 @@ static clkfac_status report_body(report *R, size_t nenv, size_t nalgo)
                                 "environment%s, read from `%s`.\n\n",
                      R->nruns, nalgo, nalgo == 1 ? "" : "s", nenv, nenv == 1 ? "" : "s",
                      R->dirs_text);
-    if ((st = rep_results(R))) return st;
+    if ((st = rep_results(R)) || (st = rep_aggregate(R))) return st;
     core_text_printf(&R->index, "## Learning curves\n\n");
     for (size_t a = 0; a < R->nruns;) {
         size_t b = a;
@@ -241,7 +242,8 @@ clkfac_status clkfac_report_write(clkfac_report_info *info, const clkfac_report_
     if (!st && (st = clkfac_dir_check(R.out))) /* the user's --out, or DIR/report */
         st = rep_fail("output folder", st);
     if (!st && !(st = rep_load_runs(&R)) && !(st = rep_load_thresholds(&R)) &&
-        !(st = rep_load_random(&R)) && !(st = rep_load_published(&R)) &&
+        !(st = rep_load_random(&R)) && !(st = rep_derive_thresholds(&R)) &&
+        !(st = rep_load_published(&R)) &&
         !(st = rep_load_steps(&R, R.steps_path)) && !(st = make_provenance(&R)) &&
         (st = clkfac_mkdir_p(R.out)))
         st = rep_fail("output folder", st);

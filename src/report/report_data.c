@@ -158,7 +158,14 @@ static double value_of(const rep_value *t, size_t n, const char *env)
 
 double rep_threshold_of(const report *R, const char *env)
 {
-    return value_of(R->thr, R->nthr, env);
+    double v = value_of(R->thr, R->nthr, env);
+    return isfinite(v) ? v : value_of(R->thr_derived, R->nthr_derived, env);
+}
+
+int rep_threshold_is_derived(const report *R, const char *env)
+{
+    return !isfinite(value_of(R->thr, R->nthr, env)) &&
+           isfinite(value_of(R->thr_derived, R->nthr_derived, env));
 }
 
 double rep_random_of(const report *R, const char *env)

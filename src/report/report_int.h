@@ -55,6 +55,8 @@ typedef struct report {
     rep_value *thr;
     size_t nthr;
     char thr_source[4200];
+    rep_value *thr_derived; /* halfway thresholds where thresholds.csv names none */
+    size_t nthr_derived;
     rep_value *rnd; /* the uniform-random policy's mean return */
     size_t nrnd;
     char rnd_source[4200];
@@ -87,7 +89,9 @@ clkfac_status rep_load_thresholds(report *R);
 clkfac_status rep_load_random(report *R);
 clkfac_status rep_load_published(report *R);
 clkfac_status rep_load_steps(report *R, const char *path);
+/* thresholds.csv's value, else the derived one (rep_derive_thresholds), else NaN */
 double rep_threshold_of(const report *R, const char *env);
+int rep_threshold_is_derived(const report *R, const char *env);
 double rep_random_of(const report *R, const char *env);
 
 /* report_runs.c: the run folders */
@@ -100,6 +104,12 @@ clkfac_status rep_write_tables(const report *R, const char *stem, const clkfac_t
 clkfac_status rep_results(report *R);
 clkfac_status rep_curve_plot(report *R, size_t a, size_t b);
 clkfac_status rep_published_table(report *R);
+
+/* report_aggregate.c: across environments. rep_derive_thresholds gives every environment
+ * without a thresholds.csv entry the threshold halfway from the random policy's return to the
+ * best mean final return of an algorithm in this report (where that beats random play). */
+clkfac_status rep_derive_thresholds(report *R);
+clkfac_status rep_aggregate(report *R);
 
 /* report_steps.c: step-cost table and plots */
 clkfac_status rep_step_report(report *R);

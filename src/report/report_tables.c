@@ -175,10 +175,11 @@ done:
 static const char *const RESULTS_DATA[] = {
     "env", "algo", "seeds", "threshold", "random_return", "final_mean", "final_ci_lo",
     "final_ci_hi", "final_std", "final_median", "reached", "episodes_to_threshold",
-    "timesteps_to_threshold", "auc", "auc_from", "auc_to", "wall_seconds"};
+    "timesteps_to_threshold", "auc", "auc_from", "auc_to", "wall_seconds",
+    "timesteps_to_threshold_ci_lo", "timesteps_to_threshold_ci_hi", "threshold_rule"};
 static const char *const RESULTS_SHOWN[] = {
     "Environment", "Algorithm", "Seeds", "Final return, mean [95% CI]", "Random policy",
-    "Threshold", "Reached", "Episodes to threshold", "Timesteps to threshold", "AUC",
+    "Threshold", "Reached", "Episodes to threshold", "Timesteps to threshold [95% CI]", "AUC",
     "Wall time (s)"};
 enum { ND = sizeof RESULTS_DATA / sizeof RESULTS_DATA[0],
        NM = sizeof RESULTS_SHOWN / sizeof RESULTS_SHOWN[0] };
@@ -186,7 +187,8 @@ enum { ND = sizeof RESULTS_DATA / sizeof RESULTS_DATA[0],
 /* One (environment, algorithm) group's statistics over its seeds. */
 typedef struct group_stats {
     size_t n, reached;
-    double thr, rnd, mean, lo, hi, sd, med, epm, tsm, aucm, wallm, auc_from, auc_to;
+    int derived; /* the threshold is the halfway rule's, not thresholds.csv's */
+    double thr, rnd, mean, lo, hi, sd, med, epm, tsm, tslo, tshi, aucm, wallm, auc_from, auc_to;
 } group_stats;
 
 /* Statistics of the runs [c, e) of one algorithm; scratch holds 5 * (e - c) doubles. */
@@ -218,6 +220,10 @@ static clkfac_status group_compute(group_stats *g, const report *R, size_t c, si
         return rep_fail("statistics", st);
     g->epm = clkfac_stats_mean(epi, g->reached);
     g->tsm = clkfac_stats_mean(ts, g->reached);
+    if ((st = clkfac_stats_bootstrap_ci(&g->tslo, &g->tshi, ts, g->reached, 0.95,
+                                        CLKFAC_STATS_BOOTSTRAP_RESAMPLES,
+                                        CLKFAC_STATS_BOOTSTRAP_SEED)))
+        return rep_fail("statistics", st);
     g->aucm = mean_finite(au, n, NULL);
     g->wallm = mean_finite(wl, n, NULL);
     return CLKFAC_OK;
@@ -232,10 +238,11 @@ static clkfac_status group_rows(clkfac_table *td, clkfac_table *tm, const rep_ru
     rep_copy(d[1], REP_NAME, first->algo);
     snprintf(d[2], REP_NAME, "%zu", g->n);
     /* the numeric columns in header order (reached is a count: %.10g prints it whole) */
-    const double dv[ND - 3] = {g->thr, g->rnd, g->mean, g->lo, g->hi, g->sd, g->med,
+    const double dv[ND - 4] = {g->thr, g->rnd, g->mean, g->lo, g->hi, g->sd, g->med,
                                (double)g->reached, g->epm, g->tsm, g->aucm, g->auc_from,
-                               g->auc_to, g->wallm};
-    for (int k = 3; k < ND; k++) rep_num_csv(d[k], REP_NAME, dv[k - 3]);
+                               g->auc_to, g->wallm, g->tslo, g->tshi};
+    for (int k = 3; k < ND - 1; k++) rep_num_csv(d[k], REP_NAME, dv[k - 3]);
+    snprintf(d[ND - 1], REP_NAME, "%s", !isfinite(g->thr) ? "" : g->derived ? "halfway" : "file");
     memcpy(m[0], d[0], sizeof m[0]);
     memcpy(m[1], d[1], sizeof m[1]);
     memcpy(m[2], d[2], sizeof m[2]);
@@ -249,12 +256,17 @@ static clkfac_status group_rows(clkfac_table *td, clkfac_table *tm, const rep_ru
     }
     if (isfinite(g->rnd)) rep_ret_md(m[4], REP_NAME, g->rnd);
     else snprintf(m[4], REP_NAME, "n/a");
-    if (isfinite(g->thr)) snprintf(m[5], REP_NAME, "%g", g->thr);
+    if (isfinite(g->thr) && g->derived) snprintf(m[5], REP_NAME, "%.3g (halfway)", g->thr);
+    else if (isfinite(g->thr)) snprintf(m[5], REP_NAME, "%g", g->thr);
     else snprintf(m[5], REP_NAME, "none");
     if (isfinite(g->thr)) snprintf(m[6], REP_NAME, "%zu/%zu seeds", g->reached, g->n);
     else snprintf(m[6], REP_NAME, "n/a");
     rep_num_md(m[7], REP_NAME, g->epm, 0);
     rep_num_md(m[8], REP_NAME, g->tsm, 0);
+    if (g->reached > 1 && isfinite(g->tslo)) {
+        size_t k = strlen(m[8]);
+        snprintf(m[8] + k, REP_NAME - k, " [%.0f, %.0f]", g->tslo, g->tshi);
+    }
     rep_ret_md(m[9], REP_NAME, g->aucm);
     rep_num_md(m[10], REP_NAME, g->wallm, 1);
     const char *dc[ND], *mc[NM];
@@ -276,6 +288,7 @@ static clkfac_status results_rows(report *R, clkfac_table *td, clkfac_table *tm)
         group_stats g;
         if ((st = run_stats(R, a, b, &g.auc_from, &g.auc_to))) break;
         g.thr = rep_threshold_of(R, R->runs[a].env);
+        g.derived = rep_threshold_is_derived(R, R->runs[a].env);
         g.rnd = rep_random_of(R, R->runs[a].env);
         for (size_t c = a; c < b && !st;) {
             size_t e = c;
@@ -302,10 +315,13 @@ clkfac_status rep_results(report *R)
              "Final return: the mean of the last %zu episode returns of each run; the table gives "
              "the mean over seeds and a 95%% percentile-bootstrap interval over seeds (%d "
              "resamples, fixed seed). Random policy: the uniform-random policy's mean return "
-             "over 1000 episodes (%s). Threshold: the environment's \"solved\" return (%s). "
-             "Episodes and timesteps to threshold: the first point at which the mean of the last "
-             "%zu returns reaches it, averaged over the seeds that reached it (Reached counts "
-             "them). AUC: the mean of the rolling-mean return curve over the timesteps every run "
+             "over 1000 episodes (%s). Threshold: the environment's \"solved\" return (%s); "
+             "where that names none, the return halfway from the random policy's to the best "
+             "mean final return of an algorithm in this report (marked halfway; none when no "
+             "algorithm beats random play). Episodes and timesteps to threshold: the first point "
+             "at which the mean of the last %zu returns reaches it, averaged over the seeds that "
+             "reached it (Reached counts them), with a 95%% bootstrap interval over those seeds "
+             "when two or more reached it. AUC: the mean of the rolling-mean return curve over the timesteps every run "
              "of the environment covers (auc_from to auc_to in results.csv). Wall time: mean over "
              "seeds of wall_seconds in summary.json.",
              R->window, CLKFAC_STATS_BOOTSTRAP_RESAMPLES, R->rnd_source, R->thr_source,
