@@ -55,6 +55,8 @@ typedef struct bench_sample_preset {
     const char *algos, *envs, *seeds; /* as bench_sample_options takes them */
     long steps;                       /* 0: each environment's reference budget */
     const char *about;
+    const char *budgets;              /* "ENV=STEPS,..." overriding steps for those
+                                         environments (NULL: none); --steps overrides all */
 } bench_sample_preset;
 
 /* The presets, the default (quick) first; *count gets their number. */

@@ -44,23 +44,27 @@ typedef bench_sample_preset preset;
 static const preset PRESETS[] = {
     {"quick", "a2c,acktr,trpo", "CartPole-v1", "2", 300000,
      "README main job: A2C vs ACKTR vs TRPO on CartPole-v1, seeds 1-2, 300k steps each (about 3 "
-     "min on 2 cores)"},
+     "min on 2 cores)", NULL},
     {"paper", "a2c,acktr,trpo", "CartPole-v1,Acrobot-v1,Pendulum-v1,MinAtar/Breakout-v1", "3", 0,
      "A2C vs ACKTR vs TRPO, seeds 1-3, at the reference budgets (CartPole-v1 and Acrobot-v1 "
-     "500k, Pendulum-v1 1M, MinAtar/Breakout-v1 5M steps)"},
-    {"pixels", "a2c,acktr,trpo", "MinAtar/Breakout-v1,MinAtar/Freeway-v1", "3", 1000000,
-     "A2C vs ACKTR vs TRPO from pixels (conv 16 3x3 + dense 128) on MinAtar Breakout and "
-     "Freeway, seeds 1-3, 1M frames each (about 3 h on 2 cores; --envs MinAtar/Breakout-v1 and "
-     "--envs MinAtar/Freeway-v1 in two folders run in parallel, and `clkfac report A B` reports "
-     "them together)"},
+     "500k, Pendulum-v1 1M, MinAtar/Breakout-v1 5M steps)", NULL},
+    {"pixels", "a2c,acktr,trpo",
+     "MinAtar/Breakout-v1,MinAtar/Freeway-v1,MinAtar/SpaceInvaders-v1,MinAtar/Seaquest-v1,"
+     "MinAtar/Asterix-v1",
+     "3", 1000000,
+     "A2C vs ACKTR vs TRPO from pixels (conv 16 3x3 + dense 128) on the five MinAtar games, "
+     "seeds 1-3, 1M frames for Breakout, Freeway and Space Invaders and 500k for Seaquest and "
+     "Asterix (about 2.5 h of one core per game at 1M; one process per game in its own folder "
+     "runs them in parallel, and `clkfac report A B ...` reports them together)",
+     "MinAtar/Seaquest-v1=500000,MinAtar/Asterix-v1=500000"},
     {"critic", "acktr,acktr-separate,acktr-euclidean", "CartPole-v1,Pendulum-v1", "3", 0,
      "the ACKTR paper's critic study: ACKTR with the Gauss-Newton critic (shared trunk, and "
      "separate networks each preconditioned by K-FAC) vs ACKTR with a Euclidean critic (separate "
      "critic fitted by Adam at vf_lr 1e-3, actor preconditioned by K-FAC). Seeds 1-3 at the "
-     "reference budgets"},
+     "reference budgets", NULL},
 };
 #define N_PRESETS (sizeof PRESETS / sizeof PRESETS[0])
-static const preset CUSTOM = {"custom", "a2c,acktr", "CartPole-v1", "3", 0, NULL};
+static const preset CUSTOM = {"custom", "a2c,acktr", "CartPole-v1", "3", 0, NULL, NULL};
 
 const bench_sample_preset *bench_sample_presets(size_t *count)
 {
@@ -72,6 +76,7 @@ typedef struct suite {
     const preset *base;      /* NULL: options only (quick's lists fill what is not given) */
     const char *algos_opt, *envs_opt, *seeds_opt;
     long steps;              /* 0: per-environment budget */
+    int steps_given;         /* --steps: every run's budget, over the preset's budgets */
     const variant *algos[MAX_ALGOS];
     size_t n_algos;
     const char *envs[MAX_ENVS]; /* the registry's strings */
@@ -227,6 +232,7 @@ static int suite_from_options(suite *s, const bench_sample_options *o)
     s->envs_opt = o->envs;
     s->seeds_opt = o->seeds;
     s->steps = (long)o->steps;
+    s->steps_given = o->steps > 0;
     s->out = o->out ? o->out : "results/bench-sample";
     s->device = o->device;
     s->quiet = o->quiet;
@@ -252,6 +258,18 @@ static long env_budget(const char *env)
     if (!strcmp(env, "CartPole-v1") || !strcmp(env, "Acrobot-v1")) return 500000;
     if (!strncmp(env, "MinAtar/", 8)) return 5000000;
     return 1000000;
+}
+
+/* A run's step budget: --steps, else the preset's budget for the environment, else the
+ * preset's steps, else the environment's reference budget. */
+static long run_budget(const suite *s, const char *env)
+{
+    if (s->steps_given) return s->steps;
+    const char *b = s->base ? s->base->budgets : NULL;
+    size_t len = strlen(env);
+    for (; b && *b; b = strchr(b, ',') ? strchr(b, ',') + 1 : b + strlen(b))
+        if (!strncmp(b, env, len) && b[len] == '=') return strtol(b + len + 1, NULL, 10);
+    return s->steps ? s->steps : env_budget(env);
 }
 
 /* The variant's algorithm and critic, then the environment's settings from data/presets.txt
@@ -347,7 +365,7 @@ static run_cfg *plan_runs(const suite *s, size_t *n_out)
                 r->v = s->algos[ai];
                 r->env = s->envs[ei];
                 r->seed = s->seeds[si];
-                r->steps = s->steps ? s->steps : env_budget(r->env);
+                r->steps = run_budget(s, r->env);
                 if (run_settings(r) || run_key(r)) { /* message printed */
                     free(runs);
                     return NULL;
@@ -439,8 +457,10 @@ static int write_manifest(const suite *s, clkfac_context *ctx, const run_cfg *ru
     if (!bad) bad = json_object_set_new(j, "envs", json_strings(s->envs, s->n_envs));
     if (!bad) bad = json_object_set(j, "seeds", seeds);
     if (!bad)
-        bad = json_object_set_new(j, "steps", s->steps ? json_integer((json_int_t)s->steps)
-                                                       : json_string("per environment (see runs)"));
+        bad = json_object_set_new(j, "steps",
+                                  s->steps && (s->steps_given || !s->base || !s->base->budgets)
+                                      ? json_integer((json_int_t)s->steps)
+                                      : json_string("per environment (see runs)"));
     if (!bad) bad = json_object_set_new(j, "notes", json_string(s->notes));
     if (!bad) bad = json_object_set_new(j, "runs", manifest_runs(runs, n));
     if (!bad) bad = json_object_set_new(j, "provenance", runs_provenance_object(ctx));

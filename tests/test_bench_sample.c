@@ -2,10 +2,13 @@
  * again redoes nothing; an interrupted run (no summary.json) is redone alone and gives the same
  * bytes; bad suite specs exit 2 naming the value before any run starts. */
 /* ctest-labels: unit device */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,10 +333,81 @@ static void test_step_flop_bound(void **state)
     free(d);
 }
 
+
+static char *slurp_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *s = calloc(1, 1 << 20);
+    size_t n = s ? fread(s, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (s && n == 0) {
+        free(s);
+        return NULL; /* not written yet */
+    }
+    return s;
+}
+
+/* The pixels preset's per-environment budgets: Seaquest 500k, Breakout 1M in suite.json (read as
+ * soon as it is written; the suite is then stopped), and --steps overriding both. */
+static void test_preset_budgets(void **state)
+{
+    (void)state;
+    CS_NEED_BIN();
+    char *d = cs_tempdir("budgets");
+    char out[1024], path[1100], args[1400];
+    snprintf(out, sizeof out, "%s/out", d);
+    snprintf(path, sizeof path, "%s/suite.json", out);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(cs_bin(), cs_bin(), "bench", "sample", "--preset", "pixels", "--algos", "a2c",
+              "--envs", "MinAtar/Seaquest-v1,MinAtar/Breakout-v1", "--seeds", "1", "--out", out,
+              (char *)NULL);
+        _exit(127);
+    }
+    char *json = NULL;
+    for (int i = 0; i < 1200 && !json; i++) { /* up to 120 s for the probe and the manifest */
+        usleep(100000);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        fclose(f);
+        usleep(100000); /* written atomically; let the rename settle */
+        json = slurp_file(path);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    if (!json) fail_msg("no %s within 120 s", path);
+    /* runs in plan order: Seaquest then Breakout */
+    const char *sq = strstr(json, "MinAtar/Seaquest-v1\""), *br = strstr(json, "MinAtar/Breakout-v1\"");
+    assert_non_null(strstr(json, "\"steps\": \"per environment (see runs)\""));
+    assert_non_null(sq);
+    assert_non_null(br);
+    assert_non_null(strstr(json, "\"steps\": 500000"));
+    assert_non_null(strstr(json, "\"steps\": 1000000"));
+    free(json);
+    cs_rmtree(out);
+    /* --steps wins over the preset's budgets */
+    snprintf(args, sizeof args, "bench sample --quiet --preset pixels --algos a2c --envs "
+             "MinAtar/Seaquest-v1 --seeds 1 --steps 800 --out %s", out);
+    assert_int_equal(cs_run(args, NULL, 0), 0);
+    json = slurp_file(path);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"steps\": 800"));
+    assert_null(strstr(json, "500000"));
+    free(json);
+    cs_rmtree(d);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_specs_exit_2),
+        cmocka_unit_test(test_preset_budgets),
         cmocka_unit_test(test_suite_writes_runs_and_resumes),
         cmocka_unit_test(test_damaged_finished_runs),
         cmocka_unit_test(test_step_flop_bound),

@@ -165,6 +165,7 @@ static void bench_sample_usage(void)
             printf(" --steps %ldM", p[i].steps / 1000000);
         else if (p[i].steps)
             printf(" --steps %ldk", p[i].steps / 1000);
+        if (p[i].budgets) printf(" (except %s)", p[i].budgets);
         printf("\n%10s", "");
         cli_print_wrapped(p[i].about, 10, 10, 92);
     }
