@@ -270,10 +270,61 @@ static void test_bad_settings_rejected(void **state)
     clkfac_vecenv_free(env);
 }
 
+
+/* --stats-fraction: the first update's A factor of the first layer (cold start: the batch's own
+ * factor) is (1/ms) sum [x 1][x 1]^T over the first ms = ceil(f m) observations of the batch,
+ * against a double-precision sum; the corner (the ones column) is exactly 1, so the scale is
+ * 1/ms, not 1/m. f = 1 uses the whole batch. */
+static void test_stats_fraction_uses_first_examples(void **state)
+{
+    (void)state;
+    TH_REQUIRE_DEVICE();
+    const float fractions[] = {1.0f, 0.3f, 0.01f};
+    const size_t want_rows[] = {40, 12, 1}; /* of 8 copies x 5 steps */
+    for (size_t fi = 0; fi < sizeof fractions / sizeof fractions[0]; fi++) {
+        clkfac_vecenv *env = NULL;
+        TH_OK(clkfac_vecenv_create(&env, "CartPole-v1", 8, 5, NULL));
+        clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
+        o.algo = CLKFAC_ALGO_ACKTR;
+        o.stats_fraction = fractions[fi];
+        o.seed = 9;
+        clkfac_agent *ag = NULL;
+        TH_OK(clkfac_agent_create(&ag, th_ctx(), env, &o));
+        TH_OK(clkfac_agent_update(ag));
+        size_t m = ag->n_envs * ag->t_steps, os = ag->obs_size, d = os + 1;
+        size_t ms = want_rows[fi];
+        assert_int_equal(m, 40);
+        float *obs = malloc(m * os * sizeof *obs), *a = malloc(d * d * sizeof *a);
+        th_download(ag->obs, 0, obs, m * os);
+        TH_OK(acktr_debug_get_factor(ag, 0, 0, a, d * d));
+        double worst = 0, scale = 0;
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++) {
+                double ref = 0;
+                for (size_t r = 0; r < ms; r++) {
+                    double xi = i < os ? obs[r * os + i] : 1.0, xj = j < os ? obs[r * os + j] : 1.0;
+                    ref += xi * xj;
+                }
+                ref /= (double)ms;
+                worst = fmax(worst, fabs(a[i * d + j] - ref));
+                scale = fmax(scale, fabs(ref));
+            }
+        print_message("stats fraction %g: %zu of %zu examples, max |A - ref| %.3g (max |ref| %.3g)\n",
+                      (double)fractions[fi], ms, m, worst, scale);
+        assert_true(worst <= 1e-5 * (1 + scale));
+        assert_true(fabsf(a[d * d - 1] - 1.0f) <= 1e-6f);
+        free(obs);
+        free(a);
+        clkfac_agent_free(ag);
+        clkfac_vecenv_free(env);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_settings_rejected),
+        cmocka_unit_test(test_stats_fraction_uses_first_examples),
         cmocka_unit_test(test_diverged_policy_reported),
         cmocka_unit_test(test_adaptive_step_once_per_update),
         cmocka_unit_test(test_no_host_round_trip_inside_update),

@@ -116,6 +116,9 @@ const char *clkfac_algo_name(clkfac_algo algo);
       "TRPO always does)")                                                                         \
     X(unsigned, stats_every, UINT, "--stats-every", "N", 1, 1000000, 1, NONE, ACKTR,               \
       "factor statistics (the Fisher pass) every T_s updates")                                     \
+    X(float, stats_fraction, FLOAT, "--stats-fraction", "X", 0.001, 1, 1, NONE, ACKTR,             \
+      "factor statistics from the first ceil(X * batch) examples of the batch (whole time steps "  \
+      "of all copies first): the Fisher pass and the factors cost X of theirs")                    \
     X(unsigned, cold_steps, UINT, "--cold-steps", "N", 1, 1000000, 1, NONE, ACKTR,                 \
       "the first K factor batches are averaged plainly before the decay applies")                  \
     X(int, critic_euclidean, ENUM, "--critic", "NAME", 0, 1, 0, CHOICES("gauss-newton", "euclidean"), \

@@ -209,10 +209,13 @@ clkfac_status clkfac_nn_init_params(clkfac_nn *net, uint64_t seed);
  * it is not needed after the call returns (the pass keeps its own copies). Enqueues only. */
 clkfac_status clkfac_nn_forward(clkfac_nn *net, size_t n, cl_mem x, size_t x_off);
 
-/* Backward pass for the batch of the last forward (n must equal it). Reads dL/d(output) from the
- * buffers clkfac_nn_output_grad names, ADDS the parameter gradients into the gradient buffer and
- * leaves every layer's DS in its dpreact view. dx: NULL, or the input gradient (n, C, H, W) /
- * (n, D) (overwritten) at element offset dx_off. Enqueues only. */
+/* Backward pass for the first n examples of the last forward (n <= its batch; every saved
+ * tensor is example-major and examples are independent, so this is the backward of those n
+ * examples alone: ACKTR's statistics on part of a batch use it). Reads dL/d(output) from the
+ * buffers clkfac_nn_output_grad names (their first n rows), ADDS the parameter gradients into
+ * the gradient buffer and leaves every layer's DS in the first n*T rows of its dpreact view.
+ * dx: NULL, or the input gradient (n, C, H, W) / (n, D) (overwritten) at element offset dx_off.
+ * Enqueues only. */
 clkfac_status clkfac_nn_backward(clkfac_nn *net, size_t n, cl_mem dx, size_t dx_off);
 
 /* Sets the gradient buffer to zero (enqueued). */

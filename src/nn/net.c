@@ -371,9 +371,10 @@ clkfac_status clkfac_nn_backward(clkfac_nn *net, size_t n, cl_mem dx, size_t dx_
 {
     clkfac_status st = check_batch(net, n);
     if (st) return st;
-    if (n != net->batch)
+    if (n > net->batch)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "backward with n = %zu after a forward with n = "
-                         "%zu; expected the same batch", n, net->batch);
+                         "%zu; expected at most the forward's batch (its first n examples)", n,
+                         net->batch);
     clkfac_context *ctx = net->ctx;
     /* heads: their DS is what the loss wrote; the features' gradient sums over heads */
     cl_mem feat_grad = net->n_trunk ? net->dfeat : dx;

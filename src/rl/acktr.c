@@ -185,9 +185,18 @@ static clkfac_status acktr_create(clkfac_agent *ag)
     return CLKFAC_OK;
 }
 
-/* Output gradients of the Fisher pass: per-example gradients (scale n) of -log pi(a|s) with the
- * rollout's actions (drawn from the current policy) and of the Gauss-Newton critic
- * 0.5 (V - (V + eps))^2, eps ~ N(0, 1) (scale n/2 gives -eps). */
+/* Examples the statistics use: ceil(fraction * m), at least 1 (fraction 1: all m, exactly). The
+ * product is shrunk by 1e-6 relative so a float fraction like 0.3f (0.30000001) of 40 gives 12. */
+static size_t stats_rows(size_t m, float fraction)
+{
+    if (!(fraction < 1.0f)) return m;
+    size_t k = (size_t)ceil((double)fraction * (double)m * (1.0 - 1e-6));
+    return k < 1 ? 1 : k > m ? m : k;
+}
+
+/* Output gradients of the Fisher pass on the first m examples: per-example gradients (scale m)
+ * of -log pi(a|s) with the rollout's actions (drawn from the current policy) and of the
+ * Gauss-Newton critic 0.5 (V - (V + eps))^2, eps ~ N(0, 1) (scale m/2 gives -eps). */
 static clkfac_status fisher_output_grads(clkfac_agent *ag, size_t m)
 {
     policy_params pi, dpi;
@@ -197,6 +206,7 @@ static clkfac_status fisher_output_grads(clkfac_agent *ag, size_t m)
         (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)))
         return st;
     dpi.logstd = NULL; /* the log-std is no layer: it has no K-FAC block */
+    pi.out.rows = dpi.out.rows = m; /* the first m examples (all, or the statistics' part) */
     st = ag->pol->nll_grad(ag->ctx, &pi, ag->actions, (float)m, &dpi);
     if (st || ag->o.critic_euclidean) return st; /* a Euclidean critic has no Fisher pass */
     return clkfac_heads_value_fisher_grad(ag->ctx, m, ag->o.seed, ag->timestep, 0.5f * (float)m,
@@ -299,6 +309,21 @@ clkfac_status acktr_debug_set_factor(clkfac_agent *ag, size_t block, int which, 
     return clkfac_buffer_write(ag->ctx, which ? k->g : k->a, 0, m, n);
 }
 
+clkfac_status acktr_debug_get_factor(clkfac_agent *ag, size_t block, int which, float *m,
+                                     size_t n)
+{
+    acktr_state *s = ag->alg == &agent_algo_acktr ? ag->algo : NULL;
+    if (!s || block >= s->n_blocks)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_get_factor: no K-FAC block %zu",
+                         block);
+    kfac_block *k = &s->blocks[block];
+    size_t d = which ? k->dg : k->da;
+    if (n != d * d)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_get_factor: %zu values; block "
+                         "%zu's %s is %zu x %zu", n, block, which ? "G" : "A", d, d);
+    return clkfac_buffer_read(ag->ctx, which ? k->g : k->a, 0, m, n);
+}
+
 static clkfac_status acktr_update(clkfac_agent *ag, float lr)
 {
     acktr_state *s = ag->algo;
@@ -309,13 +334,16 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     clkfac_profile_phase(ctx, "forward");
     if ((st = agent_forward(ag, m, ag->obs, 0))) return st;
     if (s->updates % ag->o.stats_every == 0) { /* T_s: statistics on every T_s-th update */
+        /* on the first ms examples (time-major: the first steps of every copy) */
+        size_t ms = stats_rows(m, ag->o.stats_fraction);
         clkfac_profile_phase(ctx, "fisher_backward");
-        if ((st = fisher_output_grads(ag, m)) || (st = clkfac_nn_backward(ag->actor, m, NULL, 0)) ||
+        if ((st = fisher_output_grads(ag, ms)) ||
+            (st = clkfac_nn_backward(ag->actor, ms, NULL, 0)) ||
             (ag->critic != ag->actor && !ag->o.critic_euclidean &&
-             (st = clkfac_nn_backward(ag->critic, m, NULL, 0))))
+             (st = clkfac_nn_backward(ag->critic, ms, NULL, 0))))
             return st;
         clkfac_profile_phase(ctx, "factors");
-        if ((st = update_factors(ag, s, m))) return st;
+        if ((st = update_factors(ag, s, ms))) return st;
     }
     clkfac_profile_phase(ctx, "inverse");
     /* weight decay enters the damping (K-FAC sec. 6.3: lambda includes the L2 coefficient) */

@@ -124,6 +124,11 @@ void agent_debug_nan_returns(clkfac_agent *ag, unsigned n);
 clkfac_status acktr_debug_set_factor(clkfac_agent *ag, size_t block, int which, const float *m,
                                      size_t n);
 
+/* Test hook (ACKTR): reads block `block`'s A (which = 0) or G (1) running factor (its size
+ * squared; blocking). */
+clkfac_status acktr_debug_get_factor(clkfac_agent *ag, size_t block, int which, float *m,
+                                     size_t n);
+
 /* Test hook: the ACKTR adaptive step-size multiplier (kl_target > 0), read back (blocking). */
 clkfac_status acktr_debug_step_scale(clkfac_agent *ag, float *out);
 
