@@ -73,10 +73,31 @@ typedef struct bench_sample_options {
     int quiet;
     int report;                       /* the caller reports OUT afterwards: no hint printed */
     unsigned checkpoint_every;        /* a run's checkpoint every N updates (0: every 60 s) */
+    clkfac_comm *comm;                /* the processes sharing the suite (mpirun); NULL: one.
+                                         Rank 0 checks the folder, writes suite.json and the
+                                         table; the runs to do are dealt out across ranks */
 } bench_sample_options;
 
 /* Checks the suite (exit 2 naming a bad value before anything is created), then trains every
- * run not finished yet. Returns a process exit code (0, 1 runtime failure, 2 usage). */
+ * run not finished yet. Returns a process exit code (0, 1 runtime failure, 2 usage), the same on
+ * every rank (the largest any rank had). */
 int bench_sample_run(const bench_sample_options *o);
+
+/* `clkfac bench scale` (bench_scale.c): data-parallel A2C measured on each rank count (the
+ * driver runs itself under mpirun as a worker) and a latency-bandwidth model of A2C and ACKTR's
+ * two inverse placements for 8-256 ranks. */
+typedef struct bench_scale_options {
+    const char *device, *out_dir, *env;
+    const char *ranks;       /* comma list of rank counts, e.g. "1,2,3,4" */
+    unsigned n_envs, n_steps; /* copies in all (a multiple of every rank count), rollout length */
+    unsigned updates, warmup;
+    double alpha_us, beta_gbs; /* the model's network: latency per message, bandwidth */
+    int quiet;
+    int worker;              /* internal: one rank count, under mpirun */
+    clkfac_comm *comm;
+} bench_scale_options;
+
+/* Returns a process exit code (0, 1 runtime failure, 2 usage). */
+int bench_scale_run(const bench_scale_options *o);
 
 #endif

@@ -2,7 +2,13 @@
  * step budget, each run trained through the library and written to OUT/runs/<algo>__<env>__seed<k>/
  * exactly as `clkfac train` writes it (report/runs.h), with a manifest OUT/suite.json. Resumable:
  * finished runs are kept, unfinished ones continued from their checkpoint (or restarted from
- * scratch when they have none), so results are deterministic. */
+ * scratch when they have none), so results are deterministic.
+ *
+ * Under mpirun the runs to do are dealt out across the ranks (each run whole on one rank, on the
+ * device of its local rank when the machine has several GPUs and no --device names one): every
+ * run folder holds what a single process would write, rank 0 alone checks the folder, probes,
+ * writes suite.json and prints the table, and a resume works the same with any number of
+ * ranks. */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -90,6 +96,8 @@ typedef struct suite {
     int quiet, report;
     unsigned checkpoint_every;
     char notes[2048];        /* what a preset left out, for suite.json */
+    clkfac_comm *comm;       /* NULL: one process */
+    int rank, size;          /* notes, suite.json and the table come from rank 0 */
 } suite;
 
 enum { RUN_TODO, RUN_DONE, RUN_SKIP };
@@ -130,7 +138,7 @@ static void note(suite *s, const char *fmt, const char *a, const char *b)
 {
     char line[256];
     snprintf(line, sizeof line, fmt, a, b);
-    if (!s->quiet) printf("note: %s\n", line);
+    if (!s->quiet && s->rank == 0) printf("note: %s\n", line);
     size_t k = strlen(s->notes);
     snprintf(s->notes + k, sizeof s->notes - k, "%s%s", k ? "; " : "", line);
 }
@@ -524,8 +532,10 @@ static int train_one(const suite *s, clkfac_context *ctx, const run_cfg *r, size
             return app_train_exit_code(st, res.failed);
         }
         if (!s->quiet) {
-            printf("run %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s%s\n",
-                   k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
+            char who[32] = "";
+            if (s->size > 1) snprintf(who, sizeof who, "[rank %d] ", s->rank);
+            printf("%srun %zu/%zu %s %s seed %ld: %llu steps, mean return (last %zu) %.2f, %.1f s%s\n",
+                   who, k + 1, n, r->v->name, r->env, r->seed, (unsigned long long)res.timesteps,
                    res.recent_n, res.recent_mean, res.wall_seconds,
                    res.resumed == 1 ? " (resumed from its checkpoint)" : "");
             fflush(stdout);
@@ -573,61 +583,158 @@ static void print_table(const suite *s, const run_cfg *runs, size_t n)
         }
 }
 
+/* The device of this rank: --device or CLKFAC_DEVICE when given; else, with several ranks on a
+ * machine that has more than one GPU, GPU (local rank mod count), so the ranks of a node share
+ * its GPUs; else the default. spec is the buffer for a "P:D" spec. */
+static const char *rank_device(const suite *s, char *spec, size_t cap)
+{
+    const char *env = getenv("CLKFAC_DEVICE");
+    if ((s->device && *s->device) || (env && *env) || clkfac_comm_local_size(s->comm) < 2)
+        return s->device;
+    clkfac_device_info *dev = NULL;
+    size_t n = 0, gpus = 0;
+    if (clkfac_device_list(&dev, &n)) return s->device; /* app_context reports the failure */
+    for (size_t i = 0; i < n; i++) gpus += !strcmp(dev[i].type, "GPU");
+    const char *pick = s->device;
+    if (gpus > 1) {
+        size_t want = (size_t)clkfac_comm_local_rank(s->comm) % gpus, k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(dev[i].type, "GPU") && k++ == want) {
+                snprintf(spec, cap, "%d:%d", dev[i].platform_index, dev[i].device_index);
+                pick = spec;
+            }
+    }
+    free(dev);
+    return pick;
+}
+
+/* Deals the runs to do out to the ranks: in suite order, each to the rank with the fewest steps
+ * dealt so far (the lowest such rank on ties), so equal budgets go round-robin. owner[i] = rank
+ * of run i (-1: nothing to do). The same on every rank: it depends only on the plan. */
+static void deal_runs(const run_cfg *runs, size_t n, int size, int *owner)
+{
+    long long load[256] = {0};
+    for (size_t i = 0; i < n; i++) {
+        owner[i] = -1;
+        if (runs[i].state != RUN_TODO) continue;
+        int best = 0;
+        for (int r = 1; r < size && r < 256; r++)
+            if (load[r] < load[best]) best = r;
+        owner[i] = best;
+        load[best] += runs[i].steps;
+    }
+}
+
+/* Rank 0's verdict to every rank: an exit code, and the state of every run. */
+static int share_states(suite *s, int rc, run_cfg *runs, size_t n)
+{
+    if (s->size < 2) return rc;
+    int64_t *v = calloc(n + 1, sizeof *v);
+    if (!v) return app_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
+    v[0] = rc;
+    for (size_t i = 0; i < n; i++) v[i + 1] = runs[i].state;
+    clkfac_status st = clkfac_comm_bcast(s->comm, v, (n + 1) * sizeof *v, 0);
+    if (!st) {
+        rc = (int)v[0];
+        for (size_t i = 0; i < n; i++) runs[i].state = (int)v[i + 1];
+    }
+    free(v);
+    return st ? app_fail("sharing the suite's state between ranks", st) : rc;
+}
+
+/* Rank 0: checks the folder and every run's state (finished, to do, or a folder that belongs
+ * to another suite): an exit code (message printed), *todo the runs to do. */
+static int check_runs(const suite *s, run_cfg *runs, size_t n, size_t *todo)
+{
+    char runs_dir[4200];
+    snprintf(runs_dir, sizeof runs_dir, "%s/runs", s->out);
+    if (clkfac_mkdir_p(runs_dir) || access(runs_dir, W_OK))
+        return app_usage_error("--out %s: cannot create or write the results folder %s: %s",
+                               s->out, runs_dir, clkfac_last_error());
+    *todo = 0;
+    for (size_t i = 0; i < n; i++) {
+        int f = run_finished(s, &runs[i]);
+        if (f == -2) return APP_USAGE;
+        if (f < 0)
+            return app_usage_error("%s finished with other settings than this suite asks (%s); "
+                                   "use another --out or delete that folder", runs[i].dir,
+                                   runs[i].key);
+        runs[i].state = f ? RUN_DONE : RUN_TODO;
+        *todo += !f;
+    }
+    return 0;
+}
+
 int bench_sample_run(const bench_sample_options *o)
 {
     suite s;
     memset(&s, 0, sizeof s);
-    int rc = suite_from_options(&s, o);
+    s.comm = o->comm;
+    s.rank = clkfac_comm_rank(o->comm);
+    s.size = clkfac_comm_size(o->comm);
+    if (s.size > 256) return app_usage_error("bench sample: %d ranks; at most 256", s.size);
+    /* the options are checked by rank 0 alone (one message), then by the others in silence */
+    int rc = s.rank == 0 ? suite_from_options(&s, o) : 0;
+    if (s.size > 1) {
+        int64_t v = rc;
+        clkfac_status st = clkfac_comm_bcast(s.comm, &v, sizeof v, 0);
+        if (st) return app_fail("sharing the suite's options between ranks", st);
+        rc = (int)v;
+        if (!rc && s.rank) rc = suite_from_options(&s, o); /* keeps comm, rank, size */
+    }
     if (rc) return rc;
-    char runs_dir[4200];
-    snprintf(runs_dir, sizeof runs_dir, "%s/runs", s.out);
-    if (clkfac_mkdir_p(runs_dir) || access(runs_dir, W_OK))
-        return app_usage_error("--out %s: cannot create or write the results folder %s: %s",
-                               s.out, runs_dir, clkfac_last_error());
-    size_t n = 0;
+    size_t n = 0, todo = 0;
     run_cfg *runs = plan_runs(&s, &n);
     if (!runs) return app_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
-    size_t todo = 0;
-    for (size_t i = 0; i < n; i++) {
-        int f = run_finished(&s, &runs[i]);
-        if (f == -2) {
-            free(runs);
-            return APP_USAGE;
-        }
-        if (f < 0) {
-            rc = app_usage_error("%s finished with other settings than this suite asks (%s); "
-                                 "use another --out or delete that folder", runs[i].dir,
-                                 runs[i].key);
-            free(runs);
-            return rc;
-        }
-        runs[i].state = f ? RUN_DONE : RUN_TODO;
-        todo += !f;
+    int *owner = calloc(n ? n : 1, sizeof *owner);
+    if (!owner) {
+        free(runs);
+        return app_fail("bench sample", CLKFAC_ERR_NO_MEMORY);
     }
+    if (s.rank == 0) rc = check_runs(&s, runs, n, &todo);
+    rc = share_states(&s, rc, runs, n);
     clkfac_context *ctx = NULL;
-    if (todo) { /* a finished suite needs no device: re-running it is instant */
-        int ctx_rc = APP_RUNTIME;
-        if (!(ctx = app_context(s.device, &ctx_rc))) {
-            free(runs);
-            return ctx_rc;
+    char spec[32];
+    if (!rc && s.rank == 0) {
+        if (todo) { /* a finished suite needs no device: re-running it is instant */
+            int ctx_rc = APP_RUNTIME;
+            if (!(ctx = app_context(rank_device(&s, spec, sizeof spec), &ctx_rc)))
+                rc = ctx_rc;
+            else
+                rc = probe(&s, ctx, runs, n);
         }
-        rc = probe(&s, ctx, runs, n);
+        if (!rc) rc = write_manifest(&s, ctx, runs, n);
     }
-    if (!rc) rc = write_manifest(&s, ctx, runs, n);
-    int tty = !s.quiet && isatty(fileno(stderr));
+    rc = share_states(&s, rc, runs, n); /* probe's verdicts (runs this build cannot do) */
+    deal_runs(runs, n, s.size, owner);
+    int mine = 0;
+    for (size_t i = 0; i < n; i++) mine |= owner[i] == s.rank;
+    if (!rc && mine && !ctx) {
+        int ctx_rc = APP_RUNTIME;
+        if (!(ctx = app_context(rank_device(&s, spec, sizeof spec), &ctx_rc))) rc = ctx_rc;
+    }
+    int tty = !s.quiet && s.size == 1 && isatty(fileno(stderr));
     for (size_t i = 0; i < n && !rc; i++) {
-        if (runs[i].state == RUN_DONE && !s.quiet)
+        if (runs[i].state == RUN_DONE && !s.quiet && s.rank == 0)
             printf("run %zu/%zu %s %s seed %ld: finished earlier; kept\n", i + 1, n,
                    runs[i].v->name, runs[i].env, runs[i].seed);
-        if (runs[i].state == RUN_TODO) rc = train_one(&s, ctx, &runs[i], i, n, tty);
+        if (owner[i] == s.rank) rc = train_one(&s, ctx, &runs[i], i, n, tty);
     }
-    if (!s.quiet && rc != APP_USAGE) print_table(&s, runs, n);
-    if (!rc && !s.quiet && !s.report) {
-        printf("\nresults in %s; tables and plots: clkfac report %s\n", s.out, s.out);
-    } else if (rc == APP_RUNTIME) {
-        fprintf(stderr, "clkfac: finished runs are kept; run the same command again to resume\n");
+    if (s.size > 1) { /* every rank ends with the worst exit code of any */
+        int64_t v = rc;
+        clkfac_status st = clkfac_comm_allreduce(s.comm, &v, 1, CLKFAC_COMM_INT64, CLKFAC_COMM_MAX);
+        rc = st ? app_fail("gathering the ranks' results", st) : (int)v;
+    }
+    if (s.rank == 0) {
+        if (!s.quiet && rc != APP_USAGE) print_table(&s, runs, n);
+        if (!rc && !s.quiet && !s.report) {
+            printf("\nresults in %s; tables and plots: clkfac report %s\n", s.out, s.out);
+        } else if (rc == APP_RUNTIME) {
+            fprintf(stderr, "clkfac: finished runs are kept; run the same command again to resume\n");
+        }
     }
     clkfac_context_free(ctx);
+    free(owner);
     free(runs);
     return rc;
 }

@@ -9,7 +9,8 @@ build="${1:-$here/build}"
 gpu_tools=(clang-14 clang-15 llvm-14 libclc-14 llvm-spirv-14 spirv-tools)
 packages=("${gpu_tools[@]}" build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-c-headers
           libclblast-dev pocl-opencl-icd libpng-dev libcmocka-dev libcairo2-dev
-          liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core python3 python3-venv)
+          liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core python3 python3-venv
+          libopenmpi-dev openmpi-bin)
 # The checking builds of .ci/run (sanitizers, Oclgrind, libFuzzer): CLKFAC_CHECKS=1
 if [ "${CLKFAC_CHECKS:-0}" = 1 ]; then
   packages+=(clang-14 libclang-rt-14-dev oclgrind)

@@ -5,6 +5,7 @@
 #ifndef CLKFAC_AGENT_H
 #define CLKFAC_AGENT_H
 
+#include "clkfac/comm.h"
 #include "clkfac/device.h"
 #include "clkfac/env.h"
 #include "clkfac/optim.h"
@@ -271,6 +272,23 @@ typedef struct clkfac_update_stats {
 clkfac_status clkfac_agent_read_stats(clkfac_agent *agent, clkfac_update_stats *out, size_t cap,
                                       size_t *n);
 uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
+
+/* ---- data-parallel training ------------------------------------------------------------------
+ * Makes the agent one of clkfac_comm_size(comm) copies that train together, each stepping its
+ * own environments (create each rank's vector environment with its share of the copies, seeded
+ * so that the shares do not overlap): rank 0's parameters are broadcast to every rank now, each
+ * update's gradients (and loss statistics) are averaged over the ranks (a nonblocking allreduce
+ * of the flat gradient buffers through mapped memory, profiler phase "allreduce"), and the
+ * timestep counts every rank's steps, so every rank holds the same parameters after every
+ * update (checked after each update in builds without NDEBUG). Each rank draws its actions
+ * from its own stream (rank 0's is the single-process one). With the same total batch, an
+ * update on N ranks equals the single-process update on the union of their data up to float
+ * rounding. comm is borrowed and must outlive the agent; call before the first update, on every
+ * rank. With one rank nothing changes. ACKTR: the new K-FAC factors of each statistics update
+ * are averaged too (dense, before the running average), and every rank computes every inverse
+ * (replicated; a NOT_SPD recovery is agreed between the ranks). TRPO, and ACKTR with
+ * kl_target > 0, on more than one rank are CLKFAC_ERR_UNSUPPORTED. */
+clkfac_status clkfac_agent_set_comm(clkfac_agent *agent, clkfac_comm *comm);
 
 /* Copies every trained parameter to the host (waits for the queued updates: one blocking call
  * per network): the actor's flat buffer (clkfac_nn_params layout), then the critic's when the

@@ -656,6 +656,17 @@ void ocl_span_end(clkfac_context *ctx)
     ctx->n_events++;
 }
 
+void ocl_track_span(clkfac_context *ctx, cl_event start, cl_event end)
+{
+    if (!ctx->recording || !start || !end || !ocl_event_slot(ctx)) return;
+    clRetainEvent(start);
+    clRetainEvent(end);
+    ctx->events[ctx->n_events] = end;
+    ctx->span_start[ctx->n_events] = start;
+    ctx->event_phase[ctx->n_events] = ctx->cur_phase;
+    ctx->n_events++;
+}
+
 clkfac_status clkfac_profile_collect(clkfac_context *ctx, clkfac_profile_entry *entries,
                                      size_t cap, size_t *n)
 {

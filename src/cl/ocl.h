@@ -179,6 +179,10 @@ void ocl_track(clkfac_context *ctx, cl_event *slot);
  * span between their completions timed as one command. No-ops when not recording. */
 void ocl_span_begin(clkfac_context *ctx);
 void ocl_span_end(clkfac_context *ctx);
+/* While recording: keeps a span from start's completion to end's completion (events the caller
+ * enqueued; the profiler retains its own references) under the current phase. For work the
+ * host does between two commands, e.g. a collective on a mapped buffer (src/comm). */
+void ocl_track_span(clkfac_context *ctx, cl_event start, cl_event end);
 
 /* Scratch buffer `slot` of at least n floats, owned by the context and reused across calls
  * (grown, never shrunk). Slots are assigned by module so calls never share one in flight:

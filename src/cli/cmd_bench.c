@@ -182,8 +182,12 @@ static int bench_sample_cli(int argc, char **argv)
     int r = cli_parse("bench sample", argc, argv, &t, 1);
     if (r < 0) bench_sample_usage();
     if (r) return r < 0 ? CLI_OK : r;
+    clkfac_status st = clkfac_comm_create(&o.comm);
+    if (st) return app_fail("starting the communicator", st);
     r = bench_sample_run(&o);
-    if (r == CLI_OK && o.report) {
+    int root = clkfac_comm_rank(o.comm) == 0;
+    clkfac_comm_free(o.comm);
+    if (r == CLI_OK && o.report && root) {
         char name[] = "report", out[4096];
         snprintf(out, sizeof out, "%s", o.out ? o.out : "results/bench-sample");
         char *rargv[] = {name, out, NULL};
@@ -193,14 +197,67 @@ static int bench_sample_cli(int argc, char **argv)
     return r;
 }
 
+static const clkfac_option SCALE_OPTIONS[] = {
+    CLI_OPTION(STRING, bench_scale_options, ranks, "--ranks", "LIST", 0, 0, 0,
+               "rank counts to measure (default 1,2,3,4; each divides --envs)"),
+    CLI_OPTION(STRING, bench_scale_options, env, "--env", "ID", 0, 0, 0,
+               "environment (default CartPole-v1)"),
+    CLI_OPTION(UINT, bench_scale_options, n_envs, "--envs", "N", 1, 4096, 12,
+               "copies in all, shared out over the ranks"),
+    CLI_OPTION(UINT, bench_scale_options, n_steps, "--nsteps", "N", 1, 100000, 5,
+               "rollout length per copy"),
+    CLI_OPTION(UINT, bench_scale_options, updates, "--updates", "N", 1, 100000, 40,
+               "measured updates (median reported)"),
+    CLI_OPTION(UINT, bench_scale_options, warmup, "--warmup", "N", 0, 100000, 5, "warm-up updates"),
+    CLI_OPTION(DOUBLE, bench_scale_options, alpha_us, "--alpha-us", "US", 0, 1e6, 1.5,
+               "model: latency per message, microseconds (default: InfiniBand EDR)"),
+    CLI_OPTION(DOUBLE, bench_scale_options, beta_gbs, "--beta-gbs", "GB/S", 1e-6, 1e6, 12.5,
+               "model: bandwidth per link, GB/s (default: 100 Gb/s InfiniBand EDR)"),
+    CLI_OPTION(STRING, bench_scale_options, out_dir, "--out", "DIR", 0, 0, 0,
+               "results folder (default results/bench-scale)"),
+    CLI_OPTION(STRING, bench_scale_options, device, "--device", "SPEC", 0, 0, 0, "OpenCL device"),
+    CLI_OPTION(BOOL, bench_scale_options, quiet, "--quiet", NULL, 0, 1, 0, "no tables on stdout"),
+    CLI_OPTION(BOOL, bench_scale_options, worker, "--worker", NULL, 0, 1, 0,
+               "internal: one rank count, started by the driver under mpirun"),
+};
+
+static int bench_scale_cli(int argc, char **argv)
+{
+    bench_scale_options o;
+    memset(&o, 0, sizeof o);
+    cli_defaults(SCALE_OPTIONS, sizeof SCALE_OPTIONS / sizeof SCALE_OPTIONS[0], &o);
+    o.ranks = "1,2,3,4";
+    o.env = "CartPole-v1";
+    o.out_dir = "results/bench-scale";
+    cli_table t = {SCALE_OPTIONS, sizeof SCALE_OPTIONS / sizeof SCALE_OPTIONS[0], &o, NULL};
+    int r = cli_parse("bench scale", argc, argv, &t, 1);
+    if (r < 0) {
+        printf("usage: clkfac bench scale [options]   (without mpirun: it starts mpirun itself)\n"
+               "  data-parallel A2C on each rank count (time and bytes per update), and a\n"
+               "  latency-bandwidth model of A2C and ACKTR's two inverse placements for 8-256\n"
+               "  ranks on a stated network; writes OUT/scale.md and OUT/scale_model.md.\n");
+        cli_print_options(SCALE_OPTIONS, sizeof SCALE_OPTIONS / sizeof SCALE_OPTIONS[0],
+                          CLKFAC_OPTION_FOR_ALL);
+        return CLI_OK;
+    }
+    if (r) return r;
+    clkfac_status st = clkfac_comm_create(&o.comm);
+    if (st) return app_fail("starting the communicator", st);
+    r = bench_scale_run(&o);
+    clkfac_comm_free(o.comm);
+    return r;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: clkfac bench <suite> [options]\n  suites: kfac, step, sample\n");
+        printf("usage: clkfac bench <suite> [options]\n  suites: kfac, step, sample, scale\n");
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     if (!strcmp(argv[1], "kfac")) return bench_kfac_cli(argc - 1, argv + 1);
     if (!strcmp(argv[1], "step")) return bench_step_cli(argc - 1, argv + 1);
     if (!strcmp(argv[1], "sample")) return bench_sample_cli(argc - 1, argv + 1);
-    return cli_usage_error("bench: unknown suite '%s'; expected kfac, step or sample", argv[1]);
+    if (!strcmp(argv[1], "scale")) return bench_scale_cli(argc - 1, argv + 1);
+    return cli_usage_error("bench: unknown suite '%s'; expected kfac, step, sample or scale",
+                           argv[1]);
 }

@@ -2,7 +2,13 @@
  * episodes.csv (timestep, episode, return, length), updates.csv (per-update losses, entropy,
  * gradient norm, learning rate) and summary.json (options, results, timing, provenance). Files
  * are rewritten atomically as the run goes, so an interrupted run leaves valid files; the same
- * seed on the same device gives identical episodes.csv and updates.csv. */
+ * seed on the same device gives identical episodes.csv and updates.csv.
+ *
+ * Under mpirun (N ranks, A2C or ACKTR): data-parallel training. Each rank steps --envs / N of the copies
+ * (rank k copies k*E/N .. (k+1)*E/N - 1, seeded as those copies of a single process), gradients
+ * are averaged over the ranks every update, so every rank holds the same parameters. Rank 0
+ * writes --out as a single process would (its copies' episodes; the timestep counts every
+ * rank's steps); rank k > 0 writes its copies' episodes to --out/rank-k. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,6 +120,30 @@ static int parse_args(train_run *run, clkfac_agent_options *ag, int argc, char *
     return 0;
 }
 
+/* Data-parallel set-up: this rank's share of the copies and its results folder. 0 or an exit
+ * code (message printed once, by rank 0). */
+static int rank_share(const train_run *c, int rank, int size, unsigned *local, char *dir,
+                      size_t cap)
+{
+    *local = c->n_envs;
+    snprintf(dir, cap, "%s", c->out);
+    if (size < 2) return 0;
+    int rc = 0;
+    if (c->n_envs % (unsigned)size)
+        rc = rank ? CLI_USAGE
+                  : cli_usage_error("--envs %u on %d ranks: each rank steps an equal share; "
+                                    "expected a multiple of %d", c->n_envs, size, size);
+    else if (c->resume)
+        rc = rank ? CLI_USAGE
+                  : cli_usage_error("--resume on %d ranks: not supported yet (the ranks' "
+                                    "checkpoints would need to be of the same update); train "
+                                    "again", size);
+    if (rc) return rc;
+    *local = c->n_envs / (unsigned)size;
+    if (rank) snprintf(dir, cap, "%s/rank-%d", c->out, rank);
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_run c = {NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, PRESET_AUTO, 0, ""};
@@ -121,17 +151,34 @@ int cmd_train(int argc, char **argv)
     clkfac_agent_options ag_opts = CLKFAC_AGENT_OPTIONS_INIT;
     int r = parse_args(&c, &ag_opts, argc, argv);
     if (r) return r < 0 ? CLI_OK : r;
+    clkfac_comm *comm = NULL;
+    clkfac_status st = clkfac_comm_create(&comm);
+    if (st) return cli_fail("starting the communicator", st);
+    int rank = clkfac_comm_rank(comm), size = clkfac_comm_size(comm);
+    unsigned local = c.n_envs;
+    char dir[4200];
+    if ((r = rank_share(&c, rank, size, &local, dir, sizeof dir))) {
+        clkfac_comm_free(comm);
+        return r;
+    }
+    if (rank) c.quiet = 1;
     if (!c.quiet && c.preset == PRESET_AUTO)
         printf("%s on %s: settings from data/presets.txt: %s\n", clkfac_algo_name(ag_opts.algo),
                c.env, c.applied[0] ? c.applied : "none (every option given or no row)");
-    clkfac_status st;
+    if (!c.quiet && size > 1)
+        printf("data-parallel on %d ranks: %u copies each; rank k > 0 writes its episodes to "
+               "%s/rank-k\n", size, local, c.out);
     clkfac_vecenv *env = NULL;
-    if ((st = clkfac_vecenv_create(&env, c.env, (size_t)c.n_envs, ag_opts.seed, NULL)))
+    if ((st = clkfac_vecenv_create(&env, c.env, (size_t)local, ag_opts.seed + (uint64_t)rank * local,
+                                   NULL))) {
+        clkfac_comm_free(comm);
         return cli_fail("creating the environments", st);
+    }
     int ctx_rc = CLI_RUNTIME;
     clkfac_context *ctx = cli_context(c.device, &ctx_rc);
     if (!ctx) {
         clkfac_vecenv_free(env);
+        clkfac_comm_free(comm);
         return ctx_rc;
     }
     clkfac_agent *ag = NULL;
@@ -140,13 +187,19 @@ int cmd_train(int argc, char **argv)
         rc = cli_fail("creating the agent", st);
         goto done;
     }
-    if ((st = clkfac_mkdir_p(c.out))) { /* after the agent accepted every option (--net too) */
+    if ((st = clkfac_agent_set_comm(ag, comm))) {
+        rc = st != CLKFAC_ERR_UNSUPPORTED ? cli_fail("joining the ranks", st)
+             : rank ? CLI_USAGE : cli_usage_error("%s", clkfac_last_error());
+        goto done;
+    }
+    if ((st = clkfac_mkdir_p(dir))) { /* after the agent accepted every option (--net too) */
         rc = cli_fail("--out", st);
         goto done;
     }
-    runlog_spec spec = {c.out, c.env, (long)c.steps, (long)c.n_envs, &ag_opts, NULL, NULL, 10.0,
+    runlog_spec spec = {dir, c.env, (long)c.steps, (long)c.n_envs, &ag_opts, NULL, NULL, 10.0,
                         !c.quiet && isatty(fileno(stderr)), NULL, c.checkpoint_every,
-                        c.checkpoint_seconds > 0 ? c.checkpoint_seconds : -1.0, c.resume,
+                        /* with ranks, by count only: every rank's checkpoint of one update */
+                        c.checkpoint_seconds > 0 && size < 2 ? c.checkpoint_seconds : -1.0, c.resume,
                         c.preset == PRESET_AUTO ? c.applied : NULL};
     runlog_result res;
     rc = runlog_train(&spec, ctx, env, ag, &res);
@@ -162,5 +215,6 @@ done:
     clkfac_agent_free(ag);
     clkfac_context_free(ctx);
     clkfac_vecenv_free(env);
+    clkfac_comm_free(comm);
     return rc;
 }

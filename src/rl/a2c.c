@@ -55,6 +55,19 @@ static clkfac_status a2c_update(clkfac_agent *ag, float lr)
     if ((st = agent_forward(ag, M, ag->obs, 0)) || (st = agent_a2c_loss(ag))) return st;
     clkfac_profile_phase(ctx, "backward");
     if ((st = agent_backward(ag, M))) return st;
+    if (ag->dp_size > 1) { /* data-parallel: the mean gradient over every rank's batch */
+        cl_mem bufs[4] = {clkfac_nn_grads(ag->actor), ag->loss_stats};
+        size_t lens[4] = {clkfac_nn_param_count(ag->actor), CLKFAC_A2C_STATS}, k = 2;
+        if (s->critic) {
+            bufs[k] = clkfac_nn_grads(ag->critic);
+            lens[k++] = clkfac_nn_param_count(ag->critic);
+        }
+        if (s->logstd) {
+            bufs[k] = ag->dlogstd;
+            lens[k++] = ag->n_out;
+        }
+        if ((st = agent_allreduce_mean(ag, bufs, lens, k))) return st;
+    }
     clkfac_profile_phase(ctx, "step");
     if ((st = clkfac_optim_step(s->actor, clkfac_nn_params(ag->actor), 0,
                                 clkfac_nn_grads(ag->actor), 0, lr, NULL, 0)))

@@ -229,8 +229,15 @@ static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
         if ((st = clkfac_kfac_gram_homogeneous(ag->ctx, NULL, rows, k->da - 1, x.ld,
                                                1.0f / (float)m, x.buf, x.off, s->a_new, 0)) ||
             (st = clkfac_kfac_gram(ag->ctx, NULL, rows, k->dg, ds.ld, 1.0f / (float)rows,
-                                   ds.buf, ds.off, s->g_new, 0)) ||
-            (st = clkfac_kfac_ema_update_pair(
+                                   ds.buf, ds.off, s->g_new, 0)))
+            return st;
+        if (ag->dp_size > 1) { /* data-parallel: the factors of every rank's batch */
+            cl_mem bufs[2] = {s->a_new, s->g_new};
+            size_t lens[2] = {k->da * k->da, k->dg * k->dg};
+            if ((st = agent_allreduce_mean(ag, bufs, lens, 2))) return st;
+            clkfac_profile_phase(ag->ctx, "factors");
+        }
+        if ((st = clkfac_kfac_ema_update_pair(
                  ag->ctx, &(clkfac_ema_target){&k->ea, k->da * k->da, k->a, 0, s->a_new, 0},
                  &(clkfac_ema_target){&k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0})))
             return st;
@@ -363,7 +370,14 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     }
     /* the previous update's record says a factor was not positive definite (its inverse was
      * kept): every block is inverted again, checked, now */
-    if (!ag->o.kfac_eigen && (agent_prev_health(ag) & HEALTH_NOT_SPD))
+    int not_spd = !ag->o.kfac_eigen && (agent_prev_health(ag) & HEALTH_NOT_SPD);
+    if (ag->dp_size > 1 && !ag->o.kfac_eigen) { /* every rank recovers, or none */
+        int64_t any = not_spd;
+        if ((st = clkfac_comm_allreduce(ag->comm, &any, 1, CLKFAC_COMM_INT64, CLKFAC_COMM_MAX)))
+            return st;
+        not_spd = any != 0;
+    }
+    if (not_spd)
         for (size_t i = 0; i < s->n_blocks; i++)
             if ((st = invert_checked(ag, &s->blocks[i], i, lambda))) return st;
     if (s->logits_before) {
@@ -377,6 +391,23 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     if ((st = agent_a2c_loss(ag))) return st;
     clkfac_profile_phase(ctx, "backward");
     if ((st = agent_backward(ag, m))) return st;
+    if (ag->dp_size > 1) { /* data-parallel: the mean gradient over every rank's batch */
+        cl_mem bufs[4] = {ag->loss_stats};
+        size_t lens[4] = {CLKFAC_A2C_STATS}, k = 1;
+        for (size_t i = 0; i < s->n_nets; i++, k++) {
+            bufs[k] = clkfac_nn_grads(s->nets[i].net);
+            lens[k] = clkfac_nn_param_count(s->nets[i].net);
+        }
+        if (s->critic_adam) { /* the Euclidean critic, fitted by Adam */
+            bufs[k] = clkfac_nn_grads(ag->critic);
+            lens[k++] = clkfac_nn_param_count(ag->critic);
+        }
+        if (s->mom_logstd) {
+            bufs[k] = ag->dlogstd;
+            lens[k++] = ag->n_out;
+        }
+        if ((st = agent_allreduce_mean(ag, bufs, lens, k))) return st;
+    }
     /* 3. precondition block by block: V = G^-1 dW_H A^-1 (after the L2 term joins the gradient) */
     clkfac_profile_phase(ctx, "precondition");
     for (size_t i = 0; ag->o.weight_decay > 0 && i < s->n_nets; i++)

@@ -1,6 +1,7 @@
 /* What the rollout and every algorithm share about an actor-critic agent: head views, the
  * forward pass of both networks, the policy distribution's parameters and gradients, and the
  * A2C loss gradient (A2C's whole loss, ACKTR's gradient before preconditioning). */
+#include "clkfac/linalg.h"
 #include "rl/agent_internal.h"
 
 clkfac_status agent_head_view(clkfac_nn_view *v, const clkfac_nn *net, size_t h, int grad)
@@ -56,4 +57,26 @@ clkfac_status agent_a2c_loss(clkfac_agent *ag)
     clkfac_profile_phase(ag->ctx, "loss");
     return ag->pol->a2c_loss(ag->ctx, &lo, &pi, &dpi, ag->actions, ag->adv, ag->returns, &v, &dv,
                              ag->loss_stats);
+}
+
+clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const size_t *lens,
+                                   size_t k)
+{
+    if (ag->dp_size < 2) return CLKFAC_OK;
+    clkfac_profile_phase(ag->ctx, "allreduce");
+    clkfac_comm_request *req[8] = {NULL};
+    clkfac_status st = k > 8 ? CORE_FAIL(CLKFAC_ERR_INTERNAL, "allreduce of %zu buffers", k)
+                             : CLKFAC_OK;
+    size_t started = 0;
+    for (; started < k && !st; started++)
+        st = clkfac_comm_allreduce_buffer_start(&req[started], ag->comm, ag->ctx, bufs[started],
+                                                0, lens[started], CLKFAC_COMM_SUM);
+    for (size_t i = 0; i < started; i++) { /* every started request is completed */
+        clkfac_status w = clkfac_comm_wait(req[i]);
+        if (!st) st = w;
+    }
+    float inv = 1.0f / (float)ag->dp_size;
+    for (size_t i = 0; i < k && !st; i++)
+        st = clkfac_linalg_scal(ag->ctx, lens[i], inv, bufs[i], 0);
+    return st;
 }

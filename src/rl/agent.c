@@ -102,6 +102,7 @@ clkfac_status clkfac_agent_create(clkfac_agent **out, clkfac_context *ctx, clkfa
     clkfac_agent *ag = core_calloc(1, sizeof *ag);
     if (!ag) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
     ag->ctx = ctx;
+    ag->dp_size = 1; /* one process until clkfac_agent_set_comm */
     ag->envs = envs;
     ag->o = *opts;
     ag->alg = ALGOS[opts->algo];
@@ -206,6 +207,13 @@ static clkfac_status check_actions(const clkfac_agent *ag)
     return CLKFAC_OK;
 }
 
+/* The seed of the action draws: the agent's, and with data-parallel ranks one stream per rank
+ * (rank 0's the single-process one). */
+static uint64_t sample_seed(const clkfac_agent *ag)
+{
+    return ag->o.seed + (uint64_t)ag->dp_rank * 0x9E3779B97F4A7C15ULL;
+}
+
 static clkfac_status rollout(clkfac_agent *ag)
 {
     clkfac_context *ctx = ag->ctx;
@@ -228,7 +236,7 @@ static clkfac_status rollout(clkfac_agent *ag)
             return st;
         policy_params pi;
         if ((st = agent_policy(&pi, ag)) ||
-            (st = ag->pol->sample(ctx, &pi, ag->o.seed, ag->timestep, ag->actions, t * N * as)) ||
+            (st = ag->pol->sample(ctx, &pi, sample_seed(ag), ag->timestep, ag->actions, t * N * as)) ||
             (st = copy_values(ag, N, ag->values, t * N)) ||
             (st = clkfac_buffer_read(ctx, ag->actions, t * N * as, ag->h_act, N * as)))
             return st;
@@ -245,7 +253,7 @@ static clkfac_status rollout(clkfac_agent *ag)
                 ag->boot_idx[ag->n_boot++] = t * N + e;
             }
         }
-        ag->timestep += N;
+        ag->timestep += N * (uint64_t)ag->dp_size; /* every rank's steps */
         double t2 = core_now();
         ag->t_infer += t1 - t0;
         ag->t_env += t2 - t1;
@@ -309,6 +317,63 @@ static clkfac_status record_stats(clkfac_agent *ag)
 
 void agent_debug_nan_returns(clkfac_agent *ag, unsigned n) { ag->debug_nan_updates = n; }
 
+static size_t param_segments(const clkfac_agent *ag, cl_mem buf[3], size_t len[3]);
+
+clkfac_status clkfac_agent_set_comm(clkfac_agent *ag, clkfac_comm *comm)
+{
+    if (!ag || !comm)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "clkfac_agent_set_comm: agent or comm is NULL");
+    if (ag->updates || ag->comm)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "clkfac_agent_set_comm: the agent has %s; set "
+                         "the communicator once, before the first update",
+                         ag->comm ? "one already" : "updated already");
+    int size = clkfac_comm_size(comm);
+    if (size > 1 && ag->o.algo == CLKFAC_ALGO_TRPO)
+        return CORE_FAIL_INPUT(CLKFAC_ERR_UNSUPPORTED, "data-parallel %s on %d ranks: this build "
+                               "trains only A2C and ACKTR across ranks (TRPO: one rank)",
+                               clkfac_algo_name(ag->o.algo), size);
+    if (size > 1 && ag->o.algo == CLKFAC_ALGO_ACKTR && ag->o.kl_target > 0)
+        return CORE_FAIL_INPUT(CLKFAC_ERR_UNSUPPORTED, "data-parallel ACKTR on %d ranks with "
+                               "--kl-target %g: the adaptive step size is one-rank only so far",
+                               size, (double)ag->o.kl_target);
+    ag->comm = comm;
+    ag->dp_rank = clkfac_comm_rank(comm);
+    ag->dp_size = size;
+    cl_mem buf[3];
+    size_t len[3], k = param_segments(ag, buf, len);
+    clkfac_status st = CLKFAC_OK;
+    for (size_t i = 0; i < k && !st; i++) /* every rank starts from rank 0's parameters */
+        st = clkfac_comm_bcast_buffer(comm, ag->ctx, buf[i], 0, len[i], 0);
+    return st;
+}
+
+#ifndef NDEBUG
+/* Debug builds: after every data-parallel update, the ranks' parameters are the same (a hash
+ * of their bytes, its minimum and maximum over the ranks compared). Blocking. */
+static clkfac_status check_same_params(clkfac_agent *ag)
+{
+    cl_mem buf[3];
+    size_t len[3], k = param_segments(ag, buf, len);
+    uint64_t h = CORE_FNV_INIT;
+    clkfac_status st = CLKFAC_OK;
+    for (size_t i = 0; i < k && !st; i++) {
+        float *p = core_calloc(len[i] ? len[i] : 1, sizeof *p);
+        if (!p) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+        st = clkfac_buffer_read(ag->ctx, buf[i], 0, p, len[i]);
+        if (!st) h = core_fnv1a(h, p, len[i] * sizeof *p);
+        free(p);
+    }
+    int64_t lo = (int64_t)(h >> 1), hi = lo;
+    if (!st) st = clkfac_comm_allreduce(ag->comm, &lo, 1, CLKFAC_COMM_INT64, CLKFAC_COMM_MIN);
+    if (!st) st = clkfac_comm_allreduce(ag->comm, &hi, 1, CLKFAC_COMM_INT64, CLKFAC_COMM_MAX);
+    if (!st && lo != hi)
+        st = CORE_FAIL(CLKFAC_ERR_INTERNAL, "data-parallel update %llu: the ranks' parameters "
+                       "differ (rank %d's hash %llx)", (unsigned long long)ag->updates + 1,
+                       ag->dp_rank, (unsigned long long)h);
+    return st;
+}
+#endif
+
 clkfac_status clkfac_agent_update(clkfac_agent *ag)
 {
     clkfac_status st = rollout(ag);
@@ -322,11 +387,14 @@ clkfac_status clkfac_agent_update(clkfac_agent *ag)
             return st;
     }
     double t0 = core_now();
-    uint64_t per_update = ag->n_envs * ag->t_steps;
+    uint64_t per_update = ag->n_envs * ag->t_steps * (uint64_t)ag->dp_size;
     uint64_t total_updates = ag->o.total_steps ? (ag->o.total_steps + per_update - 1) / per_update : 0;
     float lr = clkfac_optim_lr_at(ag->o.total_steps ? ag->o.schedule : CLKFAC_LR_CONSTANT, ag->o.lr,
                                   ag->updates, total_updates);
     if ((st = ag->alg->update(ag, lr))) return st;
+#ifndef NDEBUG
+    if (ag->dp_size > 1 && (st = check_same_params(ag))) return st;
+#endif
     clkfac_profile_phase(ag->ctx, "other");
     ag->updates++;
     if ((st = record_stats(ag))) return st;

@@ -68,6 +68,8 @@ struct clkfac_agent {
     void *algo;   /* the algorithm's state */
     cl_mem algo_stats; /* REC_ALGO_N floats the algorithm fills (slot k = record slot 8 + k) */
     clkfac_optim *stats_optim; /* whose NORM..LR go into the record (set by the algorithm) */
+    clkfac_comm *comm;         /* data-parallel (clkfac_agent_set_comm); NULL: one process */
+    int dp_rank, dp_size;      /* its rank and size (0 and 1 without) */
 };
 
 
@@ -115,6 +117,11 @@ clkfac_status agent_policy_grad(policy_params *dp, const clkfac_agent *ag);
 /* The A2C loss's gradient at both heads for the M rollout rows of the last agent_forward, after
  * zeroing the networks' gradients; its statistics into ag->loss_stats (A2C and ACKTR). */
 clkfac_status agent_a2c_loss(clkfac_agent *ag);
+/* Data-parallel: averages k device buffers (lens[k] floats from offset 0) over the agent's
+ * ranks in place (nonblocking allreduces started together, then waited for, then scaled by
+ * 1/size), in the profiler phase "allreduce". Nothing with one rank. */
+clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const size_t *lens,
+                                   size_t k);
 
 /* Test hook: the next n updates get NaN returns (so non-finite gradients), as a diverging
  * reward would give. */

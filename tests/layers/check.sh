@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Layers point one way: every source folder may include only its own headers and those of the
-# folders below it. The order (lowest first) is the one DESIGN.md describes, with envs below rl
+# folders below it. The order (lowest first) is the one DESIGN.md describes (comm, the
+# communicator, right above cl: it needs only buffers), with envs below rl
 # (agents step environments; environments know nothing of agents), then report (tables, plots
 # and the run folder), app (what the programs share), the op table of tests/ops (which `bench
 # kfac` runs), bench and cli. cl/shared.h, the header kernels and host share, counts as cl.
@@ -9,13 +10,14 @@
 set -euo pipefail
 src="$1"
 cd "$src"
-order=(core cl linalg kfac nn envs rl report app ops bench cli)
+order=(core cl comm linalg kfac nn envs rl report app ops bench cli)
 rank() { local i; for i in "${!order[@]}"; do [ "${order[$i]}" = "$1" ] && echo "$i" && return; done; echo -1; }
 # the module of a public header clkfac/<name>.h
 public_module() {
   case "$1" in
     common|npy) echo core ;;
     device) echo cl ;;
+    comm) echo comm ;;
     linalg) echo linalg ;;
     kfac) echo kfac ;;
     nn|heads|optim) echo nn ;;
