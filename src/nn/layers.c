@@ -3,6 +3,7 @@
  * layout change. Each call enqueues a few kernels and CLBlast GEMMs and returns. */
 #include "cl/ocl.h"
 #include "clkfac/nn.h"
+#include "kfac/hostconv.h"
 #include "linalg/blas.h"
 
 /* Kernels index with 32-bit integers: every extent plus offset must stay below 2^32. */
@@ -131,6 +132,8 @@ static clkfac_status col2im(clkfac_context *ctx, const clkfac_conv_geom *g, int 
     if ((st = fits_u32(dx_off + total, "conv input-gradient extent")) ||
         (st = fits_u32(dp_off + clkfac_conv_patch_rows(g) * ld, "conv patch-gradient extent")))
         return st;
+    if (hostconv_enabled(ctx))
+        return hostconv_col2im(ctx, g, ho, wo, dp, dp_off, ld, dx, dx_off, accumulate);
     return ocl_run(ctx, "nn", "nn_col2im", OCL_1D(total, CLKFAC_WG),
                    OCL_ARGS(OCL_M(dp), OCL_U(dp_off), OCL_U(ld), OCL_M(dx), OCL_U(dx_off),
                             OCL_I(accumulate ? 1 : 0), OCL_I(g->c), OCL_I(g->h), OCL_I(g->w),
@@ -191,6 +194,9 @@ static clkfac_status act_launch(clkfac_context *ctx, const char *name, clkfac_nn
     if ((st = fits_u32(total + s_off, "activation extent")) ||
         (st = fits_u32(n_ex * ld + out_off + in_off, "activation per-example extent")))
         return st;
+    if (hostconv_enabled(ctx) && hostconv_act_exact((int)act))
+        return hostconv_act(ctx, (int)act, out, out_off, in, in_off, ld, s, s_off, n_ex, k_dim,
+                            t);
     if (in) /* backward: the output gradient dy with its example stride */
         return ocl_run(ctx, "nn", name, OCL_1D(total, CLKFAC_WG),
                        OCL_ARGS(OCL_I(act), OCL_M(out), OCL_U(out_off), OCL_M(in), OCL_U(in_off),
