@@ -3,11 +3,12 @@
  * backward (fresh and accumulated, with a workspace smaller than the batch), and the
  * activations with their layout change (relu and identity run on the host; NaN, Inf, -0 and
  * denormals included). Two contexts on the same device, CLKFAC_CONV=host and =opencl, both
- * with the host BLAS engine so the GEMMs in between are the same; every shape also checks the
- * floats after each output (a write outside it) and the patches against the double
- * reference. The layers' values against references and finite differences on both paths are
- * test_nn's (run once per engine). Also: the profile field, CLKFAC_CONV errors, the task
- * facility's argument check. */
+ * with the host BLAS engine so the GEMMs in between are the same (the host side splits the
+ * input gradient's GEMM into chunks of examples, which must not change a bit either); every
+ * shape also checks the floats after each output (a write outside it) and the patches
+ * against the double reference. The layers' values against references and finite
+ * differences on both paths are test_nn's (run once per engine). Also: the profile fields,
+ * CLKFAC_CONV errors, the task facility's argument check. */
 /* ctest-labels: unit device */
 #include <math.h>
 #include <stdio.h>
@@ -122,6 +123,7 @@ static size_t shapes(shape *out)
         {3, 4, 84, 84, 8, 8, 4, 0, 1, 32}, /* Atari conv1 */
         {5, 32, 20, 20, 4, 4, 2, 0, 1, 64}, /* conv2 */
         {4, 64, 9, 9, 3, 3, 1, 0, 1, 64},  /* conv3 */
+        {30, 32, 20, 20, 4, 4, 2, 0, 1, 16}, /* conv2 over more than the profile's dx chunk */
         {1, 1, 1, 1, 1, 1, 1, 0, 1, 1},    /* smallest */
         {2, 3, 5, 7, 3, 3, 1, 3, 1, 2},    /* padding beyond the kernel's reach */
     };
@@ -135,6 +137,10 @@ static void test_profile_and_options(void **state)
     REQUIRE_PAIR();
     assert_int_equal(clkfac_context_profile(g_host)->conv_host, 1);
     assert_int_equal(clkfac_context_profile(g_cl)->conv_host, 0);
+    /* the shape list holds one whose patch gradient spans several chunks */
+    assert_true(clkfac_context_profile(g_host)->conv_dx_chunk > 0 &&
+                clkfac_context_profile(g_host)->conv_dx_chunk < (size_t)30 * 81 * 512);
+    assert_int_equal(clkfac_context_profile(g_cl)->conv_dx_chunk, 0);
     char buf[512];
     assert_non_null(strstr(clkfac_device_profile_text(buf, sizeof buf,
                                                       clkfac_context_profile(g_host)),

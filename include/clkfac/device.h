@@ -85,6 +85,9 @@ typedef struct clkfac_device_profile {
     int conv_host;                 /* 1: conv's patch expansion, col2im and the (exact)
                                       activations' layout change run as plain C host tasks in
                                       the queue (native kernels); 0: OpenCL kernels */
+    size_t conv_dx_chunk;          /* conv input gradient: the patch gradient DS W is made and
+                                      gathered in chunks of at most this many floats (whole
+                                      examples), so col2im reads it from cache; 0: no limit */
 } clkfac_device_profile;
 
 /* The profile of ctx's device (borrowed; lives as long as ctx). */

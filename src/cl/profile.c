@@ -174,6 +174,9 @@ clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requeste
             return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "CLKFAC_CONV='%s': expected host or "
                              "opencl", cv);
     }
+    /* with host tasks, the input gradient's patch gradient in chunks of 1M floats (4 MB, in
+     * the CPU's cache) between the GEMM that writes it and col2im that reads it */
+    p->conv_dx_chunk = p->conv_host ? (size_t)1 << 20 : 0;
     return CLKFAC_OK;
 }
 
@@ -200,6 +203,7 @@ char *clkfac_device_profile_text(char *out, size_t cap, const clkfac_device_prof
         PUT("%s%s=%zu", i ? "," : "", XGEMM_NAMES[i], p->xgemm[i]);
     if (p->gemm_min_indirect) PUT("; clblast_min_indirect=%u", p->gemm_min_indirect);
     PUT("; conv=%s", p->conv_host ? "host" : "opencl");
+    if (p->conv_dx_chunk) PUT("; conv_dx_chunk=%zu", p->conv_dx_chunk);
 #undef PUT
     return out;
 }

@@ -45,13 +45,14 @@ static void patches_rows(const hostblas_task *t, size_t begin, size_t end)
             const float *xc = xn + (size_t)c * plane;
             for (int ky = 0; ky < a.kh; ky++, out += a.kw) {
                 const int iy = oy * a.sh - a.ph + ky * a.dh;
+                /* short runs: plain loops beat memcpy/memset calls (2x on the Atari conv1) */
                 if (iy < 0 || iy >= a.h) {
-                    memset(out, 0, (size_t)a.kw * sizeof *out);
+                    for (int kx = 0; kx < a.kw; kx++) out[kx] = 0.0f;
                     continue;
                 }
                 const float *xr = xc + (size_t)iy * (size_t)a.w;
                 if (inside_x && a.dw == 1) {
-                    memcpy(out, xr + x0, (size_t)a.kw * sizeof *out);
+                    for (int kx = 0; kx < a.kw; kx++) out[kx] = xr[x0 + kx];
                     continue;
                 }
                 for (int kx = 0; kx < a.kw; kx++) {
@@ -106,7 +107,19 @@ static void col2im_examples(const hostblas_task *t, size_t begin, size_t end)
         for (int oy = a.ho - 1; oy >= 0; oy--) {
             for (int ox = a.wo - 1; ox >= 0; ox--) {
                 const float *d = dp + (n * T + (size_t)oy * (size_t)a.wo + (size_t)ox) * a.ld;
-                const int x0 = ox * a.sw - a.pw;
+                const int x0 = ox * a.sw - a.pw, y0 = oy * a.sh - a.ph;
+                if (a.dw == 1 && x0 >= 0 && x0 + a.kw <= a.w && y0 >= 0 &&
+                    y0 + (a.kh - 1) * a.dh < a.h) {
+                    /* the whole patch inside the input: no bounds to check */
+                    for (int c = 0; c < a.c; c++) {
+                        float *ac = acc + (size_t)c * plane + (size_t)y0 * (size_t)a.w + x0;
+                        for (int ky = 0; ky < a.kh; ky++, d += a.kw) {
+                            float *ar = ac + (size_t)(ky * a.dh) * (size_t)a.w;
+                            for (int kx = 0; kx < a.kw; kx++) ar[kx] += d[kx];
+                        }
+                    }
+                    continue;
+                }
                 for (int c = 0; c < a.c; c++) {
                     float *ac = acc + (size_t)c * plane;
                     for (int ky = 0; ky < a.kh; ky++, d += a.kw) {

@@ -165,7 +165,10 @@ clkfac_status clkfac_nn_conv_backward(clkfac_context *ctx, cl_mem dx, size_t dx_
         return st;
     if (!dx) return CLKFAC_OK;
     /* dP = DS W (bias column dropped by reading d columns of W_H), gathered into dx; a
-     * workspace smaller than the batch is used for a few examples at a time */
+     * workspace smaller than the batch is used for a few examples at a time, and so is one
+     * larger than the profile's chunk (what stays in cache between the two) */
+    size_t cap = clkfac_context_profile(ctx)->conv_dx_chunk / per;
+    if (cap > 0 && cap < chunk) chunk = cap;
     for (size_t a = 0; a < (size_t)h.n; a += chunk) {
         size_t m = (size_t)h.n - a < chunk ? (size_t)h.n - a : chunk;
         clkfac_conv_geom hc = h;
