@@ -126,6 +126,9 @@ static size_t shapes(shape *out)
         {30, 32, 20, 20, 4, 4, 2, 0, 1, 16}, /* conv2 over more than the profile's dx chunk */
         {1, 1, 1, 1, 1, 1, 1, 0, 1, 1},    /* smallest */
         {2, 3, 5, 7, 3, 3, 1, 3, 1, 2},    /* padding beyond the kernel's reach */
+        {2, 2, 13, 12, 3, 2, 2, 1, 3, 3},  /* dilation 3, stride 2: every 2nd kernel row */
+        {2, 3, 10, 11, 3, 3, 4, 2, 2, 4},  /* stride 4, dilation 2 */
+        {1, 2, 9, 9, 2, 2, 3, 0, 3, 2},    /* stride = dilation: pixels no kernel entry reads */
     };
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) out[n++] = extra[i];
     return n;

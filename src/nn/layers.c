@@ -123,6 +123,16 @@ clkfac_status clkfac_nn_conv_forward(clkfac_context *ctx, cl_mem s, size_t s_off
                      0.0f, s, s_off, c_out);
 }
 
+static int gcd_int(int a, int b)
+{
+    while (b) {
+        int r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
 static clkfac_status col2im(clkfac_context *ctx, const clkfac_conv_geom *g, int ho, int wo,
                             cl_mem dp, size_t dp_off, size_t ld, cl_mem dx, size_t dx_off,
                             int accumulate)
@@ -134,12 +144,15 @@ static clkfac_status col2im(clkfac_context *ctx, const clkfac_conv_geom *g, int 
         return st;
     if (hostconv_enabled(ctx))
         return hostconv_col2im(ctx, g, ho, wo, dp, dp_off, ld, dx, dx_off, accumulate);
+    /* only every q-th kernel row (column) can land on the stride grid: q = s / gcd(s, d) */
+    int qy = g->stride_h / gcd_int(g->stride_h, g->dil_h);
+    int qx = g->stride_w / gcd_int(g->stride_w, g->dil_w);
     return ocl_run(ctx, "nn", "nn_col2im", OCL_1D(total, CLKFAC_WG),
                    OCL_ARGS(OCL_M(dp), OCL_U(dp_off), OCL_U(ld), OCL_M(dx), OCL_U(dx_off),
                             OCL_I(accumulate ? 1 : 0), OCL_I(g->c), OCL_I(g->h), OCL_I(g->w),
                             OCL_I(g->kh), OCL_I(g->kw), OCL_I(g->stride_h), OCL_I(g->stride_w),
                             OCL_I(g->pad_h), OCL_I(g->pad_w), OCL_I(g->dil_h), OCL_I(g->dil_w),
-                            OCL_I(ho), OCL_I(wo), OCL_U(total)));
+                            OCL_I(ho), OCL_I(wo), OCL_I(qy), OCL_I(qx), OCL_U(total)));
 }
 
 clkfac_status clkfac_nn_conv_backward(clkfac_context *ctx, cl_mem dx, size_t dx_off,
