@@ -39,13 +39,15 @@ __kernel void nn_act_backward(const int act, __global float *ds, const uint ds_o
 }
 
 /* dx (N, C, H, W) [+]= col2im(dp), dp (N*Ho*Wo, ld) with column (c, ky, kx). Input pixel iy is
- * read by kernel row ky at output row oy when oy*sh - ph + ky*dh == iy, so each work-item loops
- * over the kernel and keeps the (oy, ox) that land on the stride grid and inside the output. */
+ * read by kernel row ky at output row oy when oy*sh - ph + ky*dh == iy: only every qy-th ky
+ * (qy = sh / gcd(sh, dh), passed by the host) can land on the stride grid, so each work-item
+ * finds the first one and steps by qy, and stops once ky passes the top of the input. The
+ * kernel entries are visited in the order (ky, kx) ascending. */
 __kernel void nn_col2im(__global const float *dp, const uint dp_off, const uint ld,
                         __global float *dx, const uint dx_off, const int accumulate, const int C,
                         const int H, const int W, const int kh, const int kw, const int sh,
                         const int sw, const int ph, const int pw, const int dh, const int dw,
-                        const int Ho, const int Wo, const uint total)
+                        const int Ho, const int Wo, const int qy, const int qx, const uint total)
 {
     const uint i = get_global_id(0);
     if (i >= total) return;
@@ -53,19 +55,25 @@ __kernel void nn_col2im(__global const float *dp, const uint dp_off, const uint 
     const int iy = (int)((i / (uint)W) % (uint)H);
     const int c = (int)((i / (uint)(W * H)) % (uint)C);
     const uint n = i / (uint)(W * H * C);
+    int ky0 = 0, kx0 = 0;
+    while (ky0 < qy && (iy + ph - ky0 * dh) % sh != 0) ky0++;
+    while (kx0 < qx && (ix + pw - kx0 * dw) % sw != 0) kx0++;
+    /* none in [0, q): no kernel row (column) reaches this pixel */
+    const int ky_end = ky0 < qy ? kh : 0, kx_end = kx0 < qx ? kw : 0;
     float acc = 0.0f;
-    for (int ky = 0; ky < kh; ky++) {
+    for (int ky = ky0; ky < ky_end; ky += qy) {
         const int yy = iy + ph - ky * dh;
-        if (yy < 0 || yy % sh != 0) continue;
+        if (yy < 0) break;
         const int oy = yy / sh;
         if (oy >= Ho) continue;
-        for (int kx = 0; kx < kw; kx++) {
+        const uint rbase = (n * (uint)Ho + (uint)oy) * (uint)Wo;
+        const uint cbase = (uint)((c * kh + ky) * kw);
+        for (int kx = kx0; kx < kx_end; kx += qx) {
             const int xx = ix + pw - kx * dw;
-            if (xx < 0 || xx % sw != 0) continue;
+            if (xx < 0) break;
             const int ox = xx / sw;
             if (ox >= Wo) continue;
-            const uint row = (n * (uint)Ho + (uint)oy) * (uint)Wo + (uint)ox;
-            acc += dp[dp_off + row * ld + (uint)((c * kh + ky) * kw + kx)];
+            acc += dp[dp_off + (rbase + (uint)ox) * ld + cbase + (uint)kx];
         }
     }
     dx[dx_off + i] = accumulate ? dx[dx_off + i] + acc : acc;

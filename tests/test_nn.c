@@ -401,8 +401,10 @@ static void test_conv_layer(void **state)
         clkfac_buffer_free(dxb); clkfac_buffer_free(wk);
     }
     assert_true(n_fd >= 8);
-    print_message("checked conv forward/backward for %zu shapes (%zu with finite differences)\n",
-                  nc, n_fd);
+    const clkfac_device_profile *pr = clkfac_context_profile(th_ctx());
+    print_message("checked conv forward/backward for %zu shapes (%zu with finite differences); "
+                  "blas=%s, conv=%s\n", nc, n_fd, clkfac_blas_engine_name(pr->blas),
+                  pr->conv_host ? "host" : "opencl");
 }
 
 /* ---- activations ----------------------------------------------------------------------------- */
@@ -1124,5 +1126,21 @@ int main(void)
         cmocka_unit_test(test_create_and_call_errors),
         cmocka_unit_test(test_backward_on_prefix),
     };
-    return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
+    int failed = cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
+    /* the default engine on a CPU device runs conv's patches, col2im and activations as host
+     * tasks (the profile's conv_host); the layers and networks once more on CLBlast, where the
+     * OpenCL kernels do them */
+    const struct CMUnitTest again[] = {
+        cmocka_unit_test(test_dense_layer),
+        cmocka_unit_test(test_conv_layer),
+        cmocka_unit_test(test_activations),
+        cmocka_unit_test(test_network_vs_reference),
+        cmocka_unit_test(test_network_finite_differences),
+    };
+    clkfac_context_options o = CLKFAC_CONTEXT_OPTIONS_INIT;
+    o.blas = CLKFAC_BLAS_CLBLAST;
+    th_set_context_options(&o);
+    failed += _cmocka_run_group_tests("layers on clblast", again, sizeof again / sizeof again[0],
+                                      th_group_setup, th_group_teardown);
+    return failed;
 }

@@ -82,6 +82,12 @@ typedef struct clkfac_device_profile {
                                       kernel; 0 keeps CLBlast's own ($CLKFAC_GEMM_MIN_INDIRECT) */
     int gram_by_gemm;              /* Gram X^T X (K-FAC factors): 1 full GEMM, 0 SYRK + mirror */
     size_t gram_row_block;         /* rows per GEMM of a tall Gram; 0: one call */
+    int conv_host;                 /* 1: conv's patch expansion, col2im and the (exact)
+                                      activations' layout change run as plain C host tasks in
+                                      the queue (native kernels); 0: OpenCL kernels */
+    size_t conv_dx_chunk;          /* conv input gradient: the patch gradient DS W is made and
+                                      gathered in chunks of at most this many floats (whole
+                                      examples), so col2im reads it from cache; 0: no limit */
 } clkfac_device_profile;
 
 /* The profile of ctx's device (borrowed; lives as long as ctx). */

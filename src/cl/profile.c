@@ -152,6 +152,31 @@ clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requeste
      * does half the flops in one call. */
     p->gram_by_gemm = cpu;
     p->gram_row_block = cpu ? 4096 : 0;
+    /* Conv's memory-bound ops (patch expansion, col2im, activation + layout change) follow
+     * the BLAS engine: with the host engine the device is the host's cores, and plain C over
+     * the buffers beats PoCL's compiled kernels there (col2im several times over, `clkfac
+     * bench step` on the Atari CNN; README "Notes on speed"). $CLKFAC_CONV=host|opencl forces
+     * one (host needs native kernels). */
+    p->conv_host = p->blas == CLKFAC_BLAS_HOST;
+    const char *cv = getenv("CLKFAC_CONV");
+    if (cv && *cv) {
+        if (!strcmp(cv, "opencl"))
+            p->conv_host = 0;
+        else if (!strcmp(cv, "host")) {
+            cl_device_exec_capabilities caps = 0;
+            if (clGetDeviceInfo(ctx->device, CL_DEVICE_EXECUTION_CAPABILITIES, sizeof caps,
+                                &caps, NULL) != CL_SUCCESS ||
+                !(caps & CL_EXEC_NATIVE_KERNEL))
+                return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "CLKFAC_CONV=host on %s: the device "
+                                 "does not run native kernels", ctx->info.name);
+            p->conv_host = 1;
+        } else
+            return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "CLKFAC_CONV='%s': expected host or "
+                             "opencl", cv);
+    }
+    /* with host tasks, the input gradient's patch gradient in chunks of 1M floats (4 MB, in
+     * the CPU's cache) between the GEMM that writes it and col2im that reads it */
+    p->conv_dx_chunk = p->conv_host ? (size_t)1 << 20 : 0;
     return CLKFAC_OK;
 }
 
@@ -177,6 +202,8 @@ char *clkfac_device_profile_text(char *out, size_t cap, const clkfac_device_prof
     for (int i = 0; p->xgemm_override && i < CLKFAC_XGEMM_PARAMS; i++)
         PUT("%s%s=%zu", i ? "," : "", XGEMM_NAMES[i], p->xgemm[i]);
     if (p->gemm_min_indirect) PUT("; clblast_min_indirect=%u", p->gemm_min_indirect);
+    PUT("; conv=%s", p->conv_host ? "host" : "opencl");
+    if (p->conv_dx_chunk) PUT("; conv_dx_chunk=%zu", p->conv_dx_chunk);
 #undef PUT
     return out;
 }

@@ -8,6 +8,7 @@
 #include "clkfac/kfac.h"
 #include "linalg/blas.h"
 #include "linalg/chol.h"
+#include "kfac/hostconv.h"
 
 
 static clkfac_status check_u32(size_t v, const char *what)
@@ -68,6 +69,7 @@ clkfac_status clkfac_kfac_patches(clkfac_context *ctx, const clkfac_conv_geom *g
     if ((st = check_u32(rows * cols + p_off, "patch matrix size")) ||
         (st = check_u32((size_t)g->n * g->c * g->h * g->w + x_off, "input size")))
         return st;
+    if (hostconv_enabled(ctx)) return hostconv_patches(ctx, g, ho, wo, x, x_off, p, p_off);
     return ocl_run(ctx, "kfac", "kfac_patches", OCL_1D(rows * (size_t)g->c, CLKFAC_WG),
                    OCL_ARGS(OCL_M(x), OCL_U(x_off), OCL_M(p), OCL_U(p_off), OCL_I(g->c),
                             OCL_I(g->h), OCL_I(g->w), OCL_I(g->kh), OCL_I(g->kw),

@@ -275,3 +275,112 @@ clkfac_status hostblas_sgemm_ceiling(clkfac_context *ctx, size_t n, int reps, do
 }
 
 #endif
+
+/* ---- host tasks (hostblas.h) ------------------------------------------------------------- */
+#include <pthread.h>
+
+typedef struct task_share {
+    const hostblas_task *t;
+    size_t begin, end;
+} task_share;
+
+static void *task_share_run(void *p)
+{
+    const task_share *s = p;
+    s->t->fn(s->t, s->begin, s->end);
+    return NULL;
+}
+
+/* The native function: the runtime's worker runs share 0, threads - 1 helpers the others (the
+ * queue's other work waits meanwhile, so the device's units are free). A helper that cannot be
+ * started leaves its share to the worker: the result never depends on the split. */
+static void CL_CALLBACK task_run(void *p)
+{
+    const hostblas_task *t = p;
+    size_t parts = t->threads ? t->threads : 1;
+    size_t per_min = t->min_items ? t->min_items : 1;
+    if (parts > t->items / per_min) parts = t->items / per_min ? t->items / per_min : 1;
+    if (parts > 64) parts = 64;
+    task_share share[64];
+    pthread_t tid[64];
+    int started[64] = {0};
+    for (size_t i = 0; i < parts; i++) {
+        share[i].t = t;
+        share[i].begin = t->items * i / parts;
+        share[i].end = t->items * (i + 1) / parts;
+    }
+    for (size_t i = 1; i < parts; i++)
+        started[i] = pthread_create(&tid[i], NULL, task_share_run, &share[i]) == 0;
+    task_share_run(&share[0]);
+    for (size_t i = 1; i < parts; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            task_share_run(&share[i]);
+    }
+}
+
+int hostblas_task_available(clkfac_context *ctx)
+{
+    cl_device_exec_capabilities caps = 0;
+    return clGetDeviceInfo(ctx->device, CL_DEVICE_EXECUTION_CAPABILITIES, sizeof caps, &caps,
+                           NULL) == CL_SUCCESS &&
+           (caps & CL_EXEC_NATIVE_KERNEL);
+}
+
+clkfac_status hostblas_task_enqueue(clkfac_context *ctx, hostblas_task *t, cl_mem *bufs,
+                                    const int *written, int n)
+{
+    if (n < 0 || n > HOSTBLAS_TASK_BUFS || !t->fn)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "host task with %d buffers (expected 0..%d) "
+                         "or no function", n, HOSTBLAS_TASK_BUFS);
+    if (t->items == 0) return CLKFAC_OK;
+    t->threads = clkfac_context_profile(ctx)->host_threads;
+    cl_mem list[HOSTBLAS_TASK_BUFS];
+    cl_map_flags flags[HOSTBLAS_TASK_BUFS];
+    int which[HOSTBLAS_TASK_BUFS];
+    void *ptr[HOSTBLAS_TASK_BUFS];
+    cl_uint distinct = 0;
+    for (int i = 0; i < n; i++) {
+        which[i] = -1;
+        if (!bufs[i]) continue;
+        cl_uint j = 0;
+        while (j < distinct && list[j] != bufs[i]) j++;
+        if (j == distinct) {
+            list[distinct] = bufs[i];
+            flags[distinct++] = 0;
+        }
+        flags[j] |= written[i] ? CL_MAP_READ | CL_MAP_WRITE : CL_MAP_READ;
+        which[i] = (int)j;
+    }
+    clkfac_status st = CLKFAC_OK;
+    cl_uint mapped = 0;
+    for (; mapped < distinct; mapped++) {
+        size_t bytes = 0;
+        cl_int e = clGetMemObjectInfo(list[mapped], CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
+        if (e == CL_SUCCESS)
+            ptr[mapped] = clEnqueueMapBuffer(ctx->queue, list[mapped], CL_FALSE, flags[mapped], 0,
+                                             bytes, 0, NULL, NULL, &e);
+        if (e != CL_SUCCESS) {
+            st = OCL_FAIL(e, "clEnqueueMapBuffer(host task operand)");
+            break;
+        }
+    }
+    if (!st) {
+        for (int i = 0; i < HOSTBLAS_TASK_BUFS; i++)
+            t->mem[i] = i < n && which[i] >= 0 ? ptr[which[i]] : NULL;
+        ocl_count(ctx, OCL_COUNT_KERNEL, 0);
+        cl_event *slot = ocl_event_slot(ctx);
+        cl_int e = clEnqueueNativeKernel(ctx->queue, task_run, t, sizeof *t, 0, NULL, NULL, 0,
+                                         NULL, slot);
+        if (e != CL_SUCCESS)
+            st = OCL_FAIL(e, "clEnqueueNativeKernel(host task)");
+        else
+            ocl_track(ctx, slot);
+    }
+    for (cl_uint j = 0; j < mapped; j++) {
+        cl_int e = clEnqueueUnmapMemObject(ctx->queue, list[j], ptr[j], 0, NULL, NULL);
+        if (e != CL_SUCCESS && !st) st = OCL_FAIL(e, "clEnqueueUnmapMemObject(host task operand)");
+    }
+    return st;
+}

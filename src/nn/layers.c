@@ -3,6 +3,7 @@
  * layout change. Each call enqueues a few kernels and CLBlast GEMMs and returns. */
 #include "cl/ocl.h"
 #include "clkfac/nn.h"
+#include "kfac/hostconv.h"
 #include "linalg/blas.h"
 
 /* Kernels index with 32-bit integers: every extent plus offset must stay below 2^32. */
@@ -122,6 +123,16 @@ clkfac_status clkfac_nn_conv_forward(clkfac_context *ctx, cl_mem s, size_t s_off
                      0.0f, s, s_off, c_out);
 }
 
+static int gcd_int(int a, int b)
+{
+    while (b) {
+        int r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
 static clkfac_status col2im(clkfac_context *ctx, const clkfac_conv_geom *g, int ho, int wo,
                             cl_mem dp, size_t dp_off, size_t ld, cl_mem dx, size_t dx_off,
                             int accumulate)
@@ -131,12 +142,17 @@ static clkfac_status col2im(clkfac_context *ctx, const clkfac_conv_geom *g, int 
     if ((st = fits_u32(dx_off + total, "conv input-gradient extent")) ||
         (st = fits_u32(dp_off + clkfac_conv_patch_rows(g) * ld, "conv patch-gradient extent")))
         return st;
+    if (hostconv_enabled(ctx))
+        return hostconv_col2im(ctx, g, ho, wo, dp, dp_off, ld, dx, dx_off, accumulate);
+    /* only every q-th kernel row (column) can land on the stride grid: q = s / gcd(s, d) */
+    int qy = g->stride_h / gcd_int(g->stride_h, g->dil_h);
+    int qx = g->stride_w / gcd_int(g->stride_w, g->dil_w);
     return ocl_run(ctx, "nn", "nn_col2im", OCL_1D(total, CLKFAC_WG),
                    OCL_ARGS(OCL_M(dp), OCL_U(dp_off), OCL_U(ld), OCL_M(dx), OCL_U(dx_off),
                             OCL_I(accumulate ? 1 : 0), OCL_I(g->c), OCL_I(g->h), OCL_I(g->w),
                             OCL_I(g->kh), OCL_I(g->kw), OCL_I(g->stride_h), OCL_I(g->stride_w),
                             OCL_I(g->pad_h), OCL_I(g->pad_w), OCL_I(g->dil_h), OCL_I(g->dil_w),
-                            OCL_I(ho), OCL_I(wo), OCL_U(total)));
+                            OCL_I(ho), OCL_I(wo), OCL_I(qy), OCL_I(qx), OCL_U(total)));
 }
 
 clkfac_status clkfac_nn_conv_backward(clkfac_context *ctx, cl_mem dx, size_t dx_off,
@@ -162,7 +178,10 @@ clkfac_status clkfac_nn_conv_backward(clkfac_context *ctx, cl_mem dx, size_t dx_
         return st;
     if (!dx) return CLKFAC_OK;
     /* dP = DS W (bias column dropped by reading d columns of W_H), gathered into dx; a
-     * workspace smaller than the batch is used for a few examples at a time */
+     * workspace smaller than the batch is used for a few examples at a time, and so is one
+     * larger than the profile's chunk (what stays in cache between the two) */
+    size_t cap = clkfac_context_profile(ctx)->conv_dx_chunk / per;
+    if (cap > 0 && cap < chunk) chunk = cap;
     for (size_t a = 0; a < (size_t)h.n; a += chunk) {
         size_t m = (size_t)h.n - a < chunk ? (size_t)h.n - a : chunk;
         clkfac_conv_geom hc = h;
@@ -191,6 +210,9 @@ static clkfac_status act_launch(clkfac_context *ctx, const char *name, clkfac_nn
     if ((st = fits_u32(total + s_off, "activation extent")) ||
         (st = fits_u32(n_ex * ld + out_off + in_off, "activation per-example extent")))
         return st;
+    if (hostconv_enabled(ctx) && hostconv_act_exact((int)act))
+        return hostconv_act(ctx, (int)act, out, out_off, in, in_off, ld, s, s_off, n_ex, k_dim,
+                            t);
     if (in) /* backward: the output gradient dy with its example stride */
         return ocl_run(ctx, "nn", name, OCL_1D(total, CLKFAC_WG),
                        OCL_ARGS(OCL_I(act), OCL_M(out), OCL_U(out_off), OCL_M(in), OCL_U(in_off),
