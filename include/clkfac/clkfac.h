@@ -17,5 +17,6 @@
 #include "clkfac/agent.h"
 #include "clkfac/stats.h"
 #include "clkfac/plot.h"
+#include "clkfac/tune.h"
 
 #endif

@@ -17,7 +17,7 @@ public_module() {
     common|npy) echo core ;;
     device) echo cl ;;
     linalg) echo linalg ;;
-    kfac) echo kfac ;;
+    kfac|tune) echo kfac ;;
     nn|heads|optim) echo nn ;;
     env) echo envs ;;
     rl|agent) echo rl ;;
