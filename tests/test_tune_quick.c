@@ -35,6 +35,7 @@ static void quick_tune(void **state)
     size_t len = 0;
     assert_int_equal(core_read_file(log, &out, &len), 0);
     if (!WIFEXITED(r) || WEXITSTATUS(r) != 0) fail_msg("clkfac tune --quick failed:\n%s", out);
+    print_message("%s", out); /* the before/after table: ctest -V shows it */
     assert_non_null(strstr(out, "before ms"));
     assert_non_null(strstr(out, "gemm (as routed)"));
     assert_non_null(strstr(out, "Xgemm "));
