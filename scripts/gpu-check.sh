@@ -94,8 +94,12 @@ step "bench step (with the launch budget)" bench-step.txt \
 step "ACKTR on Breakout ($acktr_steps steps)" acktr-breakout.txt \
   "$bin" train --env MinAtar/Breakout-v1 --algo acktr --steps "$acktr_steps" \
   --out "$out/acktr-breakout" --quiet
-if "$bin" tune --help >/dev/null 2>&1; then
-  step "tuner" tune.txt "$bin" tune --out "$out/tune"
+# the tuner writes the device's tuning database (~/.cache/clkfac/tune/), which later runs load;
+# it takes minutes even with --quick, so the quick check leaves it out
+if ((quick)); then
+  summary+=("| tuner | skipped with --quick (minutes: run \`clkfac tune\`) | 0 | |")
+else
+  step "tuner (writes the device's tuning database)" tune.txt "$bin" tune
 fi
 # the kernels' resources per GPU target (static: needs the vendor compilers, not the device).
 # --quick takes the table the ctest vendor_kernels wrote, if any (CI runs both).

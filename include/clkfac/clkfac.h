@@ -18,5 +18,6 @@
 #include "clkfac/stats.h"
 #include "clkfac/plot.h"
 #include "clkfac/comm.h"
+#include "clkfac/tune.h"
 
 #endif

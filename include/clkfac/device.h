@@ -71,6 +71,8 @@ typedef struct clkfac_context_options {
  * device's kind and capabilities and the overrides below; every module reads it, `clkfac
  * devices` prints it and results record it (clkfac_device_profile_text). */
 #define CLKFAC_XGEMM_PARAMS 16
+#define CLKFAC_CLBLAST_TUNED 6
+#define CLKFAC_CLBLAST_MAX_PARAMS 10
 typedef struct clkfac_device_profile {
     clkfac_blas_engine blas;       /* CLBLAST or HOST, never AUTO */
     char blas_reason[96];          /* why: "forced by CLKFAC_BLAS", "CPU device with native..." */
@@ -88,7 +90,23 @@ typedef struct clkfac_device_profile {
     size_t conv_dx_chunk;          /* conv input gradient: the patch gradient DS W is made and
                                       gathered in chunks of at most this many floats (whole
                                       examples), so col2im reads it from cache; 0: no limit */
+    /* tuned values (`clkfac tune`, data/tune/): CLBlast kernels besides Xgemm, clkfac's own
+     * kernels, and where they came from */
+    unsigned clblast_set;          /* bit k: CLBlast kernel k (clkfac_clblast_kernel_name) runs
+                                      with clblast[k]; clear: CLBlast's own parameters */
+    size_t clblast[CLKFAC_CLBLAST_TUNED][CLKFAC_CLBLAST_MAX_PARAMS];
+    unsigned chol_wg;              /* CHOL_WG of cl/chol.cl (block factorization); 0: its own */
+    char tuning[200];              /* "built-in", "shipped default (data/tune/pocl-cpu.txt)" or
+                                      "tuned db PATH" */
+    char tuning_note[400];         /* a database that was refused and why ("" when none) */
 } clkfac_device_profile;
+
+/* CLBlast kernel k (0 <= k < CLKFAC_CLBLAST_TUNED) besides Xgemm whose parameters the profile
+ * can set, as CLBlast names it ("XgemmDirect", "Xgemv", "Copy", "Pad", "Transpose",
+ * "Padtranspose"); its parameter count and names. NULL / 0 out of range. */
+const char *clkfac_clblast_kernel_name(int k);
+int clkfac_clblast_kernel_params(int k);
+const char *clkfac_clblast_param_name(int k, int i);
 
 /* The profile of ctx's device (borrowed; lives as long as ctx). */
 const clkfac_device_profile *clkfac_context_profile(const clkfac_context *ctx);

@@ -63,5 +63,8 @@ clkfac_context *app_context(const char *device, int *rc)
         if (rc) *rc = (st == CLKFAC_ERR_NO_DEVICE && spec) ? APP_USAGE : APP_RUNTIME;
         return NULL;
     }
+    /* a tuning database that failed its checks was ignored: say so once, never silently */
+    const clkfac_device_profile *prof = clkfac_context_profile(ctx);
+    if (prof->tuning_note[0]) fprintf(stderr, "clkfac: warning: %s\n", prof->tuning_note);
     return ctx;
 }

@@ -269,11 +269,11 @@ clkfac_status clkfac_context_create(clkfac_context **out, const clkfac_context_o
     ctx->platform = list[idx].platform;
     ctx->device = list[idx].device;
     ctx->profiling = opts->profiling;
-    CORE_TRY(ocl_profile_build(ctx, blas));
     if (opts->cache_dir)
         snprintf(ctx->cache_dir, sizeof ctx->cache_dir, "%s", opts->cache_dir);
     else
         default_cache_dir(ctx->cache_dir, sizeof ctx->cache_dir);
+    CORE_TRY(ocl_profile_build(ctx, blas)); /* after cache_dir: it reads the tuning database */
     ctx->programs = core_calloc(N_PROGRAMS ? N_PROGRAMS : 1, sizeof *ctx->programs);
     ctx->program_options =
         core_calloc(N_PROGRAMS ? N_PROGRAMS : 1, sizeof *ctx->program_options);

@@ -1,11 +1,14 @@
 /* The device profile (clkfac/device.h): every per-device decision of clkfac in one struct,
  * made once when a context is created from the device's kind and capabilities, and the
  * environment overrides. Modules read ctx->profile instead of comparing device names. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cl/ocl.h"
+#include "cl/tune.h"
+#include "core/text.h"
 
 static const char *const ENGINE_NAMES[] = {"auto", "clblast", "host"};
 
@@ -33,13 +36,6 @@ const char *clkfac_xgemm_param_name(int i)
 {
     return i >= 0 && i < CLKFAC_XGEMM_PARAMS ? XGEMM_NAMES[i] : "?";
 }
-
-/* Xgemm parameters for CPU devices under PoCL, where CLBlast's database has no entry for the
- * CPU and its defaults run far below the hardware (see DESIGN.md). CLBlastOverrideParameters
- * checks no constraints, so this set was verified by the GEMM cases of tests/test_ops.c and
- * measured by `clkfac bench kfac`. */
-static const size_t XGEMM_POCL_CPU[CLKFAC_XGEMM_PARAMS] = {0, 1, 32, 8, 8, 8, 128, 8,
-                                                           8, 64, 0, 0, 0, 0, 16, 8};
 
 static int parse_xgemm(const char *spec, size_t vals[CLKFAC_XGEMM_PARAMS])
 {
@@ -77,6 +73,62 @@ int ocl_host_blas_capable(const clkfac_context *ctx, const char **why)
     if (why) *why = "";
     return 1;
 #endif
+}
+
+/* Applies the tuned values to ctx->profile: the shipped default (PoCL CPUs), then the device's
+ * database in the cache, unless $CLKFAC_TUNE says otherwise ("off": neither; "shipped": no
+ * database; a path: that database). A database that fails its checks is refused (the profile
+ * keeps what it had) and the reason lands in profile.tuning_note, which `clkfac devices` and
+ * the provenance show. */
+static void profile_load_tuning(clkfac_context *ctx, int pocl_cpu)
+{
+    clkfac_device_profile *p = &ctx->profile;
+    snprintf(p->tuning, sizeof p->tuning, "built-in");
+    p->tuning_note[0] = '\0';
+    const char *mode = getenv("CLKFAC_TUNE");
+    if (mode && !strcmp(mode, "off")) {
+        snprintf(p->tuning, sizeof p->tuning, "built-in (CLKFAC_TUNE=off)");
+        return;
+    }
+    if (pocl_cpu) {
+        if (tune_db_apply(ctx, (const char *)clkfac_tune_pocl_cpu_text, 1, p) == CLKFAC_OK)
+            snprintf(p->tuning, sizeof p->tuning, "shipped default (data/tune/pocl-cpu.txt)");
+        else /* a defect of the shipped file, caught by test_tune */
+            snprintf(p->tuning_note, sizeof p->tuning_note, "shipped default refused: %s",
+                     clkfac_last_error());
+    }
+    if (mode && !strcmp(mode, "shipped")) return;
+    char path[1100];
+    if (mode && *mode)
+        snprintf(path, sizeof path, "%s", mode);
+    else
+        tune_db_path(ctx, path, sizeof path);
+    if (!path[0]) return;
+    char *text = NULL;
+    size_t len = 0;
+    int e = core_read_file(path, &text, &len);
+    if (e == ENOENT && !(mode && *mode)) return; /* not tuned yet */
+    if (e) {
+        snprintf(p->tuning_note, sizeof p->tuning_note, "tuning database %.200s refused: cannot "
+                 "read it (%s)", path, strerror(e));
+        return;
+    }
+    if (tune_db_apply(ctx, text, 0, p) == CLKFAC_OK)
+        snprintf(p->tuning, sizeof p->tuning, "tuned db %.180s", path);
+    else
+        snprintf(p->tuning_note, sizeof p->tuning_note, "tuning database %.150s refused (%.40s kept):"
+                 " %.160s", path, p->tuning, clkfac_last_error());
+    free(text);
+}
+
+/* -D options of clkfac's own tunables for kernel program `program` (profile.c). */
+const char *ocl_profile_defines(const clkfac_context *ctx, const char *program, char *buf,
+                                size_t cap)
+{
+    buf[0] = '\0';
+    if (!strcmp(program, "chol") && ctx->profile.chol_wg)
+        snprintf(buf, cap, "-DCHOL_WG=%u", ctx->profile.chol_wg);
+    return buf;
 }
 
 clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requested)
@@ -117,13 +169,22 @@ clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requeste
     }
     p->host_threads = ctx->info.compute_units ? ctx->info.compute_units : 1;
 
-    /* CLBlast's Xgemm parameters: the shipped PoCL-CPU set, or $CLKFAC_XGEMM */
-    memcpy(p->xgemm, XGEMM_POCL_CPU, sizeof p->xgemm);
-    p->xgemm_override = pocl_cpu;
+    /* The Gram X^T X of the K-FAC factors: on CPU devices CLBlast's GEMM over blocks of 4096
+     * rows beat its SYRK (it pads and transposes both operands into temporaries, and the blocks
+     * keep those in cache: 45 -> 133 GFLOP/s for 256 x 256 x 256000 on PoCL). Elsewhere SYRK
+     * does half the flops in one call. */
+    p->gram_by_gemm = cpu;
+    p->gram_row_block = cpu ? 4096 : 0;
+    /* tuned values: the shipped default for PoCL CPUs (CLBlast has no entry for them; its
+     * defaults run far below the hardware, DESIGN.md), then this device's database from
+     * `clkfac tune`; the environment overrides below win over both */
+    profile_load_tuning(ctx, pocl_cpu);
     const char *xg = getenv("CLKFAC_XGEMM");
     if (xg && *xg) {
-        if (!strcmp(xg, "default"))
-            p->xgemm_override = 0;
+        if (!strcmp(xg, "default")) {
+            p->xgemm_override = 0; /* CLBlast's own Xgemm and direct/indirect threshold */
+            p->gemm_min_indirect = 0;
+        }
         else if (parse_xgemm(xg, p->xgemm) != 0)
             return CORE_FAIL(CLKFAC_ERR_INVALID_ARG,
                              "CLKFAC_XGEMM='%s': expected NAME=value pairs with names among GEMMK "
@@ -136,7 +197,6 @@ clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requeste
      * defaults run at 6-8 GFLOP/s under PoCL, against 45-90 for the tuned indirect kernel on
      * the thin K-FAC and network shapes (80x512x3137, 1024x1024x80; `bench kfac`). Tiny GEMMs
      * (small MLPs) stay direct: one launch instead of pad + multiply + copy. */
-    p->gemm_min_indirect = p->xgemm_override ? 128 : 0;
     const char *mi = getenv("CLKFAC_GEMM_MIN_INDIRECT");
     if (mi && *mi) {
         char *end = NULL;
@@ -146,12 +206,6 @@ clkfac_status ocl_profile_build(clkfac_context *ctx, clkfac_blas_engine requeste
                              "whole number in [1, 100000]", mi);
         p->gemm_min_indirect = (unsigned)v;
     }
-    /* The Gram X^T X of the K-FAC factors: on CPU devices CLBlast's GEMM over blocks of 4096
-     * rows beat its SYRK (it pads and transposes both operands into temporaries, and the blocks
-     * keep those in cache: 45 -> 133 GFLOP/s for 256 x 256 x 256000 on PoCL). Elsewhere SYRK
-     * does half the flops in one call. */
-    p->gram_by_gemm = cpu;
-    p->gram_row_block = cpu ? 4096 : 0;
     /* Conv's memory-bound ops (patch expansion, col2im, activation + layout change) follow
      * the BLAS engine: with the host engine the device is the host's cores, and plain C over
      * the buffers beats PoCL's compiled kernels there (col2im several times over, `clkfac
@@ -204,6 +258,15 @@ char *clkfac_device_profile_text(char *out, size_t cap, const clkfac_device_prof
     if (p->gemm_min_indirect) PUT("; clblast_min_indirect=%u", p->gemm_min_indirect);
     PUT("; conv=%s", p->conv_host ? "host" : "opencl");
     if (p->conv_dx_chunk) PUT("; conv_dx_chunk=%zu", p->conv_dx_chunk);
+    for (int k = 0; k < CLKFAC_CLBLAST_TUNED; k++) {
+        if (!((p->clblast_set >> k) & 1u)) continue;
+        PUT("; clblast_%s=", clkfac_clblast_kernel_name(k));
+        for (int i = 0; i < clkfac_clblast_kernel_params(k); i++)
+            PUT("%s%s=%zu", i ? "," : "", clkfac_clblast_param_name(k, i), p->clblast[k][i]);
+    }
+    if (p->chol_wg) PUT("; chol_wg=%u", p->chol_wg);
+    if (p->tuning[0]) PUT("; tuning=%s", p->tuning);
+    if (p->tuning_note[0]) PUT("; NOTE %s", p->tuning_note);
 #undef PUT
     return out;
 }

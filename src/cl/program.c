@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cl/ocl.h"
+#include "cl/tune.h"
 #include "cl_sources.h"
 
 #define BUILD_OPTIONS "-cl-std=CL1.2 -cl-kernel-arg-info" /* arg info: ocl_run checks launches */
@@ -40,7 +41,10 @@ typedef struct cache_header {
 static const char *prog_options(const clkfac_context *ctx, size_t i, char *buf, size_t cap)
 {
     const char *extra = ctx->program_options[i];
-    snprintf(buf, cap, "%s%s%s", BUILD_OPTIONS, extra ? " " : "", extra ? extra : "");
+    char tuned[128]; /* the profile's tunables first: options set for the program win */
+    ocl_profile_defines(ctx, PROGRAMS[i].name, tuned, sizeof tuned);
+    snprintf(buf, cap, "%s%s%s%s%s", BUILD_OPTIONS, tuned[0] ? " " : "", tuned,
+             extra ? " " : "", extra ? extra : "");
     return buf;
 }
 
@@ -164,7 +168,7 @@ static clkfac_status prog_from_binary(clkfac_context *ctx, const unsigned char *
 static clkfac_status prog_build(clkfac_context *ctx, size_t i)
 {
     const prog_src *p = &PROGRAMS[i];
-    char options[OCL_MAX_OPTIONS + sizeof BUILD_OPTIONS + 1];
+    char options[OCL_MAX_OPTIONS + sizeof BUILD_OPTIONS + 130];
     prog_options(ctx, i, options, sizeof options);
     uint64_t key = prog_key(ctx, p, options);
     char path[1100];

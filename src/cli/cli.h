@@ -78,6 +78,7 @@ int cmd_env(int argc, char **argv);
 int cmd_kfac(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 /* clkfac_report_write with its warnings and error printed; a process exit code. */
 int cli_report_run(const clkfac_report_options *o);
 int cmd_train(int argc, char **argv);

@@ -52,7 +52,7 @@ int cmd_devices(int argc, char **argv)
         printf("      %s; %s; driver %s\n", d->device_version, d->opencl_c_version,
                d->driver_version);
         /* the device profile: what clkfac decides for this device (no kernel is built) */
-        char spec[32], prof[512];
+        char spec[32], prof[2048];
         snprintf(spec, sizeof spec, "%d:%d", d->platform_index, d->device_index);
         clkfac_context_options co = CLKFAC_CONTEXT_OPTIONS_INIT;
         co.device = spec;

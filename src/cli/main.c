@@ -19,6 +19,7 @@ static const command COMMANDS[] = {
     {"kfac", cmd_kfac, "K-FAC factors and preconditioned gradient of one layer from .npy files"},
     {"report", cmd_report, "tables and plots (learning curves, step cost) from a suite's runs"},
     {"bench", cmd_bench, "benchmarks: 'bench kfac' (factor kernels vs SGEMM)"},
+    {"tune", cmd_tune, "tune CLBlast's and clkfac's kernels for this device; per-device database"},
 };
 
 static void usage(FILE *f)

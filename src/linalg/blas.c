@@ -114,6 +114,21 @@ static clkfac_status blas_prepare(clkfac_context *ctx, blas_state **out)
                 n += (size_t)snprintf(s->tuning + n, sizeof s->tuning - n, "%s%s=%zu",
                                       i ? "," : "", names[i], p->xgemm[i]);
         }
+        for (int k = 0; k < CLKFAC_CLBLAST_TUNED; k++) {
+            if (!((p->clblast_set >> k) & 1u)) continue;
+            const char *names[CLKFAC_CLBLAST_MAX_PARAMS];
+            const int np = clkfac_clblast_kernel_params(k);
+            for (int i = 0; i < np; i++) names[i] = clkfac_clblast_param_name(k, i);
+            CLBlastStatusCode r =
+                CLBlastOverrideParameters(ctx->device, clkfac_clblast_kernel_name(k),
+                                          CLBlastPrecisionSingle, (size_t)np, names,
+                                          p->clblast[k]);
+            if (r != CLBlastSuccess) return BLAS_CHECK(r, "OverrideParameters(tuned kernel)");
+            size_t n = strlen(s->tuning);
+            if (n + 1 < sizeof s->tuning)
+                snprintf(s->tuning + n, sizeof s->tuning - n, "%s%s", n ? ";" : "",
+                         clkfac_clblast_kernel_name(k));
+        }
         s->tuned = 1; /* only once everything applied: a bad setting fails every call */
     }
     *out = s;
@@ -222,6 +237,9 @@ clkfac_status blas_gemv(clkfac_context *ctx, blas_trans ta, size_t m, size_t n, 
     if (HOST(ctx))
         return hostblas_gemv(ctx, ta, m, n, alpha, a, a_off, lda, x, x_off, x_inc, beta, y, y_off,
                              y_inc);
+    blas_state *s = NULL; /* the profile's tuned Xgemv parameters */
+    clkfac_status pst = blas_prepare(ctx, &s);
+    if (pst) return pst;
     ocl_span_begin(ctx);
     CLBlastStatusCode r = CLBlastSgemv(CLBlastLayoutRowMajor, tr(ta), m, n, alpha, a, a_off, lda,
                                        x, x_off, x_inc, beta, y, y_off, y_inc, &ctx->queue, NULL);

@@ -305,7 +305,7 @@ clkfac_status clkfac_file_write_atomic(const char *path, const void *data, size_
 clkfac_status clkfac_provenance(char **out, clkfac_context *ctx)
 {
     core_text b = {0};
-    char line[2048];
+    char line[4096];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -316,7 +316,7 @@ clkfac_status clkfac_provenance(char **out, clkfac_context *ctx)
     text_str(&b, line);
     if (ctx) {
         const clkfac_device_info *d = clkfac_context_device(ctx);
-        char prof[512];
+        char prof[2048];
         clkfac_device_profile_text(prof, sizeof prof, clkfac_context_profile(ctx));
         snprintf(line, sizeof line,
                  "device: %s (%s, %u compute units)\nplatform: %s\ndriver: %s\n"

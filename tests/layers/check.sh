@@ -19,7 +19,7 @@ public_module() {
     device) echo cl ;;
     comm) echo comm ;;
     linalg) echo linalg ;;
-    kfac) echo kfac ;;
+    kfac|tune) echo kfac ;;
     nn|heads|optim) echo nn ;;
     env) echo envs ;;
     rl|agent) echo rl ;;
