@@ -48,6 +48,11 @@ typedef struct clkfac_space {
  * created by its short name ("Breakout", ...), which clkfac_env_id maps to the full id; the short
  * names are not in this list. Static storage; *count (if not NULL) receives the number of ids. */
 const char *const *clkfac_env_ids(size_t *count);
+/* The MuJoCo tasks ("MuJoCo/HalfCheetah-v1", ...; in the list above between
+ * "Synthetic/Atari-v0" and the pixel games) are built only when libmujoco was found at configure
+ * time. NULL when they are in this build, else the reason they are not (static storage);
+ * creating one of their ids then fails with CLKFAC_ERR_UNSUPPORTED and that reason. */
+const char *clkfac_env_missing(void);
 
 /* ---- creation ------------------------------------------------------------------------------- */
 

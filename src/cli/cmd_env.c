@@ -76,7 +76,10 @@ static int env_list(void)
 {
     size_t n = 0;
     const char *const *ids = clkfac_env_ids(&n);
-    printf("%-26s %-24s %-26s %s\n", "id", "observation", "actions", "time limit");
+    int w = 26; /* the id column fits the longest id */
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(ids[i]) > w) w = (int)strlen(ids[i]);
+    printf("%-*s %-24s %-26s %s\n", w, "id", "observation", "actions", "time limit");
     for (size_t i = 0; i < n; i++) {
         clkfac_env *env = NULL;
         clkfac_status st = clkfac_env_create(&env, ids[i], 0);
@@ -94,13 +97,19 @@ static int env_list(void)
             snprintf(act + len, sizeof act - len, ", minimal %d",
                      clkfac_env_action_space(minimal)->n);
         }
-        printf("%-26s %-24s %-26s %llu\n", ids[i], obs, act,
+        printf("%-*s %-24s %-26s %llu\n", w, ids[i], obs, act,
                (unsigned long long)clkfac_env_max_steps(env));
         clkfac_env_free(minimal);
         clkfac_env_free(env);
     }
     printf("\nPixel games: Freeway ends (terminated) after 2500 frames; the others have no time\n"
            "rule and 100000 is only a safety truncation. Sticky actions 0.1 by default.\n");
+    if (clkfac_env_missing())
+        printf("MuJoCo tasks (MuJoCo/HalfCheetah-v1, ...): not available:\n  %s.\n",
+               clkfac_env_missing());
+    else
+        printf("MuJoCo tasks: Gymnasium's v5 rules on this project's models (data/mujoco/);\n"
+               "Reacher's limit is 50 steps as registered there, the others 1000.\n");
     return CLI_OK;
 }
 
