@@ -4,7 +4,7 @@
  * the reward an env step pays against the rules on the states before and after), termination
  * and the time limit, the reset distribution, determinism for a seed, the state bytes
  * (bit-exact continuation, corruption refused) and a vector env that steps without MuJoCo
- * allocations. Without libmujoco those tests skip with the reason. */
+ * allocations, and the grayscale pictures. Without libmujoco those tests skip with the reason. */
 /* ctest-labels: unit */
 #include <math.h>
 #include <stdio.h>
@@ -659,6 +659,46 @@ static void test_random_policy_returns(void **state)
     }
 }
 
+/* Pictures: an upright pendulum lights the pixels above the cart and a tilted one does not,
+ * the corner stays background, the same state draws the same bytes, a Hopper's floor is the
+ * dark band at the bottom; other envs and bad sizes are refused. */
+static void test_render_gray(void **state)
+{
+    (void)state;
+    REQUIRE_MUJOCO();
+    enum { W = 64 };
+    unsigned char a[W * W], b[W * W];
+    clkfac_env *e = make("MuJoCo/InvertedPendulum-v1", 1);
+    double q[2] = {0.0, 0.0}, v[2] = {0.0, 0.0};
+    TH_OK(env_mujoco_set(e, q, v));
+    TH_OK(clkfac_env_render_gray(e, W, W, a));
+    /* camera: centre (0, 0.2), 2.6 m across: z = 0.5 on the pole is row 32 - 0.3 * 64 / 2.6 */
+    int row = 32 - (int)(0.3 * W / 2.6 + 0.5);
+    assert_true(a[row * W + 32] > 100);
+    assert_int_equal(a[0], 0);
+    TH_OK(clkfac_env_render_gray(e, W, W, b));
+    assert_memory_equal(a, b, sizeof a);
+    q[1] = 1.0; /* tilted by 1 rad: the pole leaves that pixel and lights one to the right */
+    TH_OK(env_mujoco_set(e, q, v));
+    TH_OK(clkfac_env_render_gray(e, W, W, b));
+    assert_true(b[row * W + 32] < 20);
+    int lit = 0;
+    for (int x = 36; x < 50; x++) lit |= b[(32 - (int)(0.07 * W / 2.6)) * W + x] > 100;
+    assert_true(lit);
+    assert_int_equal(clkfac_env_render_gray(e, 4, W, a), CLKFAC_ERR_INVALID_ARG);
+    clkfac_env_free(e);
+
+    e = make("MuJoCo/Hopper-v1", 1);
+    TH_OK(clkfac_env_reset(e, (float[11]){0}));
+    TH_OK(clkfac_env_render_gray(e, W, W, a));
+    assert_true(a[(W - 1) * W + 2] > 40 && a[(W - 1) * W + 2] < 90); /* floor band, gray 0.25 */
+    clkfac_env_free(e);
+
+    e = make("CartPole-v1", 1);
+    assert_int_equal(clkfac_env_render_gray(e, W, W, a), CLKFAC_ERR_UNSUPPORTED);
+    clkfac_env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -676,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_determinism_and_state_roundtrip),
         cmocka_unit_test(test_vecenv_steps_without_allocations),
         cmocka_unit_test(test_random_policy_returns),
+        cmocka_unit_test(test_render_gray),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,13 @@ const char *const *clkfac_env_ids(size_t *count);
  * creating one of their ids then fails with CLKFAC_ERR_UNSUPPORTED and that reason. */
 const char *clkfac_env_missing(void);
 
+/* A picture of a MuJoCo task's current state: w x h 8-bit gray levels (row-major, 0 black),
+ * drawn with cairo from the geoms' positions (no GPU or display) from a fixed camera: side views
+ * of the pendulums, HalfCheetah, Hopper and Walker2d, top views of Reacher and Swimmer, the
+ * walkers and the swimmer followed. w and h in 8..1024. CLKFAC_ERR_UNSUPPORTED for other
+ * environments and for builds without MuJoCo or cairo. gray: (h * w). */
+clkfac_status clkfac_env_render_gray(const clkfac_env *env, int w, int h, unsigned char *gray);
+
 /* ---- creation ------------------------------------------------------------------------------- */
 
 /* The pixel games (10x10 grid, MinAtar rules, see ENVIRONMENTS.md) observe (C, 10, 10) float32

@@ -41,6 +41,15 @@ clkfac_status env_mujoco_get(const clkfac_env *env, double *qpos, double *qvel, 
     (void)ext;
     return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "%s", env_mujoco_missing());
 }
+
+clkfac_status clkfac_env_render_gray(const clkfac_env *env, int w, int h, unsigned char *gray)
+{
+    (void)w;
+    (void)h;
+    (void)gray;
+    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "%s: %s", env ? clkfac_env_id(env) : "NULL",
+                     env_mujoco_missing());
+}
 #else
 #include <math.h>
 #include <pthread.h>
@@ -344,6 +353,134 @@ clkfac_status env_mujoco_get(const clkfac_env *env, double *qpos, double *qvel, 
     if (qvel) memcpy(qvel, e->d->qvel, (size_t)e->spec->nv * sizeof *qvel);
     if (ext) memcpy(ext, e->ext, (size_t)e->spec->n_ext * sizeof *ext);
     return CLKFAC_OK;
+}
+
+/* ---- pictures ---------------------------------------------------------------------------------
+ * The planar tasks drawn from mjData's geoms (positions, orientations, sizes) with cairo: capsules
+ * as round-capped strokes, cylinders as butt-capped ones (a point seen along their axis: a disc),
+ * spheres as discs, the floor of the side views as a band. Gray levels from the geoms' colors,
+ * lifted so bodies stand out from the black background. */
+
+typedef struct mj_camera {
+    int top;         /* 1: looking down z (x right, y up); 0: looking along y (x right, z up) */
+    int follow;      /* body whose x (and, top view, y) centres the picture; -1: fixed */
+    double cx, cy;   /* centre when fixed; the vertical centre when following */
+    double width;    /* metres across the picture */
+} mj_camera;
+
+static const mj_camera cameras[MJR_COUNT] = {
+    {0, -1, 0.0, 0.2, 2.6},  /* InvertedPendulum */
+    {0, -1, 0.0, 0.55, 2.6}, /* InvertedDoublePendulum */
+    {1, -1, 0.0, 0.0, 0.7},  /* Reacher */
+    {0, 1, 0.0, 0.4, 3.0},   /* HalfCheetah: the torso */
+    {0, 1, 0.0, 0.9, 2.6},   /* Hopper */
+    {0, 1, 0.0, 0.9, 2.6},   /* Walker2d */
+    {1, 1, 0.0, 0.0, 4.0},   /* Swimmer */
+};
+
+#ifdef CLKFAC_HAVE_CAIRO
+#include <cairo.h>
+
+typedef struct mj_view {
+    int top;
+    double cx, cy, s, w2, h2;
+} mj_view;
+
+static void project(const mj_view *v, const double *p, double *u, double *w)
+{
+    *u = v->w2 + (p[0] - v->cx) * v->s;
+    *w = v->h2 - ((v->top ? p[1] : p[2]) - v->cy) * v->s;
+}
+
+static void draw_geoms(cairo_t *cr, const mjModel *m, const mjData *d, const mj_view *v, int h)
+{
+    for (int i = 0; i < m->ngeom; i++) {
+        const double *pos = d->geom_xpos + 3 * i, *mat = d->geom_xmat + 9 * i;
+        const double *size = m->geom_size + 3 * i;
+        const float *rgba = m->geom_rgba + 4 * i;
+        double lum = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2];
+        int type = m->geom_type[i];
+        if (type == mjGEOM_PLANE) {
+            if (v->top) continue;
+            double u, y;
+            project(v, pos, &u, &y);
+            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+            cairo_rectangle(cr, 0, y, 2.0 * v->w2, (double)h - y + 1.0);
+            cairo_fill(cr);
+            continue;
+        }
+        double g = 0.45 + 0.55 * lum;
+        cairo_set_source_rgb(cr, g, g, g);
+        double axis[3] = {mat[2], mat[5], mat[8]}; /* the geom's local z in world coordinates */
+        double along = v->top ? fabs(axis[2]) : fabs(axis[1]);
+        if (type == mjGEOM_SPHERE || ((type == mjGEOM_CAPSULE || type == mjGEOM_CYLINDER) &&
+                                      along > 0.999)) {
+            double u, y;
+            project(v, pos, &u, &y);
+            cairo_arc(cr, u, y, size[0] * v->s, 0.0, 2.0 * ENV_PI);
+            cairo_fill(cr);
+        } else if (type == mjGEOM_CAPSULE || type == mjGEOM_CYLINDER) {
+            double a[3], b[3], ua, ya, ub, yb;
+            for (int k = 0; k < 3; k++) {
+                a[k] = pos[k] - axis[k] * size[1];
+                b[k] = pos[k] + axis[k] * size[1];
+            }
+            project(v, a, &ua, &ya);
+            project(v, b, &ub, &yb);
+            cairo_set_line_width(cr, 2.0 * size[0] * v->s);
+            cairo_set_line_cap(cr, type == mjGEOM_CAPSULE ? CAIRO_LINE_CAP_ROUND
+                                                           : CAIRO_LINE_CAP_BUTT);
+            cairo_move_to(cr, ua, ya);
+            cairo_line_to(cr, ub, yb);
+            cairo_stroke(cr);
+        }
+    }
+}
+#endif
+
+clkfac_status clkfac_env_render_gray(const clkfac_env *env, int w, int h, unsigned char *gray)
+{
+    if (!env || !gray) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "env and gray must not be NULL");
+    int t = env_mujoco_task(env);
+    if (t < 0)
+        return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "%s: only the MuJoCo tasks are drawn as pictures",
+                         env->cls->id);
+    if (w < 8 || w > 1024 || h < 8 || h > 1024)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "picture size %dx%d; expected 8..1024 a side", w, h);
+#ifndef CLKFAC_HAVE_CAIRO
+    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "%s: clkfac was built without cairo", env->cls->id);
+#else
+    const mj_env *e = env->impl;
+    const mj_camera *c = &cameras[t];
+    mj_view v = {c->top, c->cx, c->cy, (double)w / c->width, 0.5 * w, 0.5 * h};
+    if (c->follow >= 0) {
+        v.cx = e->d->xpos[3 * c->follow];
+        if (c->top) v.cy = e->d->xpos[3 * c->follow + 1];
+    }
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surf);
+        return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "%s: a %dx%d picture", env->cls->id, w, h);
+    }
+    cairo_t *cr = cairo_create(surf);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_paint(cr);
+    draw_geoms(cr, e->m, e->d, &v, h);
+    cairo_destroy(cr);
+    cairo_surface_flush(surf);
+    const unsigned char *px = cairo_image_surface_get_data(surf);
+    int stride = cairo_image_surface_get_stride(surf);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t p;
+            memcpy(&p, px + (size_t)y * (size_t)stride + 4u * (size_t)x, 4);
+            double r = (p >> 16) & 255, g = (p >> 8) & 255, b = p & 255;
+            gray[(size_t)y * (size_t)w + (size_t)x] =
+                (unsigned char)(0.299 * r + 0.587 * g + 0.114 * b + 0.5);
+        }
+    cairo_surface_destroy(surf);
+    return CLKFAC_OK;
+#endif
 }
 
 /* ---- the classes ----------------------------------------------------------------------------- */
