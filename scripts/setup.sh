@@ -10,7 +10,7 @@ gpu_tools=(clang-14 clang-15 llvm-14 libclc-14 llvm-spirv-14 spirv-tools)
 packages=("${gpu_tools[@]}" build-essential cmake pkg-config git ocl-icd-opencl-dev opencl-c-headers
           libclblast-dev pocl-opencl-icd libpng-dev libcmocka-dev libcairo2-dev
           liblapacke-dev libopenblas-dev libjansson-dev fonts-dejavu-core python3 python3-venv
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin libmujoco-dev)
 # The checking builds of .ci/run (sanitizers, Oclgrind, libFuzzer): CLKFAC_CHECKS=1
 if [ "${CLKFAC_CHECKS:-0}" = 1 ]; then
   packages+=(clang-14 libclang-rt-14-dev oclgrind)
@@ -54,6 +54,30 @@ if ! ref_ok; then
   else
     echo "setup: could not install the reference (package index unreachable?); the differential tests will skip"
     rm -rf "$venv"
+  fi
+fi
+
+# The MuJoCo differential check's reference (tests/diff/diff_mujoco.py): Gymnasium's v5 tasks
+# and the mujoco bindings, pinned, in a venv of their own; same rules as above.
+mjvenv="${CLKFAC_MUJOCO_VENV:-$HOME/.cache/clkfac/venv-mujoco}"
+want_gym=1.0.0 want_mujoco=3.2.3 want_imageio=2.36.0
+mj_ok() {
+  "$mjvenv/bin/python" - "$want_numpy" "$want_gym" "$want_mujoco" 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+sys.exit(0 if [m.version(p) for p in ("numpy", "gymnasium", "mujoco")] == sys.argv[1:] else 1)
+PY
+}
+if ! mj_ok; then
+  echo "setup: installing the Gymnasium MuJoCo reference into $mjvenv"
+  rm -rf "$mjvenv"
+  if /usr/bin/python3 -m venv "$mjvenv" &&
+     "$mjvenv/bin/pip" install -q --disable-pip-version-check "numpy==$want_numpy" \
+       "gymnasium==$want_gym" "mujoco==$want_mujoco" "imageio==$want_imageio" &&
+     mj_ok; then
+    echo "setup: Gymnasium reference installed"
+  else
+    echo "setup: could not install the Gymnasium reference (package index unreachable?); the MuJoCo differential check will skip"
+    rm -rf "$mjvenv"
   fi
 fi
 

@@ -30,7 +30,8 @@ static void usage(FILE *f)
             "  show  plays a pixel game from reset for up to --steps steps or --episodes\n"
             "        episodes, writes DIR/frame_0000.png (the reset observation), frame_0001.png\n"
             "        (after step 1), ... and DIR/sheet.png (all frames, or every k-th beyond %d),\n"
-            "        and prints each episode's return.\n"
+            "        and prints each episode's return. A MuJoCo task's frames are grayscale\n"
+            "        pictures of its state, 8 x --scale pixels square (no sheet).\n"
             "        --scale N      pixels per cell in the frames (1..256; the sheet: a third)\n"
             "  eval  plays --episodes episodes of each environment (one instance seeded with\n"
             "        --seed, reset between episodes) and prints a Markdown table: mean return\n"
@@ -76,7 +77,10 @@ static int env_list(void)
 {
     size_t n = 0;
     const char *const *ids = clkfac_env_ids(&n);
-    printf("%-26s %-24s %-26s %s\n", "id", "observation", "actions", "time limit");
+    int w = 26; /* the id column fits the longest id */
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(ids[i]) > w) w = (int)strlen(ids[i]);
+    printf("%-*s %-24s %-26s %s\n", w, "id", "observation", "actions", "time limit");
     for (size_t i = 0; i < n; i++) {
         clkfac_env *env = NULL;
         clkfac_status st = clkfac_env_create(&env, ids[i], 0);
@@ -94,13 +98,19 @@ static int env_list(void)
             snprintf(act + len, sizeof act - len, ", minimal %d",
                      clkfac_env_action_space(minimal)->n);
         }
-        printf("%-26s %-24s %-26s %llu\n", ids[i], obs, act,
+        printf("%-*s %-24s %-26s %llu\n", w, ids[i], obs, act,
                (unsigned long long)clkfac_env_max_steps(env));
         clkfac_env_free(minimal);
         clkfac_env_free(env);
     }
     printf("\nPixel games: Freeway ends (terminated) after 2500 frames; the others have no time\n"
            "rule and 100000 is only a safety truncation. Sticky actions 0.1 by default.\n");
+    if (clkfac_env_missing())
+        printf("MuJoCo tasks (MuJoCo/HalfCheetah-v1, ...): not available:\n  %s.\n",
+               clkfac_env_missing());
+    else
+        printf("MuJoCo tasks: Gymnasium's v5 rules on this project's models (data/mujoco/);\n"
+               "Reacher's limit is 50 steps as registered there, the others 1000.\n");
     return CLI_OK;
 }
 
@@ -339,13 +349,41 @@ static int log_push(frame_log *l, const float *obs)
     return 0;
 }
 
+/* A MuJoCo task's picture (clkfac_env_render_gray), 8 * --scale pixels square (32..1024). */
+static clkfac_status render_picture(clkfac_frame_image **out, const clkfac_env *env, long scale)
+{
+    long side = 8 * scale < 32 ? 32 : 8 * scale > 1024 ? 1024 : 8 * scale;
+    clkfac_frame_image *img = calloc(1, sizeof *img);
+    unsigned char *gray = malloc((size_t)(side * side));
+    if (img) img->rgb = malloc((size_t)(side * side * 3));
+    if (!img || !gray || !img->rgb) {
+        free(gray);
+        clkfac_frame_image_free(img);
+        return CLKFAC_ERR_NO_MEMORY;
+    }
+    clkfac_status st = clkfac_env_render_gray(env, (int)side, (int)side, gray);
+    img->width = img->height = (int)side;
+    img->channels = 1;
+    for (long i = 0; i < side * side; i++)
+        img->rgb[3 * i] = img->rgb[3 * i + 1] = img->rgb[3 * i + 2] = gray[i];
+    free(gray);
+    if (st) {
+        clkfac_frame_image_free(img);
+        return st;
+    }
+    *out = img;
+    return CLKFAC_OK;
+}
+
 static clkfac_status write_frame(const show_cfg *c, const clkfac_env *env, const float *obs,
                                  size_t index, const char *where, const char *source,
                                  const clkfac_frame_options *fo)
 {
     const clkfac_space *s = clkfac_env_observation_space(env);
     clkfac_frame_image *img = NULL;
-    clkfac_status st = clkfac_frame_render(&img, obs, s->dims[0], s->dims[1], s->dims[2], fo);
+    clkfac_status st = s->ndim == 3
+                           ? clkfac_frame_render(&img, obs, s->dims[0], s->dims[1], s->dims[2], fo)
+                           : render_picture(&img, env, c->scale);
     if (st) return st;
     char path[4096], title[256];
     snprintf(path, sizeof path, "%s/frame_%04zu.png", c->out, index);
@@ -390,33 +428,39 @@ static int show_play(const show_cfg *c, clkfac_env *env, policy *pol, const char
     fo.scale = (int)c->scale;
     fo.grid = c->grid;
     frame_log log = {NULL, 0, 0, os->size};
-    float *obs = malloc(os->size * sizeof *obs), act = 0;
+    const int grid = os->ndim == 3; /* pixel games: also the contact sheet of observations */
+    float *obs = malloc(os->size * sizeof *obs), *act = calloc(as->size, sizeof *act);
     int rc = CLI_OK;
     clkfac_status st = CLKFAC_OK;
     long episode = 1, steps = 0;
+    size_t frames = 0;
     double ret = 0;
     char where[128];
-    if (!obs) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
+    if (!obs || !act) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
     if ((st = clkfac_env_reset(env, obs))) goto fail;
     snprintf(where, sizeof where, "episode 1, reset");
     for (;;) {
-        if (log_push(&log, obs)) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
-        if ((st = write_frame(c, env, obs, log.count - 1, where, source, &fo))) goto fail;
+        if (grid && log_push(&log, obs)) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
+        if ((st = write_frame(c, env, obs, frames++, where, source, &fo))) goto fail;
         if (steps == c->steps) {
             printf("episode %ld: return %g after %llu steps (not finished; --steps %ld reached)\n",
                    episode, ret, (unsigned long long)clkfac_env_elapsed_steps(env), c->steps);
             break;
         }
-        if ((st = policy_act(pol, as, obs, &act))) goto fail;
+        if ((st = policy_act(pol, as, obs, act))) goto fail;
         clkfac_step_result r;
-        if ((st = clkfac_env_step(&r, env, &act, obs))) goto fail;
+        if ((st = clkfac_env_step(&r, env, act, obs))) goto fail;
         steps++;
         ret += r.reward;
-        snprintf(where, sizeof where, "episode %ld, step %llu, action %d, reward %g, return %g",
-                 episode, (unsigned long long)r.steps, (int)act, r.reward, ret);
+        if (grid)
+            snprintf(where, sizeof where, "episode %ld, step %llu, action %d, reward %g, return %g",
+                     episode, (unsigned long long)r.steps, (int)act[0], r.reward, ret);
+        else
+            snprintf(where, sizeof where, "episode %ld, step %llu, reward %g, return %g", episode,
+                     (unsigned long long)r.steps, r.reward, ret);
         if (r.terminated || r.truncated) {
-            if (log_push(&log, obs)) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
-            if ((st = write_frame(c, env, obs, log.count - 1, where, source, &fo))) goto fail;
+            if (grid && log_push(&log, obs)) { st = CLKFAC_ERR_NO_MEMORY; goto fail; }
+            if ((st = write_frame(c, env, obs, frames++, where, source, &fo))) goto fail;
             printf("episode %ld: return %g over %llu steps (%s)\n", episode, ret,
                    (unsigned long long)r.steps, r.terminated ? "terminated" : "truncated");
             if (episode == c->episodes || steps == c->steps) break;
@@ -427,6 +471,10 @@ static int show_play(const show_cfg *c, clkfac_env *env, policy *pol, const char
         }
     }
     size_t every = 1;
+    if (!grid) {
+        printf("wrote %zu frames (frame_0000.png ..) to %s\n", frames, c->out);
+        goto done;
+    }
     if ((st = write_sheet(c, env, &log, source, &every))) goto fail;
     printf("wrote %zu frames (frame_0000.png ..) and sheet.png%s to %s\n", log.count,
            every > 1 ? " (every k-th frame)" : "", c->out);
@@ -438,6 +486,7 @@ fail:
         rc = cli_fail("env show", st);
 done:
     free(obs);
+    free(act);
     free(log.data);
     return rc;
 }
@@ -456,13 +505,14 @@ static int env_show(int argc, char **argv)
     clkfac_status st = env_open(&env, env_id, &c);
     if (st) return cli_fail("--env", st);
     const clkfac_space *os = clkfac_env_observation_space(env);
-    if (os->ndim != 3) {
+    unsigned char probe[64];
+    if (os->ndim != 3 && clkfac_env_render_gray(env, 8, 8, probe) != CLKFAC_OK) {
         char sp[96];
         space_text(sp, sizeof sp, os);
         clkfac_env_free(env);
         return cli_usage_error("--env %s: observes %s; env show draws the pixel games "
-                               "(Breakout, Freeway, Asterix, Seaquest, SpaceInvaders)",
-                               env_id, sp);
+                               "(Breakout, Freeway, Asterix, Seaquest, SpaceInvaders) and the "
+                               "MuJoCo tasks", env_id, sp);
     }
     policy pol;
     if ((r = policy_open(&pol, &c, env_id))) {

@@ -8,6 +8,7 @@
 
 #include "core/core.h"
 #include "envs/env_impl.h"
+#include "envs/mujoco.h"
 
 static const env_class *const env_classes[] = {
     &env_class_cartpole,
@@ -16,6 +17,15 @@ static const env_class *const env_classes[] = {
     &env_class_mountaincar_continuous,
     &env_class_pendulum,
     &env_class_synthetic_atari,
+#ifdef CLKFAC_HAVE_MUJOCO
+    &env_class_mujoco_inverted_pendulum,
+    &env_class_mujoco_inverted_double_pendulum,
+    &env_class_mujoco_reacher,
+    &env_class_mujoco_half_cheetah,
+    &env_class_mujoco_hopper,
+    &env_class_mujoco_walker2d,
+    &env_class_mujoco_swimmer,
+#endif
     &env_class_minatar_breakout,
     &env_class_minatar_freeway,
     &env_class_minatar_asterix,
@@ -28,8 +38,14 @@ static const env_class *const env_classes[] = {
  * the count is checked here, the order by test_envs creating each id and reading it back. */
 static const char *const env_id_list[] = {
     "CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1",
-    "Synthetic/Atari-v0", "MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/Asterix-v1",
-    "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1", NULL,
+    "Synthetic/Atari-v0",
+#ifdef CLKFAC_HAVE_MUJOCO
+    "MuJoCo/InvertedPendulum-v1", "MuJoCo/InvertedDoublePendulum-v1", "MuJoCo/Reacher-v1",
+    "MuJoCo/HalfCheetah-v1", "MuJoCo/Hopper-v1", "MuJoCo/Walker2d-v1", "MuJoCo/Swimmer-v1",
+#endif
+    "MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/Asterix-v1",
+    "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1",
+    NULL,
 };
 _Static_assert(sizeof env_id_list / sizeof env_id_list[0] == N_CLASSES + 1,
                "env_id_list and env_classes differ in length");
@@ -39,6 +55,8 @@ const char *const *clkfac_env_ids(size_t *count)
     if (count) *count = N_CLASSES;
     return env_id_list;
 }
+
+const char *clkfac_env_missing(void) { return env_mujoco_missing(); }
 
 /* Short names people type for the games; they create the class of the full id, so states and
  * clkfac_env_id always carry the full id. */
@@ -65,6 +83,8 @@ static const env_class *find_class(const char *id)
 
 static clkfac_status unknown_id(const char *id)
 {
+    if (strncmp(id, "MuJoCo/", 7) == 0 && env_mujoco_missing())
+        return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "environment '%s': %s", id, env_mujoco_missing());
     char list[1024];
     size_t used = 0;
     list[0] = '\0';
