@@ -301,34 +301,37 @@ static clkfac_status invert_checked(clkfac_agent *ag, kfac_block *k, size_t i, f
     return CLKFAC_OK;
 }
 
+/* The running factor the test hooks name: block `block`'s A (which = 0) or G (1), checked
+ * against n values; NULL after a message naming `hook`. */
+static cl_mem debug_factor(clkfac_agent *ag, const char *hook, size_t block, int which, size_t n)
+{
+    acktr_state *s = ag->alg == &agent_algo_acktr ? ag->algo : NULL;
+    if (!s || block >= s->n_blocks) {
+        CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: no K-FAC block %zu", hook, block);
+        return NULL;
+    }
+    kfac_block *k = &s->blocks[block];
+    size_t d = which ? k->dg : k->da;
+    if (n != d * d) {
+        CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: %zu values; block %zu's %s is %zu x %zu", hook, n,
+                  block, which ? "G" : "A", d, d);
+        return NULL;
+    }
+    return which ? k->g : k->a;
+}
+
 clkfac_status acktr_debug_set_factor(clkfac_agent *ag, size_t block, int which, const float *m,
                                      size_t n)
 {
-    acktr_state *s = ag->alg == &agent_algo_acktr ? ag->algo : NULL;
-    if (!s || block >= s->n_blocks)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_set_factor: no K-FAC block %zu",
-                         block);
-    kfac_block *k = &s->blocks[block];
-    size_t d = which ? k->dg : k->da;
-    if (n != d * d)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_set_factor: %zu values; block "
-                         "%zu's %s is %zu x %zu", n, block, which ? "G" : "A", d, d);
-    return clkfac_buffer_write(ag->ctx, which ? k->g : k->a, 0, m, n);
+    cl_mem f = debug_factor(ag, "acktr_debug_set_factor", block, which, n);
+    return f ? clkfac_buffer_write(ag->ctx, f, 0, m, n) : CLKFAC_ERR_INVALID_ARG;
 }
 
 clkfac_status acktr_debug_get_factor(clkfac_agent *ag, size_t block, int which, float *m,
                                      size_t n)
 {
-    acktr_state *s = ag->alg == &agent_algo_acktr ? ag->algo : NULL;
-    if (!s || block >= s->n_blocks)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_get_factor: no K-FAC block %zu",
-                         block);
-    kfac_block *k = &s->blocks[block];
-    size_t d = which ? k->dg : k->da;
-    if (n != d * d)
-        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "acktr_debug_get_factor: %zu values; block "
-                         "%zu's %s is %zu x %zu", n, block, which ? "G" : "A", d, d);
-    return clkfac_buffer_read(ag->ctx, which ? k->g : k->a, 0, m, n);
+    cl_mem f = debug_factor(ag, "acktr_debug_get_factor", block, which, n);
+    return f ? clkfac_buffer_read(ag->ctx, f, 0, m, n) : CLKFAC_ERR_INVALID_ARG;
 }
 
 static clkfac_status acktr_update(clkfac_agent *ag, float lr)
