@@ -63,8 +63,9 @@ static const preset PRESETS[] = {
      "3", 1000000,
      "A2C vs ACKTR vs TRPO from pixels (conv 16 3x3 + dense 128) on the five MinAtar games, "
      "seeds 1-3, 1M frames for Breakout, Freeway and Space Invaders and 500k for Seaquest and "
-     "Asterix (about 2.5 h of one core per game at 1M; one process per game in its own folder "
-     "runs them in parallel, and `clkfac report A B ...` reports them together)",
+     "Asterix (one thread at 16k / 4k / 2k frames per second for A2C / ACKTR / TRPO: about 40 "
+     "min of one idle core per game at 1M, 3 seeds; suites of a few games in their own "
+     "folders run in parallel, and `clkfac report A B ...` reports them together)",
      "MinAtar/Seaquest-v1=500000,MinAtar/Asterix-v1=500000"},
     {"critic", "acktr,acktr-separate,acktr-euclidean", "CartPole-v1,Pendulum-v1", "3", 0,
      "the ACKTR paper's critic study: ACKTR with the Gauss-Newton critic (shared trunk, and "
