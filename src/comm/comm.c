@@ -301,6 +301,23 @@ static void buffer_unmap_drop(clkfac_comm_request *r)
     clEnqueueUnmapMemObject(clkfac_context_queue(r->ctx), r->buf, r->host, 0, NULL, NULL);
     request_release(r);
 }
+
+#ifdef CLKFAC_HAVE_MPI
+/* After a nonblocking MPI call on a mapped request: counted and handed out, or unmapped and
+ * failed (e: the call's return code). */
+static clkfac_status request_started(clkfac_comm_request **out, clkfac_comm *c,
+                                     clkfac_comm_request *r, int e, const char *call)
+{
+    if (e != MPI_SUCCESS) {
+        buffer_unmap_drop(r);
+        return MPI_FAIL(e, call);
+    }
+    c->stats.collectives++;
+    c->stats.bytes += r->bytes;
+    *out = r;
+    return CLKFAC_OK;
+}
+#endif
 #endif
 
 /* The same checks with one process as with many: a call that is wrong fails on one rank too. */
@@ -331,13 +348,7 @@ clkfac_status clkfac_comm_allreduce_buffer_start(clkfac_comm_request **out, clkf
         if ((st = buffer_map(&r, c, ctx, buf, off, n))) return st;
         int e = MPI_Iallreduce(MPI_IN_PLACE, r->host, (int)n, MPI_FLOAT, mpi_op(op), c->world,
                                &r->req);
-        if (e != MPI_SUCCESS) {
-            buffer_unmap_drop(r);
-            return MPI_FAIL(e, "MPI_Iallreduce");
-        }
-        c->stats.collectives++;
-        c->stats.bytes += r->bytes;
-        *out = r;
+        return request_started(out, c, r, e, "MPI_Iallreduce");
     }
 #else
     (void)off;
@@ -360,13 +371,7 @@ clkfac_status clkfac_comm_bcast_buffer_start(clkfac_comm_request **out, clkfac_c
         clkfac_comm_request *r = NULL;
         if ((st = buffer_map(&r, c, ctx, buf, off, n))) return st;
         int e = MPI_Ibcast(r->host, (int)n, MPI_FLOAT, root, c->world, &r->req);
-        if (e != MPI_SUCCESS) {
-            buffer_unmap_drop(r);
-            return MPI_FAIL(e, "MPI_Ibcast");
-        }
-        c->stats.collectives++;
-        c->stats.bytes += r->bytes;
-        *out = r;
+        return request_started(out, c, r, e, "MPI_Ibcast");
     }
 #else
     (void)off;
