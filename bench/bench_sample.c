@@ -67,6 +67,11 @@ static const preset PRESETS[] = {
      "min of one idle core per game at 1M, 3 seeds; suites of a few games in their own "
      "folders run in parallel, and `clkfac report A B ...` reports them together)",
      "MinAtar/Seaquest-v1=500000,MinAtar/Asterix-v1=500000"},
+    {"mujoco", "a2c,acktr,trpo", "MuJoCo/HalfCheetah-v1,MuJoCo/Hopper-v1,MuJoCo/Reacher-v1", "3",
+     1000000,
+     "A2C vs ACKTR vs TRPO on the ACKTR paper's MuJoCo tasks HalfCheetah, Hopper and Reacher "
+     "(Gaussian policy, separate tanh 64x64 actor and critic), seeds 1-3, 1M steps each",
+     NULL},
     {"critic", "acktr,acktr-separate,acktr-euclidean", "CartPole-v1,Pendulum-v1", "3", 0,
      "the ACKTR paper's critic study: ACKTR with the Gauss-Newton critic (shared trunk, and "
      "separate networks each preconditioned by K-FAC) vs ACKTR with a Euclidean critic (separate "
@@ -237,9 +242,13 @@ static int suite_from_options(suite *s, const bench_sample_options *o)
     s->base = NULL;
     for (size_t k = 0; o->preset && k < N_PRESETS; k++)
         if (!strcmp(PRESETS[k].name, o->preset)) s->base = &PRESETS[k];
-    if (o->preset && !s->base)
-        return app_usage_error("--preset '%s': unknown preset; expected quick, paper, pixels or "
-                               "critic", o->preset);
+    if (o->preset && !s->base) {
+        char names[256] = "";
+        for (size_t k = 0; k < N_PRESETS; k++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     k ? (k + 1 < N_PRESETS ? ", " : " or ") : "", PRESETS[k].name);
+        return app_usage_error("--preset '%s': unknown preset; expected %s", o->preset, names);
+    }
     s->algos_opt = o->algos;
     s->envs_opt = o->envs;
     s->seeds_opt = o->seeds;
