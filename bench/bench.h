@@ -29,6 +29,13 @@ typedef struct bench_step_options {
     int max_batch;           /* skip batches above this (0: all) */
     int reps;
     int warmup;
+    int window;              /* updates per measured repetition, reported as their mean (1) */
+    const char *variants;    /* --acktr-variants as given; parsed into the arrays below */
+    /* extra ACKTR rows, each (stats_every, stats_fraction): the cheap settings beside plain
+     * ACKTR in the same run; n_variants of them */
+    int n_variants;
+    unsigned variant_stats_every[8];
+    float variant_stats_fraction[8];
 } bench_step_options;
 
 /* `clkfac bench step`; returns a process exit code. */

@@ -60,9 +60,12 @@ typedef struct step_result {
  * the Fisher backward, every layer's factors (symmetric: rows x d^2 each, rows = batch x output
  * locations), the preconditioning (2 (dg^2 da + dg da^2)) and the two inverses (nominal d^3
  * each) once every inv_every updates. Running averages and the trust region are O(d^2) and left
- * out. The layers come from a copy of the network built at batch 1. */
+ * out. stats_share (f / T_s) scales what the statistics cost: the Fisher backward and the
+ * factors run on the first f of the batch every T_s updates. The layers come from a copy of the
+ * network built at batch 1. */
 static clkfac_status flop_bound(clkfac_context *ctx, const clkfac_vecenv *env, const char *spec,
-                                const char *act, int batch, unsigned inv_every, double *ratio)
+                                const char *act, int batch, unsigned inv_every, double stats_share,
+                                double *ratio)
 {
     const clkfac_space *os = clkfac_vecenv_observation_space(env);
     const clkfac_space *as = clkfac_vecenv_action_space(env);
@@ -83,15 +86,23 @@ static clkfac_status flop_bound(clkfac_context *ctx, const clkfac_vecenv *env, c
         double m = dg * da * (double)L.locations; /* multiply-adds per example */
         macs += m;
         if (i == 0) first = m;
-        extra += rows * da * da + rows * dg * dg + 2.0 * (dg * dg * da + dg * da * da) +
+        extra += stats_share * (rows * da * da + rows * dg * dg) + 2.0 * (dg * dg * da + dg * da * da) +
                  (da * da * da + dg * dg * dg) / (double)inv_every;
     }
     clkfac_nn_free(nn);
     if (st) return st;
     double backward = 4.0 * macs * b - 2.0 * first * b, a2c = 2.0 * macs * b + backward;
-    *ratio = (a2c + backward + extra) / a2c;
+    *ratio = (a2c + stats_share * backward + extra) / a2c;
     return CLKFAC_OK;
 }
+
+/* One row of the tables: an algorithm, for ACKTR with its statistics setting (0: defaults). */
+typedef struct step_algo {
+    clkfac_algo algo;
+    unsigned stats_every;
+    float stats_fraction;
+    char label[48];
+} step_algo;
 
 static void add_counts(double *c, const clkfac_profile_entry *e)
 {
@@ -103,10 +114,13 @@ static void add_counts(double *c, const clkfac_profile_entry *e)
     c[CNT_BYTES] += (double)e->bytes;
 }
 
-/* One (net, batch, algo) cell: warm-up, then reps profiled updates; medians. */
-static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch, clkfac_algo algo,
-                             const bench_step_options *o, step_result *res)
+/* One (net, batch, algo) cell: warm-up, then reps profiled windows of o->window updates, each
+ * the mean of its updates; medians over the windows. */
+static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch,
+                             const step_algo *sa, const bench_step_options *o, step_result *res)
 {
+    clkfac_algo algo = sa->algo;
+    int window = o->window > 0 ? o->window : 1;
     memset(res, 0, sizeof *res);
     clkfac_vecenv *env = NULL;
     clkfac_agent *ag = NULL;
@@ -126,29 +140,38 @@ static clkfac_status measure(clkfac_context *ctx, const step_net *net, int batch
     ao.lr = algo == CLKFAC_ALGO_ACKTR ? 0.25f : 7e-4f;
     ao.sync_timing = 1;
     ao.seed = 1;
+    if (sa->stats_every) ao.stats_every = sa->stats_every;
+    if (sa->stats_fraction > 0) ao.stats_fraction = sa->stats_fraction;
     if ((st = clkfac_agent_create(&ag, ctx, env, &ao))) goto done;
     if (algo == CLKFAC_ALGO_ACKTR) {
         clkfac_agent_options used;
         if ((st = clkfac_agent_options_resolve(&used, &ao)) ||
-            (st = flop_bound(ctx, env, net->spec, net->act, batch, used.inv_every, &res->flop_ratio)))
+            (st = flop_bound(ctx, env, net->spec, net->act, batch, used.inv_every,
+                             (double)used.stats_fraction / (double)used.stats_every,
+                             &res->flop_ratio)))
             goto done;
     }
     for (int r = -o->warmup; r < o->reps; r++) {
-        clkfac_profile_begin(ctx);
-        double t0 = now_s();
-        if ((st = clkfac_agent_update(ag))) goto done;
-        double t1 = now_s();
-        clkfac_profile_entry e[CLKFAC_PROFILE_MAX_PHASES];
-        size_t ne = 0;
-        if ((st = clkfac_profile_collect(ctx, e, CLKFAC_PROFILE_MAX_PHASES, &ne))) goto done;
-        if (r < 0) continue;
-        wall[r] = (t1 - t0) * 1e3;
-        for (size_t i = 0; i < ne; i++) {
-            for (size_t p = 0; p < N_PHASES; p++)
-                if (!strcmp(e[i].phase, PHASES[p])) ph[(size_t)r * N_PHASES + p] += e[i].seconds * 1e3;
-            add_counts(cnt + ((size_t)r * 2 + !strcmp(e[i].phase, "rollout")) * N_CNT, &e[i]);
+        for (int w = 0; w < window; w++) {
+            clkfac_profile_begin(ctx);
+            double t0 = now_s();
+            if ((st = clkfac_agent_update(ag))) goto done;
+            double t1 = now_s();
+            clkfac_profile_entry e[CLKFAC_PROFILE_MAX_PHASES];
+            size_t ne = 0;
+            if ((st = clkfac_profile_collect(ctx, e, CLKFAC_PROFILE_MAX_PHASES, &ne))) goto done;
+            if (r < 0) continue;
+            wall[r] += (t1 - t0) * 1e3 / window;
+            for (size_t i = 0; i < ne; i++) {
+                for (size_t p = 0; p < N_PHASES; p++)
+                    if (!strcmp(e[i].phase, PHASES[p]))
+                        ph[(size_t)r * N_PHASES + p] += e[i].seconds * 1e3 / window;
+                add_counts(cnt + ((size_t)r * 2 + !strcmp(e[i].phase, "rollout")) * N_CNT, &e[i]);
+            }
         }
     }
+    if (window > 1)
+        for (int i = 0; i < o->reps * 2 * N_CNT; i++) cnt[i] /= window;
     if ((st = clkfac_context_check(ctx))) goto done;
     res->wall_ms = bench_median(wall, o->reps);
     double *col = calloc((size_t)o->reps, sizeof *col), *upd = calloc((size_t)o->reps, sizeof *upd);
@@ -187,7 +210,7 @@ done:
 
 /* Two rows of the launch budget (update, rollout): counts per update, launches = kernels +
  * BLAS calls (each CLBlast routine launches one to a few kernels of its own). */
-static void add_budget_rows(clkfac_table *bt, const step_net *net, int batch, clkfac_algo algo,
+static void add_budget_rows(clkfac_table *bt, const step_net *net, int batch, const char *label,
                             const step_result *res)
 {
     static const char *const SCOPE[2] = {"update", "rollout"};
@@ -196,7 +219,7 @@ static void add_budget_rows(clkfac_table *bt, const step_net *net, int batch, cl
         const char *row[12];
         snprintf(c[0], 64, "%s", net->name);
         snprintf(c[1], 64, "%d", batch);
-        snprintf(c[2], 64, "%s", clkfac_algo_name(algo));
+        snprintf(c[2], 64, "%s", label);
         snprintf(c[3], 64, "%s", SCOPE[s]);
         for (int k = 0; k < N_CNT; k++) snprintf(c[4 + k], 64, "%.0f", res->counts[s][k]);
         snprintf(c[10], 64, "%.0f", res->counts[s][CNT_KERNELS] + res->counts[s][CNT_BLAS]);
@@ -231,6 +254,22 @@ int bench_step_run(const bench_step_options *o)
     }
     /* the paper's table: Atari CNN at batch 640, timesteps per second per algorithm */
     double paper_ours[3] = {NAN, NAN, NAN};
+    /* the rows: every listed algorithm, ACKTR followed by its cheap settings */
+    step_algo rows[3 + 8];
+    int n_rows = 0;
+    for (int a = CLKFAC_ALGO_A2C; a <= CLKFAC_ALGO_TRPO; a++) {
+        clkfac_algo algo = (clkfac_algo)a;
+        if (bench_list_has(o->algos, clkfac_algo_name(algo))) {
+            rows[n_rows] = (step_algo){algo, 0, 0, ""};
+            snprintf(rows[n_rows++].label, sizeof rows[0].label, "%s", clkfac_algo_name(algo));
+        }
+        for (int v = 0; algo == CLKFAC_ALGO_ACKTR && v < o->n_variants && v < 8; v++) {
+            rows[n_rows] = (step_algo){algo, o->variant_stats_every[v],
+                                       o->variant_stats_fraction[v], ""};
+            snprintf(rows[n_rows++].label, sizeof rows[0].label, "acktr T_s=%u f=%g",
+                     o->variant_stats_every[v], (double)o->variant_stats_fraction[v]);
+        }
+    }
     int rc = 0;
     for (size_t ni = 0; ni < sizeof NETS / sizeof NETS[0] && !rc; ni++) {
         const step_net *net = &NETS[ni];
@@ -239,33 +278,31 @@ int bench_step_run(const bench_step_options *o)
             int batch = net->batches[bi];
             if (o->max_batch && batch > o->max_batch) continue;
             step_result base = {0};
-            for (int a = CLKFAC_ALGO_A2C; a <= CLKFAC_ALGO_TRPO && !rc; a++) {
-                clkfac_algo algo = (clkfac_algo)a;
-                if (!bench_list_has(o->algos, clkfac_algo_name(algo))) continue;
-                if (tty)
-                    fprintf(stderr, "\r\033[K%s batch %d %s ...", net->name, batch,
-                            clkfac_algo_name(algo));
+            for (int ri = 0; ri < n_rows && !rc; ri++) {
+                const step_algo *sa = &rows[ri];
+                clkfac_algo algo = sa->algo;
+                int plain = !sa->stats_every;
+                if (tty) fprintf(stderr, "\r\033[K%s batch %d %s ...", net->name, batch, sa->label);
                 step_result res;
-                st = measure(ctx, net, batch, algo, o, &res);
+                st = measure(ctx, net, batch, sa, o, &res);
                 if (st == CLKFAC_ERR_UNSUPPORTED) {
                     if (tty) fprintf(stderr, "\r\033[K");
-                    fprintf(stderr, "note: %s skipped: %s\n", clkfac_algo_name(algo),
-                            clkfac_last_error());
+                    fprintf(stderr, "note: %s skipped: %s\n", sa->label, clkfac_last_error());
                     continue;
                 }
                 if (st) {
                     fprintf(stderr, "\nclkfac: %s batch %d %s: %s: %s\n", net->name, batch,
-                            clkfac_algo_name(algo), clkfac_status_str(st), clkfac_last_error());
+                            sa->label, clkfac_status_str(st), clkfac_last_error());
                     rc = 1;
                     break;
                 }
                 if (algo == CLKFAC_ALGO_A2C) base = res;
-                if (!strcmp(net->name, "atari") && batch == 640) paper_ours[algo] = res.tps;
+                if (plain && !strcmp(net->name, "atari") && batch == 640) paper_ours[algo] = res.tps;
                 char c[10][64];
                 const char *row[10];
                 for (size_t p = 0; p < N_PHASES; p++) {
                     if (res.phase_ms[p] <= 0) continue;
-                    snprintf(c[0], 64, "%s", clkfac_algo_name(algo));
+                    snprintf(c[0], 64, "%s", sa->label);
                     snprintf(c[1], 64, "%s", net->name);
                     snprintf(c[2], 64, "%s%s", net->env, net->synthetic ? " (synthetic)" : "");
                     snprintf(c[3], 64, "%d", batch);
@@ -278,7 +315,7 @@ int bench_step_run(const bench_step_options *o)
                 snprintf(c[0], 64, "%s", net->name);
                 snprintf(c[1], 64, "%s%s", net->env, net->synthetic ? " (synthetic)" : "");
                 snprintf(c[2], 64, "%d", batch);
-                snprintf(c[3], 64, "%s", clkfac_algo_name(algo));
+                snprintf(c[3], 64, "%s", sa->label);
                 snprintf(c[4], 64, "%.2f", res.update_ms);
                 snprintf(c[5], 64, "%.2f", res.wall_ms);
                 snprintf(c[6], 64, "%.0f", res.tps);
@@ -292,7 +329,7 @@ int bench_step_run(const bench_step_options *o)
                 else snprintf(c[9], 64, "%s", algo == CLKFAC_ALGO_A2C ? "1.00" : "");
                 for (int i = 0; i < 10; i++) row[i] = c[i];
                 clkfac_table_add_row(stab, row);
-                add_budget_rows(bt, net, batch, algo, &res);
+                add_budget_rows(bt, net, batch, sa->label, &res);
             }
         }
     }
@@ -304,13 +341,16 @@ int bench_step_run(const bench_step_options *o)
                  "update_ms: median device time of one update's phases after the rollout "
                  "(profiling events); wall_ms_per_update: rollout (environments, inference, the "
                  "action reads) plus the update, waited for; timesteps per second = batch / "
-                 "wall. Median of %d updates after %d warm-up. Ratios are to A2C in the same "
+                 "wall. Median of %d windows of %d updates (each window's mean per update) "
+                 "after %d warm-up windows; ACKTR's statistics every T_s updates and inverses "
+                 "every T_inv are amortized when the window is a multiple of both (10 for the "
+                 "defaults), and left out of a window of 1. Ratios are to A2C in the same "
                  "run. flop_bound_vs_a2c: ACKTR's arithmetic over A2C's (forward + backward; "
                  "ACKTR adds the Fisher backward, symmetric factors, preconditioning and the "
                  "inverses every T_inv updates), what the update would cost if time followed "
                  "flops. For comparison, the ACKTR paper (batch 640, Atari, a GPU): ACKTR 852, "
                  "A2C 1162, TRPO 177 timesteps/s — a different device and environment.\n",
-                 o->reps, o->warmup);
+                 o->reps, o->window > 0 ? o->window : 1, o->warmup);
         char *md = NULL;
         if (!clkfac_table_markdown(&md, stab)) fputs(md, stdout);
         free(md);

@@ -297,7 +297,13 @@ static void test_damaged_finished_runs(void **state)
  *   A2C: 2MB + (4MB - 2 * 37888 B) = 75533600; Fisher backward 48334720
  *   factors rows d^2, preconditioning 2 (dg^2 da + dg da^2), inverses (da^3 + dg^3) / 10:
  *   conv 8388226.9, dense 495806697.7, pi 1757830.5, v 1579569 -> 507532324.1
- *   ratio (75533600 + 48334720 + 507532324.1) / 75533600 = 8.359 */
+ *   ratio (75533600 + 48334720 + 507532324.1) / 75533600 = 8.359
+ * With statistics every T_s updates on a fraction f of the batch (--acktr-variants T_s:f), the
+ * Fisher backward and the factors' rows x d^2 terms (conv 8320000, dense 85360720, pi 1334160,
+ * v 1331360: 96346240 of the 507532324.1) scale by f / T_s:
+ *   10:1  (75533600 + 0.1 (48334720 + 96346240) + 411186084.1) / 75533600 = 6.635
+ *   1:0.5 (75533600 + 0.5 (48334720 + 96346240) + 411186084.1) / 75533600 = 7.401
+ * Bad settings exit 2 naming the value. */
 static void test_step_flop_bound(void **state)
 {
     (void)state;
@@ -307,14 +313,14 @@ static void test_step_flop_bound(void **state)
     char args[1024], out[8192], p[512];
     snprintf(args, sizeof args,
              "bench step --nets minatar --max-batch 80 --algos a2c,acktr --reps 1 --warmup 0 "
-             "--out %s/step", d);
+             "--acktr-variants 10:1,1:0.5 --window 2 --out %s/step", d);
     int rc = cs_run(args, out, sizeof out);
     if (rc) fail_msg("clkfac %s exited %d:\n%s", args, rc, out);
     snprintf(p, sizeof p, "%s/step/step_summary.csv", d);
     FILE *f = fopen(p, "r");
     assert_non_null(f);
     char line[1024];
-    int found = 0;
+    int found = 0, variants = 0;
     assert_non_null(fgets(line, sizeof line, f));
     assert_non_null(strstr(line, ",flop_bound_vs_a2c"));
     while (fgets(line, sizeof line, f)) {
@@ -323,12 +329,23 @@ static void test_step_flop_bound(void **state)
         if (strstr(line, ",acktr,")) {
             found++;
             if (strncmp(last, ",8.36", 5)) fail_msg("ACKTR's flop-bound ratio: %s", line);
+        } else if (strstr(line, ",acktr T_s=10 f=1,")) {
+            variants++;
+            if (strncmp(last, ",6.64", 5)) fail_msg("T_s=10's flop-bound ratio: %s", line);
+        } else if (strstr(line, ",acktr T_s=1 f=0.5,")) {
+            variants++;
+            if (strncmp(last, ",7.40", 5)) fail_msg("f=0.5's flop-bound ratio: %s", line);
         } else if (strstr(line, ",a2c,")) {
             assert_int_equal(strncmp(last, ",1.00", 5), 0);
         }
     }
     fclose(f);
     assert_int_equal(found, 1);
+    assert_int_equal(variants, 2);
+    cs_expect_usage("bench step --acktr-variants 10", "'10': expected T_s:f");
+    cs_expect_usage("bench step --acktr-variants 0:1", "--acktr-variants (T_s)");
+    cs_expect_usage("bench step --acktr-variants 1:2", "--acktr-variants (f)");
+    cs_expect_usage("bench step --window 0", "--window");
     cs_rmtree(d);
     free(d);
 }

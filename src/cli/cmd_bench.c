@@ -85,6 +85,12 @@ static const clkfac_option STEP_OPTIONS[] = {
                "skip larger batches (default none)"),
     CLI_OPTION(INT, bench_step_options, reps, "--reps", "N", 1, 1000, 3, "measured repetitions"),
     CLI_OPTION(INT, bench_step_options, warmup, "--warmup", "N", 0, 100, 1, "warm-up runs"),
+    CLI_OPTION(INT, bench_step_options, window, "--window", "N", 1, 1000, 1,
+               "updates per repetition, reported as their mean: 10 (or a multiple of T_s and "
+               "T_inv) amortizes ACKTR's statistics and inverses over their cycle"),
+    CLI_OPTION(STRING, bench_step_options, variants, "--acktr-variants", "LIST", 0, 0, 0,
+               "extra ACKTR rows, comma-separated T_s:f pairs (statistics every T_s updates "
+               "on the first fraction f of the batch), e.g. 10:1,1:0.1"),
     CLI_OPTION(STRING, bench_step_options, out_dir, "--out", "DIR", 0, 0, 0,
                "results folder (default results/bench-step)"),
     CLI_OPTION(STRING, bench_step_options, device, "--device", "SPEC", 0, 0, 0, "OpenCL device"),
@@ -92,8 +98,9 @@ static const clkfac_option STEP_OPTIONS[] = {
 
 static int bench_step_cli(int argc, char **argv)
 {
-    bench_step_options o = {NULL, "results/bench-step", "atari,atari32,minatar,mlp", "a2c,acktr,trpo",
-                            0, 0, 0};
+    bench_step_options o = {.out_dir = "results/bench-step",
+                            .nets = "atari,atari32,minatar,mlp",
+                            .algos = "a2c,acktr,trpo"};
     cli_defaults(STEP_OPTIONS, sizeof STEP_OPTIONS / sizeof STEP_OPTIONS[0], &o);
     cli_table t = {STEP_OPTIONS, sizeof STEP_OPTIONS / sizeof STEP_OPTIONS[0], &o, NULL};
     int r = cli_parse("bench step", argc, argv, &t, 1);
@@ -115,6 +122,26 @@ static int bench_step_cli(int argc, char **argv)
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         clkfac_algo a;
         if (clkfac_algo_parse(&a, tok)) return cli_usage_error("--algos: %s", clkfac_last_error());
+    }
+    if (o.variants) {
+        char vb[256];
+        snprintf(vb, sizeof vb, "%s", o.variants);
+        for (char *save = NULL, *tok = strtok_r(vb, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            char *colon = strchr(tok, ':');
+            long ts;
+            double f;
+            if (!colon)
+                return cli_usage_error("--acktr-variants: '%s': expected T_s:f, e.g. 10:1 or 1:0.1",
+                                       tok);
+            *colon = '\0';
+            if (o.n_variants == 8) return cli_usage_error("--acktr-variants: at most 8 settings");
+            if (cli_parse_long("--acktr-variants (T_s)", tok, 1, 1000000, &ts) ||
+                cli_parse_double("--acktr-variants (f)", colon + 1, 0.001, 1, &f))
+                return CLI_USAGE;
+            o.variant_stats_every[o.n_variants] = (unsigned)ts;
+            o.variant_stats_fraction[o.n_variants++] = (float)f;
+        }
     }
     return bench_step_run(&o);
 }
