@@ -27,6 +27,7 @@ typedef struct bench_step_options {
     const char *nets;        /* comma list: atari,atari32,minatar,mlp */
     const char *algos;       /* comma list: a2c,acktr,trpo */
     int max_batch;           /* skip batches above this (0: all) */
+    const char *batches;     /* comma list of the batches to run (NULL: all) */
     int reps;
     int warmup;
     int window;              /* updates per measured repetition, reported as their mean (1) */

@@ -277,6 +277,9 @@ int bench_step_run(const bench_step_options *o)
         for (int bi = 0; bi < 3 && !rc; bi++) {
             int batch = net->batches[bi];
             if (o->max_batch && batch > o->max_batch) continue;
+            char bname[16];
+            snprintf(bname, sizeof bname, "%d", batch);
+            if (o->batches && !bench_list_has(o->batches, bname)) continue;
             step_result base = {0};
             for (int ri = 0; ri < n_rows && !rc; ri++) {
                 const step_algo *sa = &rows[ri];

@@ -312,7 +312,7 @@ static void test_step_flop_bound(void **state)
     char *d = cs_tempdir("step");
     char args[1024], out[8192], p[512];
     snprintf(args, sizeof args,
-             "bench step --nets minatar --max-batch 80 --algos a2c,acktr --reps 1 --warmup 0 "
+             "bench step --nets minatar --batch 80,1000 --algos a2c,acktr --reps 1 --warmup 0 "
              "--acktr-variants 10:1,1:0.5 --window 2 --out %s/step", d);
     int rc = cs_run(args, out, sizeof out);
     if (rc) fail_msg("clkfac %s exited %d:\n%s", args, rc, out);

@@ -83,6 +83,8 @@ static const clkfac_option STEP_OPTIONS[] = {
                "comma-separated: a2c, acktr, trpo (default all)"),
     CLI_OPTION(INT, bench_step_options, max_batch, "--max-batch", "N", 1, 10000000, 0,
                "skip larger batches (default none)"),
+    CLI_OPTION(STRING, bench_step_options, batches, "--batch", "LIST", 0, 0, 0,
+               "only these of the nets' batches, comma-separated (e.g. 640)"),
     CLI_OPTION(INT, bench_step_options, reps, "--reps", "N", 1, 1000, 3, "measured repetitions"),
     CLI_OPTION(INT, bench_step_options, warmup, "--warmup", "N", 0, 100, 1, "warm-up runs"),
     CLI_OPTION(INT, bench_step_options, window, "--window", "N", 1, 1000, 1,
