@@ -34,17 +34,21 @@ typedef struct variant {
     int shared;
     int critic_euclidean;
     unsigned stats_every; /* ACKTR's T_s; 0: the preset's (1) */
+    float stats_fraction; /* ACKTR's f; 0: the preset's (1) */
 } variant;
 
 static const variant VARIANTS[] = {
-    {"a2c", CLKFAC_ALGO_A2C, 1, 0, 0},
-    {"acktr", CLKFAC_ALGO_ACKTR, 1, 0, 0},
-    {"trpo", CLKFAC_ALGO_TRPO, 0, 0, 0}, /* the agent always separates TRPO's networks */
-    {"a2c-separate", CLKFAC_ALGO_A2C, 0, 0, 0},
-    {"acktr-separate", CLKFAC_ALGO_ACKTR, 0, 0, 0},
-    {"acktr-euclidean", CLKFAC_ALGO_ACKTR, 0, 1, 0},
-    /* the cheap setting (README, "The cost of ACKTR"): factor statistics every 10 updates */
-    {"acktr-ts10", CLKFAC_ALGO_ACKTR, 1, 0, 10},
+    {"a2c", CLKFAC_ALGO_A2C, 1, 0, 0, 0},
+    {"acktr", CLKFAC_ALGO_ACKTR, 1, 0, 0, 0},
+    {"trpo", CLKFAC_ALGO_TRPO, 0, 0, 0, 0}, /* the agent always separates TRPO's networks */
+    {"a2c-separate", CLKFAC_ALGO_A2C, 0, 0, 0, 0},
+    {"acktr-separate", CLKFAC_ALGO_ACKTR, 0, 0, 0, 0},
+    {"acktr-euclidean", CLKFAC_ALGO_ACKTR, 0, 1, 0, 0},
+    /* cheaper statistics (README, "The cost of ACKTR per update"): every T_s updates, from the
+     * first f of the batch */
+    {"acktr-ts10", CLKFAC_ALGO_ACKTR, 1, 0, 10, 0},
+    {"acktr-ts2-f0.1", CLKFAC_ALGO_ACKTR, 1, 0, 2, 0.1f},
+    {"acktr-ts10-f0.5", CLKFAC_ALGO_ACKTR, 1, 0, 10, 0.5f},
 };
 #define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
 
@@ -305,6 +309,7 @@ static int run_settings(run_cfg *r)
     CLKFAC_AGENT_SET(o, shared, r->v->shared);
     o->critic_euclidean = r->v->critic_euclidean;
     if (r->v->stats_every) CLKFAC_AGENT_SET(o, stats_every, r->v->stats_every);
+    if (r->v->stats_fraction > 0) CLKFAC_AGENT_SET(o, stats_fraction, r->v->stats_fraction);
     unsigned envs = 0;
     clkfac_status st = clkfac_agent_options_preset(o, &envs, r->env, NULL, 0);
     if (st) return app_fail("the environment's preset", st);

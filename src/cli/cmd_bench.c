@@ -154,7 +154,8 @@ static const clkfac_option SAMPLE_OPTIONS[] = {
     CLI_OPTION(STRING, bench_sample_options, algos, "--algos", "LIST", 0, 0, 0,
                "comma-separated: a2c, acktr, trpo, a2c-separate, acktr-separate (separate actor "
                "and critic networks), acktr-euclidean (a first-order critic; the others' critics "
-               "are Gauss-Newton), acktr-ts10 (factor statistics every 10 updates)"),
+               "are Gauss-Newton), acktr-ts10, acktr-ts2-f0.1, acktr-ts10-f0.5 (factor statistics "
+               "every T_s updates from the first f of the batch)"),
     CLI_OPTION(STRING, bench_sample_options, envs, "--envs", "LIST", 0, 0, 0,
                "comma-separated environment ids"),
     CLI_OPTION(STRING, bench_sample_options, seeds, "--seeds", "N|LIST", 0, 0, 0,
