@@ -286,8 +286,12 @@ uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
  * rounding. comm is borrowed and must outlive the agent; call before the first update, on every
  * rank. With one rank nothing changes. ACKTR: the new K-FAC factors of each statistics update
  * are averaged too (dense, before the running average), and every rank computes every inverse
- * (replicated; a NOT_SPD recovery is agreed between the ranks). TRPO, and ACKTR with
- * kl_target > 0, on more than one rank are CLKFAC_ERR_UNSUPPORTED. */
+ * (replicated; a NOT_SPD recovery is agreed between the ranks). TRPO: the advantages are
+ * standardized over the union, and the surrogate's gradient, every Fisher-vector product of CG
+ * (fvp_subsample takes every k-th row of each rank's share), the line search's KL and surrogate
+ * and the value fit's minibatch gradients (ceil(64 / N) rows of each rank) are averaged, so
+ * every rank takes the same step. ACKTR's measured KL (measure_kl, kl_target) is the mean over
+ * every rank's rows, so the adaptive step size moves the same way on every rank. */
 clkfac_status clkfac_agent_set_comm(clkfac_agent *agent, clkfac_comm *comm);
 
 /* Copies every trained parameter to the host (waits for the queued updates: one blocking call

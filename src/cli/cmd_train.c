@@ -4,9 +4,10 @@
  * are rewritten atomically as the run goes, so an interrupted run leaves valid files; the same
  * seed on the same device gives identical episodes.csv and updates.csv.
  *
- * Under mpirun (N ranks, A2C or ACKTR): data-parallel training. Each rank steps --envs / N of the copies
- * (rank k copies k*E/N .. (k+1)*E/N - 1, seeded as those copies of a single process), gradients
- * are averaged over the ranks every update, so every rank holds the same parameters. Rank 0
+ * Under mpirun (N ranks, A2C, ACKTR or TRPO): data-parallel training. Each rank steps --envs / N
+ * of the copies (rank k copies k*E/N .. (k+1)*E/N - 1, seeded as those copies of a single
+ * process), gradients (TRPO: also every Fisher-vector product, the line search's KL and
+ * surrogate) are averaged over the ranks every update, so every rank holds the same parameters. Rank 0
  * writes --out as a single process would (its copies' episodes; the timestep counts every
  * rank's steps); rank k > 0 writes its copies' episodes to --out/rank-k. */
 #include <stdlib.h>

@@ -464,6 +464,12 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
         policy_params p0 = {{s->logits_before, 0, m, ag->n_out, ag->n_out}, ag->logstd, 0};
         policy_out kl = {NULL, 0, ag->algo_stats, REC_KL - REC_ALGO_FIRST};
         if ((st = ag->pol->kl(ctx, &p0, &p1, &kl))) return st;
+        if (ag->dp_size > 1) { /* data-parallel: the mean KL over every rank's rows */
+            cl_mem kb = ag->algo_stats;
+            size_t off = REC_KL - REC_ALGO_FIRST, one = 1;
+            if ((st = agent_allreduce_mean_at(ag, &kb, &off, &one, 1))) return st;
+            clkfac_profile_phase(ctx, "step");
+        }
     }
     /* the adaptive step size (kl_target, the reference's continuous-control rule): once per
      * update, from this update's KL, for the next update's step */

@@ -328,14 +328,6 @@ clkfac_status clkfac_agent_set_comm(clkfac_agent *ag, clkfac_comm *comm)
                          "the communicator once, before the first update",
                          ag->comm ? "one already" : "updated already");
     int size = clkfac_comm_size(comm);
-    if (size > 1 && ag->o.algo == CLKFAC_ALGO_TRPO)
-        return CORE_FAIL_INPUT(CLKFAC_ERR_UNSUPPORTED, "data-parallel %s on %d ranks: this build "
-                               "trains only A2C and ACKTR across ranks (TRPO: one rank)",
-                               clkfac_algo_name(ag->o.algo), size);
-    if (size > 1 && ag->o.algo == CLKFAC_ALGO_ACKTR && ag->o.kl_target > 0)
-        return CORE_FAIL_INPUT(CLKFAC_ERR_UNSUPPORTED, "data-parallel ACKTR on %d ranks with "
-                               "--kl-target %g: the adaptive step size is one-rank only so far",
-                               size, (double)ag->o.kl_target);
     ag->comm = comm;
     ag->dp_rank = clkfac_comm_rank(comm);
     ag->dp_size = size;
