@@ -42,6 +42,8 @@ typedef struct acktr_state {
     cl_mem trust;           /* per net: [dot -> q, nu] */
     cl_mem logits_before;   /* measure_kl: the policy outputs before the step (M, n_out) */
     cl_mem step_scale;      /* kl_target: adaptive multiplier of the step size (device) */
+    cl_mem packed;          /* data-parallel: every block's new A and G as upper triangles */
+    size_t packed_n;        /* its floats: sum over blocks of da(da+1)/2 + dg(dg+1)/2 */
     clkfac_optim *mom_logstd; /* Gaussian log-std: raw gradient, same momentum and nu */
     clkfac_optim *critic_adam; /* Euclidean critic: Adam on the value loss */
     uint64_t updates;
@@ -105,6 +107,7 @@ static void acktr_free(clkfac_agent *ag)
     clkfac_buffer_free(s->trust);
     clkfac_buffer_free(s->logits_before);
     clkfac_buffer_free(s->step_scale);
+    clkfac_buffer_free(s->packed);
     clkfac_optim_free(s->mom_logstd);
     clkfac_optim_free(s->critic_adam);
     free(s->blocks);
@@ -213,9 +216,42 @@ static clkfac_status fisher_output_grads(clkfac_agent *ag, size_t m)
                                           dv.buf, dv.off);
 }
 
-/* New A and G of every block from the Fisher pass, folded into the running averages. */
+/* Data-parallel: the packed new factors of every block summed over the ranks in one allreduce,
+ * then per block unpacked as the mean (both triangles) and folded into the running averages. */
+static clkfac_status average_packed_factors(clkfac_agent *ag, acktr_state *s)
+{
+    clkfac_profile_phase(ag->ctx, "allreduce");
+    clkfac_status st = clkfac_comm_allreduce_buffer(ag->comm, ag->ctx, s->packed, 0, s->packed_n,
+                                                    CLKFAC_COMM_SUM);
+    clkfac_profile_phase(ag->ctx, "factors");
+    float inv = 1.0f / (float)ag->dp_size;
+    for (size_t i = 0, at = 0; i < s->n_blocks && !st; i++) {
+        kfac_block *k = &s->blocks[i];
+        size_t na = clkfac_kfac_packed_size(k->da);
+        if ((st = clkfac_kfac_unpack_upper(ag->ctx, k->da, inv, s->packed, at, s->a_new, 0)) ||
+            (st = clkfac_kfac_unpack_upper(ag->ctx, k->dg, inv, s->packed, at + na, s->g_new, 0)))
+            break;
+        at += na + clkfac_kfac_packed_size(k->dg);
+        st = clkfac_kfac_ema_update_pair(
+            ag->ctx, &(clkfac_ema_target){&k->ea, k->da * k->da, k->a, 0, s->a_new, 0},
+            &(clkfac_ema_target){&k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0});
+    }
+    return st;
+}
+
+/* New A and G of every block from the Fisher pass, folded into the running averages. Across
+ * ranks each block's new factors are packed (upper triangles, into s->packed) as they are
+ * computed, and averaged and folded in together after the last block. */
 static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
 {
+    size_t at = 0; /* data-parallel: floats packed so far */
+    if (ag->dp_size > 1 && !s->packed) {
+        for (size_t i = 0; i < s->n_blocks; i++)
+            s->packed_n += clkfac_kfac_packed_size(s->blocks[i].da) +
+                           clkfac_kfac_packed_size(s->blocks[i].dg);
+        clkfac_status st = clkfac_buffer_create(&s->packed, ag->ctx, s->packed_n);
+        if (st) return st;
+    }
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *k = &s->blocks[i];
         clkfac_nn_view x, ds;
@@ -231,18 +267,20 @@ static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
             (st = clkfac_kfac_gram(ag->ctx, NULL, rows, k->dg, ds.ld, 1.0f / (float)rows,
                                    ds.buf, ds.off, s->g_new, 0)))
             return st;
-        if (ag->dp_size > 1) { /* data-parallel: the factors of every rank's batch */
-            cl_mem bufs[2] = {s->a_new, s->g_new};
-            size_t lens[2] = {k->da * k->da, k->dg * k->dg};
-            if ((st = agent_allreduce_mean(ag, bufs, lens, 2))) return st;
-            clkfac_profile_phase(ag->ctx, "factors");
+        if (ag->dp_size > 1) { /* data-parallel: packed now, averaged over the ranks below */
+            if ((st = clkfac_kfac_pack_upper(ag->ctx, k->da, s->a_new, 0, s->packed, at)) ||
+                (st = clkfac_kfac_pack_upper(ag->ctx, k->dg, s->g_new, 0, s->packed,
+                                             at + clkfac_kfac_packed_size(k->da))))
+                return st;
+            at += clkfac_kfac_packed_size(k->da) + clkfac_kfac_packed_size(k->dg);
+            continue;
         }
         if ((st = clkfac_kfac_ema_update_pair(
                  ag->ctx, &(clkfac_ema_target){&k->ea, k->da * k->da, k->a, 0, s->a_new, 0},
                  &(clkfac_ema_target){&k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0})))
             return st;
     }
-    return CLKFAC_OK;
+    return ag->dp_size > 1 ? average_packed_factors(ag, s) : CLKFAC_OK;
 }
 
 /* The eigen rule's inversion of a block: Q and eigenvalues of A, then of G. */

@@ -201,9 +201,12 @@ int main(int argc, char **argv)
         /* --kl-target: a step as large as the trust region allows, so that the KL is well above
          * its float rounding */
         float lr = klt > 0 ? 2.0f : 1e-3f;
+        clkfac_comm_stats cs;
         for (int u = 0; u < runs[run].updates; u++) {
             update_on(ref, &b, 0, E, lr);
+            clkfac_comm_stats_reset(c);
             update_on(dist, &b, (size_t)rank * n, n, lr);
+            clkfac_comm_stats_get(c, &cs);
             update_on(alone, &b, (size_t)rank * n, n, lr);
             if (klt > 0 && u == 0) { /* the first update's mean KL and the step scale it set */
                 clkfac_agent *ags[3] = {ref, dist, alone};
@@ -222,6 +225,25 @@ int main(int argc, char **argv)
         if (rank == 0)
             printf("dp_ranks %d %s: update size %.3g, ranks vs one process %.3g, one share alone "
                    "%.3g (%zu parameters)\n", size, name, step, err, off, np);
+        if (algo == CLKFAC_ALGO_ACKTR && klt == 0 && size > 1) {
+            /* bytes sent per rank: the factors as upper triangles, the gradients (actor, and the
+             * Euclidean critic's), the loss statistics, and the 8-byte NOT_SPD agreement */
+            uint64_t packed = 0, dense = 0, grads = clkfac_nn_param_count(dist->actor) +
+                                                    clkfac_nn_param_count(dist->critic);
+            for (size_t l = 0; l < clkfac_nn_layer_count(dist->actor); l++) {
+                clkfac_nn_layer_info li;
+                CHECK(!clkfac_nn_layer_info_get(&li, dist->actor, l), "%s", clkfac_last_error());
+                packed += clkfac_kfac_packed_size(li.d_in_h) + clkfac_kfac_packed_size(li.d_out);
+                dense += (uint64_t)li.d_in_h * li.d_in_h + (uint64_t)li.d_out * li.d_out;
+            }
+            uint64_t expect = 4 * (packed + grads + CLKFAC_A2C_STATS) + 8;
+            if (rank == 0)
+                printf("dp_ranks %d acktr: %llu bytes per update per rank (factors packed %llu, "
+                       "dense would be %llu)\n", size, (unsigned long long)cs.bytes,
+                       (unsigned long long)(4 * packed), (unsigned long long)(4 * dense));
+            CHECK(cs.bytes == expect, "ACKTR sent %llu bytes per update, expected %llu",
+                  (unsigned long long)cs.bytes, (unsigned long long)expect);
+        }
         if (klt > 0) {
             double kerr = fabs((double)kl[1] - (double)kl[0]), koff = fabs((double)kl[2] - kl[0]);
             if (rank == 0)
