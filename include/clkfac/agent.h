@@ -294,6 +294,24 @@ uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
  * every rank's rows, so the adaptive step size moves the same way on every rank. */
 clkfac_status clkfac_agent_set_comm(clkfac_agent *agent, clkfac_comm *comm);
 
+/* Data-parallel ACKTR: where each layer block's K-FAC inverses are computed (KAISA's two
+ * extremes besides the default). REPLICATED: every rank inverts every block. INVERSE: each
+ * block is inverted on one rank (blocks dealt greedily, largest da^3 + dg^3 first, to the rank
+ * with the least such cost so far) and its inverses broadcast from there at every inversion.
+ * GRADIENT: the same ranks invert and keep the inverses, and every update each block's
+ * preconditioned gradient is computed there and broadcast to the others. All three give the
+ * same update up to float rounding. A block on the eigen fallback (a factor Tikhonov could not
+ * invert) is inverted and applied on every rank until it recovers. Set before the first update;
+ * no effect with one rank; ACKTR only (another algorithm takes REPLICATED alone). */
+typedef enum clkfac_kfac_placement {
+    CLKFAC_KFAC_REPLICATED = 0,
+    CLKFAC_KFAC_INVERSE = 1,
+    CLKFAC_KFAC_GRADIENT = 2
+} clkfac_kfac_placement;
+clkfac_status clkfac_agent_set_kfac_placement(clkfac_agent *agent, clkfac_kfac_placement placement);
+/* "replicated", "inverse" or "gradient" (NULL for a value out of range). */
+const char *clkfac_kfac_placement_name(clkfac_kfac_placement placement);
+
 /* Copies every trained parameter to the host (waits for the queued updates: one blocking call
  * per network): the actor's flat buffer (clkfac_nn_params layout), then the critic's when the
  * networks are separate, then the Gaussian log-stds. With out == NULL only *n is set (the

@@ -44,6 +44,7 @@ typedef struct acktr_state {
     cl_mem step_scale;      /* kl_target: adaptive multiplier of the step size (device) */
     cl_mem packed;          /* data-parallel: every block's new A and G as upper triangles */
     size_t packed_n;        /* its floats: sum over blocks of da(da+1)/2 + dg(dg+1)/2 */
+    int *owner;             /* data-parallel, placement inverse/gradient: each block's rank */
     clkfac_optim *mom_logstd; /* Gaussian log-std: raw gradient, same momentum and nu */
     clkfac_optim *critic_adam; /* Euclidean critic: Adam on the value loss */
     uint64_t updates;
@@ -108,6 +109,7 @@ static void acktr_free(clkfac_agent *ag)
     clkfac_buffer_free(s->logits_before);
     clkfac_buffer_free(s->step_scale);
     clkfac_buffer_free(s->packed);
+    free(s->owner);
     clkfac_optim_free(s->mom_logstd);
     clkfac_optim_free(s->critic_adam);
     free(s->blocks);
@@ -372,6 +374,124 @@ clkfac_status acktr_debug_get_factor(clkfac_agent *ag, size_t block, int which, 
     return f ? clkfac_buffer_read(ag->ctx, f, 0, m, n) : CLKFAC_ERR_INVALID_ARG;
 }
 
+/* ---- inverse placement across ranks (clkfac_agent_set_kfac_placement) ---------------------- */
+
+/* Whether the inverses of this update are placed (inverse or gradient) rather than replicated. */
+static int placed(const clkfac_agent *ag)
+{
+    return ag->dp_size > 1 && ag->kfac_placement != CLKFAC_KFAC_REPLICATED;
+}
+
+/* Each block's rank: blocks by inverse cost da^3 + dg^3, largest first (ties: lower index), each
+ * to the rank with the least cost so far (ties: lower rank). The same on every rank. */
+static clkfac_status assign_owners(clkfac_agent *ag, acktr_state *s)
+{
+    size_t nb = s->n_blocks, R = (size_t)ag->dp_size;
+    s->owner = core_calloc(nb ? nb : 1, sizeof *s->owner);
+    double *load = core_calloc(R, sizeof *load);
+    int *done = core_calloc(nb ? nb : 1, sizeof *done);
+    if (!s->owner || !load || !done) {
+        free(load);
+        free(done);
+        return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    }
+    for (size_t step = 0; step < nb; step++) {
+        size_t best = nb;
+        double best_cost = -1;
+        for (size_t i = 0; i < nb; i++) {
+            double da = (double)s->blocks[i].da, dg = (double)s->blocks[i].dg;
+            double c = da * da * da + dg * dg * dg;
+            if (!done[i] && c > best_cost) best = i, best_cost = c;
+        }
+        size_t r = 0;
+        for (size_t q = 1; q < R; q++)
+            if (load[q] < load[r]) r = q;
+        s->owner[best] = (int)r;
+        load[r] += best_cost;
+        done[best] = 1;
+    }
+    free(load);
+    free(done);
+    return CLKFAC_OK;
+}
+
+/* Broadcasts, each from its block's rank, n[j] floats of bufs[j] at offs[j] (all started, then
+ * waited for), in the profiler phase "allreduce"; then back to `phase`. */
+static clkfac_status bcast_from_owners(clkfac_agent *ag, const cl_mem *bufs, const size_t *offs,
+                                       const size_t *n, const int *root, size_t count,
+                                       const char *phase)
+{
+    clkfac_profile_phase(ag->ctx, "allreduce");
+    clkfac_comm_request **req = core_calloc(count ? count : 1, sizeof *req);
+    if (!req) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    clkfac_status st = CLKFAC_OK;
+    size_t started = 0;
+    for (; started < count && !st; started++)
+        st = clkfac_comm_bcast_buffer_start(&req[started], ag->comm, ag->ctx, bufs[started],
+                                            offs[started], n[started], root[started]);
+    for (size_t i = 0; i < started; i++) { /* every started request is completed */
+        clkfac_status w = clkfac_comm_wait(req[i]);
+        if (!st) st = w;
+    }
+    free(req);
+    clkfac_profile_phase(ag->ctx, phase);
+    return st;
+}
+
+/* Placement inverse: every placed block's inverses (and eigenvalues under the eigen rule) from
+ * its rank to the others. Blocks on the eigen fallback were inverted everywhere. */
+static clkfac_status share_inverses(clkfac_agent *ag, acktr_state *s)
+{
+    size_t cap = 4 * s->n_blocks, k = 0;
+    cl_mem *bufs = core_calloc(cap ? cap : 1, sizeof *bufs);
+    size_t *offs = core_calloc(cap ? cap : 1, sizeof *offs), *n = core_calloc(cap ? cap : 1, sizeof *n);
+    int *root = core_calloc(cap ? cap : 1, sizeof *root);
+    clkfac_status st = CLKFAC_OK;
+    if (!bufs || !offs || !n || !root) st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    for (size_t i = 0; i < s->n_blocks && !st; i++) {
+        kfac_block *b = &s->blocks[i];
+        if (b->eigen_now) continue;
+        cl_mem m[4] = {b->a_inv, b->g_inv, b->a_eig, b->g_eig};
+        size_t len[4] = {b->da * b->da, b->dg * b->dg, b->da, b->dg};
+        for (int j = 0; j < (ag->o.kfac_eigen ? 4 : 2); j++, k++) {
+            bufs[k] = m[j];
+            n[k] = len[j];
+            root[k] = s->owner[i];
+        }
+    }
+    if (!st) st = bcast_from_owners(ag, bufs, offs, n, root, k, "inverse");
+    free(bufs);
+    free(offs);
+    free(n);
+    free(root);
+    return st;
+}
+
+/* Placement gradient: every placed block's preconditioned gradient from its rank. */
+static clkfac_status share_preconditioned(clkfac_agent *ag, acktr_state *s)
+{
+    size_t nb = s->n_blocks ? s->n_blocks : 1, k = 0;
+    cl_mem *bufs = core_calloc(nb, sizeof *bufs);
+    size_t *offs = core_calloc(nb, sizeof *offs), *n = core_calloc(nb, sizeof *n);
+    int *root = core_calloc(nb, sizeof *root);
+    clkfac_status st = CLKFAC_OK;
+    if (!bufs || !offs || !n || !root) st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    for (size_t i = 0; i < s->n_blocks && !st; i++) {
+        kfac_block *b = &s->blocks[i];
+        if (b->eigen_now) continue;
+        bufs[k] = b->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
+        offs[k] = b->offset;
+        n[k] = b->dg * b->da;
+        root[k++] = s->owner[i];
+    }
+    if (!st) st = bcast_from_owners(ag, bufs, offs, n, root, k, "precondition");
+    free(bufs);
+    free(offs);
+    free(n);
+    free(root);
+    return st;
+}
+
 static clkfac_status acktr_update(clkfac_agent *ag, float lr)
 {
     acktr_state *s = ag->algo;
@@ -396,9 +516,12 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     clkfac_profile_phase(ctx, "inverse");
     /* weight decay enters the damping (K-FAC sec. 6.3: lambda includes the L2 coefficient) */
     float lambda = ag->o.kfac_damping + ag->o.weight_decay;
+    if (placed(ag) && !s->owner && (st = assign_owners(ag, s))) return st;
     if (s->updates % ag->o.inv_every == 0) {
         for (size_t i = 0; i < s->n_blocks; i++) {
             kfac_block *k = &s->blocks[i];
+            if (placed(ag) && !k->eigen_now && s->owner[i] != ag->dp_rank)
+                continue; /* another rank's block */
             if (ag->o.kfac_eigen)
                 st = invert_eigen(ctx, k);
             else if (k->eigen_now) /* on the fallback: back to Tikhonov once it succeeds */
@@ -408,6 +531,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                                   k->a_inv, 0, k->g_inv, 0);
             if (st) return st;
         }
+        if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_INVERSE &&
+            (st = share_inverses(ag, s)))
+            return st;
     }
     /* the previous update's record says a factor was not positive definite (its inverse was
      * kept): every block is inverted again, checked, now */
@@ -459,6 +585,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *k = &s->blocks[i];
         cl_mem vbuf = k->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
+        if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_GRADIENT && !k->eigen_now &&
+            s->owner[i] != ag->dp_rank)
+            continue; /* preconditioned on its rank, broadcast below */
         if (ag->o.kfac_eigen || k->eigen_now)
             st = clkfac_kfac_precondition_eigen(ctx, k->dg, k->da, k->g_inv, 0, k->g_eig, 0,
                                                 k->a_inv, 0, k->a_eig, 0, lambda,
@@ -468,6 +597,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                           clkfac_nn_grads(k->net), k->offset, vbuf, k->offset);
         if (st) return st;
     }
+    if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_GRADIENT &&
+        (st = share_preconditioned(ag, s)))
+        return st;
     /* 4. trust region per network and the momentum step of nu * v (reference: momentum SGD
      * with learning rate eta * (1 - momentum)) */
     clkfac_profile_phase(ctx, "step");

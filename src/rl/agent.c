@@ -339,6 +339,29 @@ clkfac_status clkfac_agent_set_comm(clkfac_agent *ag, clkfac_comm *comm)
     return st;
 }
 
+const char *clkfac_kfac_placement_name(clkfac_kfac_placement p)
+{
+    static const char *const names[] = {"replicated", "inverse", "gradient"};
+    return (unsigned)p < 3 ? names[p] : NULL;
+}
+
+clkfac_status clkfac_agent_set_kfac_placement(clkfac_agent *ag, clkfac_kfac_placement p)
+{
+    if (!ag) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "clkfac_agent_set_kfac_placement: agent is NULL");
+    if (!clkfac_kfac_placement_name(p))
+        return CORE_FAIL_INPUT(CLKFAC_ERR_INVALID_ARG, "K-FAC placement %d; expected 0 (replicated), "
+                               "1 (inverse) or 2 (gradient)", (int)p);
+    if (p != CLKFAC_KFAC_REPLICATED && ag->o.algo != CLKFAC_ALGO_ACKTR)
+        return CORE_FAIL_INPUT(CLKFAC_ERR_INVALID_ARG, "--kfac-placement %s with --algo %s: the "
+                               "placement of K-FAC inverses applies to acktr only",
+                               clkfac_kfac_placement_name(p), clkfac_algo_name(ag->o.algo));
+    if (ag->updates)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "clkfac_agent_set_kfac_placement: the agent has "
+                         "updated already; set the placement before the first update");
+    ag->kfac_placement = p;
+    return CLKFAC_OK;
+}
+
 #ifndef NDEBUG
 /* Debug builds: after every data-parallel update, the ranks' parameters are the same (a hash
  * of their bytes, its minimum and maximum over the ranks compared). Blocking. */

@@ -70,6 +70,7 @@ struct clkfac_agent {
     clkfac_optim *stats_optim; /* whose NORM..LR go into the record (set by the algorithm) */
     clkfac_comm *comm;         /* data-parallel (clkfac_agent_set_comm); NULL: one process */
     int dp_rank, dp_size;      /* its rank and size (0 and 1 without) */
+    clkfac_kfac_placement kfac_placement; /* ACKTR across ranks: where the inverses live */
 };
 
 

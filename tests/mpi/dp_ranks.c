@@ -72,12 +72,23 @@ static void make_batch(batch *b)
     for (int e = 0; e < E; e++) b->last[e] = (float)(2.0 * unit(&s));
 }
 
-static clkfac_agent *make_agent(clkfac_context *ctx, clkfac_vecenv **env, size_t n, clkfac_algo algo,
-                                float kl_target)
+/* One comparison: the algorithm, ACKTR's adaptive step size target (0: none), updates on the
+ * batch, ACKTR's inverse placement across ranks and its eigen rule. */
+typedef struct dp_run {
+    clkfac_algo algo;
+    float kl_target;
+    int updates;
+    clkfac_kfac_placement placement;
+    int eigen;
+} dp_run;
+
+static clkfac_agent *make_agent(clkfac_context *ctx, clkfac_vecenv **env, size_t n, const dp_run *r)
 {
+    clkfac_algo algo = r->algo;
     clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
     o.algo = algo;
-    o.kl_target = kl_target;
+    o.kl_target = r->kl_target;
+    o.kfac_eigen = r->eigen;
     if (algo == CLKFAC_ALGO_ACKTR) o.critic_euclidean = 1;
     /* TRPO: Fisher-vector products on every row (a subsample of every k-th row picks other rows
      * of the union than of each rank's share) */
@@ -184,16 +195,27 @@ int main(int argc, char **argv)
     static const clkfac_algo algos[] = {CLKFAC_ALGO_A2C, CLKFAC_ALGO_ACKTR, CLKFAC_ALGO_TRPO};
     /* A2C, ACKTR, TRPO: one update; ACKTR with --kl-target: two (the second with the step scale
      * the first's KL set) */
-    static const struct { clkfac_algo algo; float kl_target; int updates; } runs[] = {
-        {CLKFAC_ALGO_A2C, 0.0f, 1}, {CLKFAC_ALGO_ACKTR, 0.0f, 1}, {CLKFAC_ALGO_TRPO, 0.0f, 1},
-        {CLKFAC_ALGO_ACKTR, 0.002f, 2}};
+    static const dp_run runs[] = {
+        {CLKFAC_ALGO_A2C, 0.0f, 1, CLKFAC_KFAC_REPLICATED, 0},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_REPLICATED, 0},
+        {CLKFAC_ALGO_TRPO, 0.0f, 1, CLKFAC_KFAC_REPLICATED, 0},
+        {CLKFAC_ALGO_ACKTR, 0.002f, 2, CLKFAC_KFAC_REPLICATED, 0},
+        /* KAISA's placements: inverses on one rank each, broadcast; or the preconditioned
+         * gradient computed there and broadcast (two updates: the second reuses the inverses
+         * only the owners hold); and the eigen rule's bases and eigenvalues broadcast */
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_INVERSE, 0},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 2, CLKFAC_KFAC_GRADIENT, 0},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_INVERSE, 1},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_GRADIENT, 1}};
     for (size_t run = 0; run < sizeof runs / sizeof runs[0]; run++) {
         clkfac_algo algo = runs[run].algo;
         float klt = runs[run].kl_target;
+        clkfac_kfac_placement place = runs[run].placement;
         clkfac_vecenv *e_ref, *e_dist, *e_alone;
-        clkfac_agent *ref = make_agent(ctx, &e_ref, E, algo, klt);
-        clkfac_agent *dist = make_agent(ctx, &e_dist, n, algo, klt);
-        clkfac_agent *alone = make_agent(ctx, &e_alone, n, algo, klt);
+        clkfac_agent *ref = make_agent(ctx, &e_ref, E, &runs[run]);
+        clkfac_agent *dist = make_agent(ctx, &e_dist, n, &runs[run]);
+        clkfac_agent *alone = make_agent(ctx, &e_alone, n, &runs[run]);
+        CHECK(!clkfac_agent_set_kfac_placement(dist, place), "%s", clkfac_last_error());
         CHECK(!clkfac_agent_set_comm(dist, c), "%s", clkfac_last_error());
         CHECK(clkfac_agent_set_comm(dist, c) == CLKFAC_ERR_INVALID_ARG, "set twice accepted");
         float *p0 = params(ref, &np);
@@ -219,13 +241,16 @@ int main(int argc, char **argv)
         }
         float *pr = params(ref, &np), *pd = params(dist, &np), *pa = params(alone, &np);
         double step = max_diff(pr, p0, np), err = max_diff(pd, pr, np), off = max_diff(pa, pr, np);
-        char name[64];
-        snprintf(name, sizeof name, "%s%s", clkfac_algo_name(algo), klt > 0 ? " --kl-target 0.002 "
-                 "(2 updates)" : "");
+        char name[128];
+        snprintf(name, sizeof name, "%s%s%s%s%s", clkfac_algo_name(algo),
+                 klt > 0 ? " --kl-target 0.002" : "", place ? " --kfac-placement " : "",
+                 place ? clkfac_kfac_placement_name(place) : "", runs[run].eigen ? " --kfac-eigen" : "");
+        if (runs[run].updates > 1) snprintf(name + strlen(name), sizeof name - strlen(name), " (%d updates)",
+                                            runs[run].updates);
         if (rank == 0)
             printf("dp_ranks %d %s: update size %.3g, ranks vs one process %.3g, one share alone "
                    "%.3g (%zu parameters)\n", size, name, step, err, off, np);
-        if (algo == CLKFAC_ALGO_ACKTR && klt == 0 && size > 1) {
+        if (algo == CLKFAC_ALGO_ACKTR && klt == 0 && !place && !runs[run].eigen && size > 1) {
             /* bytes sent per rank: the factors as upper triangles, the gradients (actor, and the
              * Euclidean critic's), the loss statistics, and the 8-byte NOT_SPD agreement */
             uint64_t packed = 0, dense = 0, grads = clkfac_nn_param_count(dist->actor) +
