@@ -285,8 +285,9 @@ uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
  * update on N ranks equals the single-process update on the union of their data up to float
  * rounding. comm is borrowed and must outlive the agent; call before the first update, on every
  * rank. With one rank nothing changes. ACKTR: the new K-FAC factors of each statistics update
- * are averaged too (dense, before the running average), and every rank computes every inverse
- * (replicated; a NOT_SPD recovery is agreed between the ranks). TRPO: the advantages are
+ * are averaged too (sent as packed upper triangles, all blocks in one allreduce, before the
+ * running average), and the inverses are computed as clkfac_agent_set_kfac_placement says
+ * (default: every rank computes every inverse; a NOT_SPD recovery is agreed between the ranks). TRPO: the advantages are
  * standardized over the union, and the surrogate's gradient, every Fisher-vector product of CG
  * (fvp_subsample takes every k-th row of each rank's share), the line search's KL and surrogate
  * and the value fit's minibatch gradients (ceil(64 / N) rows of each rank) are averaged, so
