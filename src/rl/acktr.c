@@ -415,81 +415,59 @@ static clkfac_status assign_owners(clkfac_agent *ag, acktr_state *s)
     return CLKFAC_OK;
 }
 
-/* Broadcasts, each from its block's rank, n[j] floats of bufs[j] at offs[j] (all started, then
- * waited for), in the profiler phase "allreduce"; then back to `phase`. */
-static clkfac_status bcast_from_owners(clkfac_agent *ag, const cl_mem *bufs, const size_t *offs,
-                                       const size_t *n, const int *root, size_t count,
+/* One broadcast of a placement: n floats of buf at off from rank root. */
+typedef struct owner_bcast {
+    cl_mem buf;
+    size_t off, n;
+    int root;
+} owner_bcast;
+
+/* Runs the count broadcasts of items (all started, then waited for) in the profiler phase
+ * "allreduce", then back to `phase`; frees items. */
+static clkfac_status bcast_from_owners(clkfac_agent *ag, owner_bcast *items, size_t count,
                                        const char *phase)
 {
     clkfac_profile_phase(ag->ctx, "allreduce");
     clkfac_comm_request **req = core_calloc(count ? count : 1, sizeof *req);
-    if (!req) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
-    clkfac_status st = CLKFAC_OK;
+    clkfac_status st = req ? CLKFAC_OK : CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
     size_t started = 0;
     for (; started < count && !st; started++)
-        st = clkfac_comm_bcast_buffer_start(&req[started], ag->comm, ag->ctx, bufs[started],
-                                            offs[started], n[started], root[started]);
+        st = clkfac_comm_bcast_buffer_start(&req[started], ag->comm, ag->ctx, items[started].buf,
+                                            items[started].off, items[started].n,
+                                            items[started].root);
     for (size_t i = 0; i < started; i++) { /* every started request is completed */
         clkfac_status w = clkfac_comm_wait(req[i]);
         if (!st) st = w;
     }
     free(req);
+    free(items);
     clkfac_profile_phase(ag->ctx, phase);
     return st;
 }
 
-/* Placement inverse: every placed block's inverses (and eigenvalues under the eigen rule) from
- * its rank to the others. Blocks on the eigen fallback were inverted everywhere. */
-static clkfac_status share_inverses(clkfac_agent *ag, acktr_state *s)
+/* Every placed block's share from its rank to the others: placement inverse, its inverses (and
+ * eigenvalues under the eigen rule); placement gradient, its preconditioned gradient. Blocks on
+ * the eigen fallback were inverted and applied everywhere. */
+static clkfac_status share_from_owners(clkfac_agent *ag, acktr_state *s)
 {
-    size_t cap = 4 * s->n_blocks, k = 0;
-    cl_mem *bufs = core_calloc(cap ? cap : 1, sizeof *bufs);
-    size_t *offs = core_calloc(cap ? cap : 1, sizeof *offs), *n = core_calloc(cap ? cap : 1, sizeof *n);
-    int *root = core_calloc(cap ? cap : 1, sizeof *root);
-    clkfac_status st = CLKFAC_OK;
-    if (!bufs || !offs || !n || !root) st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
-    for (size_t i = 0; i < s->n_blocks && !st; i++) {
+    int grad = ag->kfac_placement == CLKFAC_KFAC_GRADIENT;
+    owner_bcast *it = core_calloc(4 * s->n_blocks + 1, sizeof *it);
+    if (!it) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *b = &s->blocks[i];
         if (b->eigen_now) continue;
+        if (grad) {
+            cl_mem v = b->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
+            it[k++] = (owner_bcast){v, b->offset, b->dg * b->da, s->owner[i]};
+            continue;
+        }
         cl_mem m[4] = {b->a_inv, b->g_inv, b->a_eig, b->g_eig};
         size_t len[4] = {b->da * b->da, b->dg * b->dg, b->da, b->dg};
-        for (int j = 0; j < (ag->o.kfac_eigen ? 4 : 2); j++, k++) {
-            bufs[k] = m[j];
-            n[k] = len[j];
-            root[k] = s->owner[i];
-        }
+        for (int j = 0; j < (ag->o.kfac_eigen ? 4 : 2); j++)
+            it[k++] = (owner_bcast){m[j], 0, len[j], s->owner[i]};
     }
-    if (!st) st = bcast_from_owners(ag, bufs, offs, n, root, k, "inverse");
-    free(bufs);
-    free(offs);
-    free(n);
-    free(root);
-    return st;
-}
-
-/* Placement gradient: every placed block's preconditioned gradient from its rank. */
-static clkfac_status share_preconditioned(clkfac_agent *ag, acktr_state *s)
-{
-    size_t nb = s->n_blocks ? s->n_blocks : 1, k = 0;
-    cl_mem *bufs = core_calloc(nb, sizeof *bufs);
-    size_t *offs = core_calloc(nb, sizeof *offs), *n = core_calloc(nb, sizeof *n);
-    int *root = core_calloc(nb, sizeof *root);
-    clkfac_status st = CLKFAC_OK;
-    if (!bufs || !offs || !n || !root) st = CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
-    for (size_t i = 0; i < s->n_blocks && !st; i++) {
-        kfac_block *b = &s->blocks[i];
-        if (b->eigen_now) continue;
-        bufs[k] = b->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
-        offs[k] = b->offset;
-        n[k] = b->dg * b->da;
-        root[k++] = s->owner[i];
-    }
-    if (!st) st = bcast_from_owners(ag, bufs, offs, n, root, k, "precondition");
-    free(bufs);
-    free(offs);
-    free(n);
-    free(root);
-    return st;
+    return bcast_from_owners(ag, it, k, grad ? "precondition" : "inverse");
 }
 
 static clkfac_status acktr_update(clkfac_agent *ag, float lr)
@@ -532,7 +510,7 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
             if (st) return st;
         }
         if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_INVERSE &&
-            (st = share_inverses(ag, s)))
+            (st = share_from_owners(ag, s)))
             return st;
     }
     /* the previous update's record says a factor was not positive definite (its inverse was
@@ -598,7 +576,7 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
         if (st) return st;
     }
     if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_GRADIENT &&
-        (st = share_preconditioned(ag, s)))
+        (st = share_from_owners(ag, s)))
         return st;
     /* 4. trust region per network and the momentum step of nu * v (reference: momentum SGD
      * with learning rate eta * (1 - momentum)) */
