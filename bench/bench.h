@@ -97,6 +97,8 @@ int bench_sample_run(const bench_sample_options *o);
 typedef struct bench_scale_options {
     const char *device, *out_dir, *env;
     const char *ranks;       /* comma list of rank counts, e.g. "1,2,3,4" */
+    const char *algos;       /* comma list of a2c, acktr, acktr-inverse, acktr-gradient, trpo
+                                (the worker: one of them) */
     unsigned n_envs, n_steps; /* copies in all (a multiple of every rank count), rollout length */
     unsigned updates, warmup;
     double alpha_us, beta_gbs; /* the model's network: latency per message, bandwidth */

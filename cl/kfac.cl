@@ -131,3 +131,30 @@ __kernel void kfac_ema_pair(const uint n1, __global float *s1, const uint s1_off
     const float a = second ? a2 : a1, b = second ? b2 : b1;
     s[i] = (a == 0.0f) ? b * v : a * s[i] + b * v;
 }
+
+/* Packed upper triangles (data-parallel factors cross the network at about half the bytes):
+ * row-major, element (i, j), j >= i, of a d x d matrix at i*d - i*(i-1)/2 + (j - i). Both launch
+ * a (d, d) grid: work-item (j, i). */
+inline uint kfac_tri_index(const uint d, const uint i, const uint j)
+{
+    return i * d - (i * (i - 1u)) / 2u + (j - i);
+}
+
+/* p (d(d+1)/2) = the upper triangle of s (d, d). */
+__kernel void kfac_pack_upper(const uint d, __global const float *s, const uint s_off,
+                              __global float *p, const uint p_off)
+{
+    const uint j = get_global_id(0), i = get_global_id(1);
+    if (i >= d || j >= d || j < i) return;
+    p[p_off + kfac_tri_index(d, i, j)] = s[s_off + i * d + j];
+}
+
+/* s (d, d) = alpha * the symmetric matrix whose upper triangle p holds (both halves written). */
+__kernel void kfac_unpack_upper(const uint d, const float alpha, __global const float *p,
+                                const uint p_off, __global float *s, const uint s_off)
+{
+    const uint j = get_global_id(0), i = get_global_id(1);
+    if (i >= d || j >= d) return;
+    const uint lo = min(i, j), hi = max(i, j);
+    s[s_off + i * d + j] = alpha * p[p_off + kfac_tri_index(d, lo, hi)];
+}

@@ -25,6 +25,32 @@ void trpo_standardize(const uint n, __global float *adv)
     for (uint i = l; i < n; i += WG) adv[i] = (adv[i] - mean) / (sd + 1e-8f);
 }
 
+/* Data-parallel standardization, step 1 and 2: sc[out] = mean of adv over n values (centered 0)
+ * or mean of (adv - sc[mean])^2 (centered 1); launched as ONE work-group of WG. */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void trpo_moment(const uint n, __global const float *adv, __global float *sc, const uint mean,
+                 const int centered, const uint out)
+{
+    __local float red[WG];
+    const uint l = get_local_id(0);
+    const float c = centered ? sc[mean] : 0.0f;
+    float s = 0.0f;
+    for (uint i = l; i < n; i += WG) {
+        const float d = adv[i] - c;
+        s += centered ? d * d : d;
+    }
+    const float m = wg_sum(red, s, WG) / (float)n;
+    if (l == 0) sc[out] = m;
+}
+
+/* Step 3: adv = (adv - sc[mean]) / (sqrt(sc[var]) + 1e-8), as trpo_standardize. */
+__kernel void trpo_standardize_by(const uint n, __global float *adv, __global const float *sc,
+                                  const uint mean, const uint var)
+{
+    const uint i = get_global_id(0);
+    if (i < n) adv[i] = (adv[i] - sc[mean]) / (sqrt(sc[var]) + 1e-8f);
+}
+
 /* dst row j = src row j*stride, rows of `row` floats, for j < n_rows. */
 __kernel void trpo_gather_rows(__global const float *src, __global float *dst, const uint stride,
                                const uint row, const uint n_rows)

@@ -285,10 +285,33 @@ uint64_t clkfac_agent_stats_dropped(const clkfac_agent *agent);
  * update on N ranks equals the single-process update on the union of their data up to float
  * rounding. comm is borrowed and must outlive the agent; call before the first update, on every
  * rank. With one rank nothing changes. ACKTR: the new K-FAC factors of each statistics update
- * are averaged too (dense, before the running average), and every rank computes every inverse
- * (replicated; a NOT_SPD recovery is agreed between the ranks). TRPO, and ACKTR with
- * kl_target > 0, on more than one rank are CLKFAC_ERR_UNSUPPORTED. */
+ * are averaged too (sent as packed upper triangles, all blocks in one allreduce, before the
+ * running average), and the inverses are computed as clkfac_agent_set_kfac_placement says
+ * (default: every rank computes every inverse; a NOT_SPD recovery is agreed between the ranks). TRPO: the advantages are
+ * standardized over the union, and the surrogate's gradient, every Fisher-vector product of CG
+ * (fvp_subsample takes every k-th row of each rank's share), the line search's KL and surrogate
+ * and the value fit's minibatch gradients (ceil(64 / N) rows of each rank) are averaged, so
+ * every rank takes the same step. ACKTR's measured KL (measure_kl, kl_target) is the mean over
+ * every rank's rows, so the adaptive step size moves the same way on every rank. */
 clkfac_status clkfac_agent_set_comm(clkfac_agent *agent, clkfac_comm *comm);
+
+/* Data-parallel ACKTR: where each layer block's K-FAC inverses are computed (KAISA's two
+ * extremes besides the default). REPLICATED: every rank inverts every block. INVERSE: each
+ * block is inverted on one rank (blocks dealt greedily, largest da^3 + dg^3 first, to the rank
+ * with the least such cost so far) and its inverses broadcast from there at every inversion.
+ * GRADIENT: the same ranks invert and keep the inverses, and every update each block's
+ * preconditioned gradient is computed there and broadcast to the others. All three give the
+ * same update up to float rounding. A block on the eigen fallback (a factor Tikhonov could not
+ * invert) is inverted and applied on every rank until it recovers. Set before the first update;
+ * no effect with one rank; ACKTR only (another algorithm takes REPLICATED alone). */
+typedef enum clkfac_kfac_placement {
+    CLKFAC_KFAC_REPLICATED = 0,
+    CLKFAC_KFAC_INVERSE = 1,
+    CLKFAC_KFAC_GRADIENT = 2
+} clkfac_kfac_placement;
+clkfac_status clkfac_agent_set_kfac_placement(clkfac_agent *agent, clkfac_kfac_placement placement);
+/* "replicated", "inverse" or "gradient" (NULL for a value out of range). */
+const char *clkfac_kfac_placement_name(clkfac_kfac_placement placement);
 
 /* Copies every trained parameter to the host (waits for the queued updates: one blocking call
  * per network): the actor's flat buffer (clkfac_nn_params layout), then the critic's when the

@@ -106,6 +106,17 @@ clkfac_status clkfac_kfac_dense_factors(clkfac_context *ctx, const clkfac_factor
                                         size_t x_off, cl_mem gy, size_t gy_off, cl_mem a_out,
                                         size_t a_off, cl_mem g_out, size_t g_off);
 
+/* ---- packed symmetric factors ---------------------------------------------------------------
+ * A symmetric d x d factor as its upper triangle, row by row (element (i, j), j >= i, at
+ * i*d - i*(i-1)/2 + j - i): d(d+1)/2 floats, what data-parallel K-FAC sends between ranks. */
+size_t clkfac_kfac_packed_size(size_t d);
+/* packed (d(d+1)/2 floats at p_off) = the upper triangle of s (d, d at s_off). */
+clkfac_status clkfac_kfac_pack_upper(clkfac_context *ctx, size_t d, cl_mem s, size_t s_off,
+                                     cl_mem packed, size_t p_off);
+/* s (d, d) = alpha * the symmetric matrix packed holds (both triangles written). */
+clkfac_status clkfac_kfac_unpack_upper(clkfac_context *ctx, size_t d, float alpha, cl_mem packed,
+                                       size_t p_off, cl_mem s, size_t s_off);
+
 /* ---- running averages ---------------------------------------------------------------------- */
 
 typedef struct clkfac_ema {

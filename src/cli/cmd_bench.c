@@ -230,6 +230,9 @@ static int bench_sample_cli(int argc, char **argv)
 static const clkfac_option SCALE_OPTIONS[] = {
     CLI_OPTION(STRING, bench_scale_options, ranks, "--ranks", "LIST", 0, 0, 0,
                "rank counts to measure (default 1,2,3,4; each divides --envs)"),
+    CLI_OPTION(STRING, bench_scale_options, algos, "--algos", "LIST", 0, 0, 0,
+               "what to measure on each rank count (default a2c,acktr,acktr-inverse,"
+               "acktr-gradient,trpo; acktr-P: ACKTR with --kfac-placement P)"),
     CLI_OPTION(STRING, bench_scale_options, env, "--env", "ID", 0, 0, 0,
                "environment (default CartPole-v1)"),
     CLI_OPTION(UINT, bench_scale_options, n_envs, "--envs", "N", 1, 4096, 12,
@@ -257,15 +260,17 @@ static int bench_scale_cli(int argc, char **argv)
     memset(&o, 0, sizeof o);
     cli_defaults(SCALE_OPTIONS, sizeof SCALE_OPTIONS / sizeof SCALE_OPTIONS[0], &o);
     o.ranks = "1,2,3,4";
+    o.algos = "a2c,acktr,acktr-inverse,acktr-gradient,trpo";
     o.env = "CartPole-v1";
     o.out_dir = "results/bench-scale";
     cli_table t = {SCALE_OPTIONS, sizeof SCALE_OPTIONS / sizeof SCALE_OPTIONS[0], &o, NULL};
     int r = cli_parse("bench scale", argc, argv, &t, 1);
     if (r < 0) {
         printf("usage: clkfac bench scale [options]   (without mpirun: it starts mpirun itself)\n"
-               "  data-parallel A2C on each rank count (time and bytes per update), and a\n"
-               "  latency-bandwidth model of A2C and ACKTR's two inverse placements for 8-256\n"
-               "  ranks on a stated network; writes OUT/scale.md and OUT/scale_model.md.\n");
+               "  data-parallel A2C, ACKTR (each inverse placement) and TRPO on each rank count\n"
+               "  (time and bytes per update, bytes against the model's), and a latency-bandwidth\n"
+               "  model of A2C and ACKTR's two inverse placements for 8-256 ranks on a stated\n"
+               "  network; writes OUT/scale.md and OUT/scale_model.md.\n");
         cli_print_options(SCALE_OPTIONS, sizeof SCALE_OPTIONS / sizeof SCALE_OPTIONS[0],
                           CLKFAC_OPTION_FOR_ALL);
         return CLI_OK;

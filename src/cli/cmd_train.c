@@ -4,9 +4,10 @@
  * are rewritten atomically as the run goes, so an interrupted run leaves valid files; the same
  * seed on the same device gives identical episodes.csv and updates.csv.
  *
- * Under mpirun (N ranks, A2C or ACKTR): data-parallel training. Each rank steps --envs / N of the copies
- * (rank k copies k*E/N .. (k+1)*E/N - 1, seeded as those copies of a single process), gradients
- * are averaged over the ranks every update, so every rank holds the same parameters. Rank 0
+ * Under mpirun (N ranks, A2C, ACKTR or TRPO): data-parallel training. Each rank steps --envs / N
+ * of the copies (rank k copies k*E/N .. (k+1)*E/N - 1, seeded as those copies of a single
+ * process), gradients (TRPO: also every Fisher-vector product, the line search's KL and
+ * surrogate) are averaged over the ranks every update, so every rank holds the same parameters. Rank 0
  * writes --out as a single process would (its copies' episodes; the timestep counts every
  * rank's steps); rank k > 0 writes its copies' episodes to --out/rank-k. */
 #include <stdlib.h>
@@ -26,12 +27,15 @@ typedef struct train_run {
     unsigned checkpoint_every;
     double checkpoint_seconds;
     int preset;     /* PRESET_AUTO: data/presets.txt fills what the command line leaves out */
+    int placement;  /* clkfac_kfac_placement (ACKTR across ranks) */
     uint64_t given; /* bit k: RUN_OPTIONS[k] was on the command line */
     char applied[512];
 } train_run;
 
 enum { PRESET_AUTO, PRESET_NONE };
 static const char *const PRESET_CHOICES[] = {"auto", "none", NULL};
+
+static const char *const PLACEMENT_CHOICES[] = {"replicated", "inverse", "gradient", NULL};
 
 static const clkfac_option RUN_OPTIONS[] = {
     CLI_OPTION(STRING, train_run, env, "--env", "ID", 0, 0, 0,
@@ -60,6 +64,12 @@ static const clkfac_option RUN_OPTIONS[] = {
                        "auto: the environment's settings for the algorithm in data/presets.txt "
                        "fill every option not given here (printed at the start, and in "
                        "summary.json); none: the table's defaults shown below"),
+    CLI_OPTION_CHOICES(ENUM, train_run, placement, "--kfac-placement", CLKFAC_KFAC_REPLICATED,
+                       PLACEMENT_CHOICES,
+                       "ACKTR under mpirun: replicated: every rank inverts every layer's factors; "
+                       "inverse: each layer's on one rank (balanced by cost), broadcast; gradient: "
+                       "each layer's preconditioned gradient computed on that rank, broadcast "
+                       "every update (the same update either way)"),
 };
 
 #define N_RUN_OPTIONS (sizeof RUN_OPTIONS / sizeof RUN_OPTIONS[0])
@@ -146,7 +156,7 @@ static int rank_share(const train_run *c, int rank, int size, unsigned *local, c
 
 int cmd_train(int argc, char **argv)
 {
-    train_run c = {NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, PRESET_AUTO, 0, ""};
+    train_run c = {NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, PRESET_AUTO, 0, 0, ""};
     cli_defaults(RUN_OPTIONS, N_RUN_OPTIONS, &c);
     clkfac_agent_options ag_opts = CLKFAC_AGENT_OPTIONS_INIT;
     int r = parse_args(&c, &ag_opts, argc, argv);
@@ -185,6 +195,10 @@ int cmd_train(int argc, char **argv)
     int rc = CLI_OK;
     if ((st = clkfac_agent_create(&ag, ctx, env, &ag_opts))) {
         rc = cli_fail("creating the agent", st);
+        goto done;
+    }
+    if ((st = clkfac_agent_set_kfac_placement(ag, (clkfac_kfac_placement)c.placement))) {
+        rc = rank ? CLI_USAGE : cli_usage_error("%s", clkfac_last_error());
         goto done;
     }
     if ((st = clkfac_agent_set_comm(ag, comm))) {

@@ -359,3 +359,35 @@ clkfac_status clkfac_kfac_scale_by(clkfac_context *ctx, size_t n, cl_mem x, size
                    OCL_ARGS(OCL_U(n), OCL_M(x), OCL_U(x_off), OCL_F(alpha), OCL_M(scal),
                             OCL_U(scal_off)));
 }
+
+/* ---- packed symmetric factors -------------------------------------------------------------- */
+
+size_t clkfac_kfac_packed_size(size_t d) { return d * (d + 1) / 2; }
+
+static clkfac_status check_packed(size_t d, size_t s_off, size_t p_off, cl_mem s, cl_mem p,
+                                  const char *fn)
+{
+    if (d == 0 || !s || !p)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s: d %zu, buffers %s; expected d >= 1 and both "
+                         "buffers", fn, d, s && p ? "given" : "missing");
+    clkfac_status st = check_u32(d * d + s_off, "factor end");
+    return st ? st : check_u32(clkfac_kfac_packed_size(d) + p_off, "packed end");
+}
+
+clkfac_status clkfac_kfac_pack_upper(clkfac_context *ctx, size_t d, cl_mem s, size_t s_off,
+                                     cl_mem packed, size_t p_off)
+{
+    clkfac_status st = check_packed(d, s_off, p_off, s, packed, "clkfac_kfac_pack_upper");
+    return st ? st : ocl_run(ctx, "kfac", "kfac_pack_upper", OCL_2D(d, d, 0, 0),
+                             OCL_ARGS(OCL_U(d), OCL_M(s), OCL_U(s_off), OCL_M(packed),
+                                      OCL_U(p_off)));
+}
+
+clkfac_status clkfac_kfac_unpack_upper(clkfac_context *ctx, size_t d, float alpha, cl_mem packed,
+                                       size_t p_off, cl_mem s, size_t s_off)
+{
+    clkfac_status st = check_packed(d, s_off, p_off, s, packed, "clkfac_kfac_unpack_upper");
+    return st ? st : ocl_run(ctx, "kfac", "kfac_unpack_upper", OCL_2D(d, d, 0, 0),
+                             OCL_ARGS(OCL_U(d), OCL_F(alpha), OCL_M(packed), OCL_U(p_off),
+                                      OCL_M(s), OCL_U(s_off)));
+}

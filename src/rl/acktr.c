@@ -42,6 +42,9 @@ typedef struct acktr_state {
     cl_mem trust;           /* per net: [dot -> q, nu] */
     cl_mem logits_before;   /* measure_kl: the policy outputs before the step (M, n_out) */
     cl_mem step_scale;      /* kl_target: adaptive multiplier of the step size (device) */
+    cl_mem packed;          /* data-parallel: every block's new A and G as upper triangles */
+    size_t packed_n;        /* its floats: sum over blocks of da(da+1)/2 + dg(dg+1)/2 */
+    int *owner;             /* data-parallel, placement inverse/gradient: each block's rank */
     clkfac_optim *mom_logstd; /* Gaussian log-std: raw gradient, same momentum and nu */
     clkfac_optim *critic_adam; /* Euclidean critic: Adam on the value loss */
     uint64_t updates;
@@ -105,6 +108,8 @@ static void acktr_free(clkfac_agent *ag)
     clkfac_buffer_free(s->trust);
     clkfac_buffer_free(s->logits_before);
     clkfac_buffer_free(s->step_scale);
+    clkfac_buffer_free(s->packed);
+    free(s->owner);
     clkfac_optim_free(s->mom_logstd);
     clkfac_optim_free(s->critic_adam);
     free(s->blocks);
@@ -213,9 +218,42 @@ static clkfac_status fisher_output_grads(clkfac_agent *ag, size_t m)
                                           dv.buf, dv.off);
 }
 
-/* New A and G of every block from the Fisher pass, folded into the running averages. */
+/* Data-parallel: the packed new factors of every block summed over the ranks in one allreduce,
+ * then per block unpacked as the mean (both triangles) and folded into the running averages. */
+static clkfac_status average_packed_factors(clkfac_agent *ag, acktr_state *s)
+{
+    clkfac_profile_phase(ag->ctx, "allreduce");
+    clkfac_status st = clkfac_comm_allreduce_buffer(ag->comm, ag->ctx, s->packed, 0, s->packed_n,
+                                                    CLKFAC_COMM_SUM);
+    clkfac_profile_phase(ag->ctx, "factors");
+    float inv = 1.0f / (float)ag->dp_size;
+    for (size_t i = 0, at = 0; i < s->n_blocks && !st; i++) {
+        kfac_block *k = &s->blocks[i];
+        size_t na = clkfac_kfac_packed_size(k->da);
+        if ((st = clkfac_kfac_unpack_upper(ag->ctx, k->da, inv, s->packed, at, s->a_new, 0)) ||
+            (st = clkfac_kfac_unpack_upper(ag->ctx, k->dg, inv, s->packed, at + na, s->g_new, 0)))
+            break;
+        at += na + clkfac_kfac_packed_size(k->dg);
+        st = clkfac_kfac_ema_update_pair(
+            ag->ctx, &(clkfac_ema_target){&k->ea, k->da * k->da, k->a, 0, s->a_new, 0},
+            &(clkfac_ema_target){&k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0});
+    }
+    return st;
+}
+
+/* New A and G of every block from the Fisher pass, folded into the running averages. Across
+ * ranks each block's new factors are packed (upper triangles, into s->packed) as they are
+ * computed, and averaged and folded in together after the last block. */
 static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
 {
+    size_t at = 0; /* data-parallel: floats packed so far */
+    if (ag->dp_size > 1 && !s->packed) {
+        for (size_t i = 0; i < s->n_blocks; i++)
+            s->packed_n += clkfac_kfac_packed_size(s->blocks[i].da) +
+                           clkfac_kfac_packed_size(s->blocks[i].dg);
+        clkfac_status st = clkfac_buffer_create(&s->packed, ag->ctx, s->packed_n);
+        if (st) return st;
+    }
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *k = &s->blocks[i];
         clkfac_nn_view x, ds;
@@ -231,18 +269,20 @@ static clkfac_status update_factors(clkfac_agent *ag, acktr_state *s, size_t m)
             (st = clkfac_kfac_gram(ag->ctx, NULL, rows, k->dg, ds.ld, 1.0f / (float)rows,
                                    ds.buf, ds.off, s->g_new, 0)))
             return st;
-        if (ag->dp_size > 1) { /* data-parallel: the factors of every rank's batch */
-            cl_mem bufs[2] = {s->a_new, s->g_new};
-            size_t lens[2] = {k->da * k->da, k->dg * k->dg};
-            if ((st = agent_allreduce_mean(ag, bufs, lens, 2))) return st;
-            clkfac_profile_phase(ag->ctx, "factors");
+        if (ag->dp_size > 1) { /* data-parallel: packed now, averaged over the ranks below */
+            if ((st = clkfac_kfac_pack_upper(ag->ctx, k->da, s->a_new, 0, s->packed, at)) ||
+                (st = clkfac_kfac_pack_upper(ag->ctx, k->dg, s->g_new, 0, s->packed,
+                                             at + clkfac_kfac_packed_size(k->da))))
+                return st;
+            at += clkfac_kfac_packed_size(k->da) + clkfac_kfac_packed_size(k->dg);
+            continue;
         }
         if ((st = clkfac_kfac_ema_update_pair(
                  ag->ctx, &(clkfac_ema_target){&k->ea, k->da * k->da, k->a, 0, s->a_new, 0},
                  &(clkfac_ema_target){&k->eg, k->dg * k->dg, k->g, 0, s->g_new, 0})))
             return st;
     }
-    return CLKFAC_OK;
+    return ag->dp_size > 1 ? average_packed_factors(ag, s) : CLKFAC_OK;
 }
 
 /* The eigen rule's inversion of a block: Q and eigenvalues of A, then of G. */
@@ -334,6 +374,102 @@ clkfac_status acktr_debug_get_factor(clkfac_agent *ag, size_t block, int which, 
     return f ? clkfac_buffer_read(ag->ctx, f, 0, m, n) : CLKFAC_ERR_INVALID_ARG;
 }
 
+/* ---- inverse placement across ranks (clkfac_agent_set_kfac_placement) ---------------------- */
+
+/* Whether the inverses of this update are placed (inverse or gradient) rather than replicated. */
+static int placed(const clkfac_agent *ag)
+{
+    return ag->dp_size > 1 && ag->kfac_placement != CLKFAC_KFAC_REPLICATED;
+}
+
+/* Each block's rank: blocks by inverse cost da^3 + dg^3, largest first (ties: lower index), each
+ * to the rank with the least cost so far (ties: lower rank). The same on every rank. */
+static clkfac_status assign_owners(clkfac_agent *ag, acktr_state *s)
+{
+    size_t nb = s->n_blocks, R = (size_t)ag->dp_size;
+    s->owner = core_calloc(nb ? nb : 1, sizeof *s->owner);
+    double *load = core_calloc(R, sizeof *load);
+    int *done = core_calloc(nb ? nb : 1, sizeof *done);
+    if (!s->owner || !load || !done) {
+        free(load);
+        free(done);
+        return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    }
+    for (size_t step = 0; step < nb; step++) {
+        size_t best = nb;
+        double best_cost = -1;
+        for (size_t i = 0; i < nb; i++) {
+            double da = (double)s->blocks[i].da, dg = (double)s->blocks[i].dg;
+            double c = da * da * da + dg * dg * dg;
+            if (!done[i] && c > best_cost) best = i, best_cost = c;
+        }
+        size_t r = 0;
+        for (size_t q = 1; q < R; q++)
+            if (load[q] < load[r]) r = q;
+        s->owner[best] = (int)r;
+        load[r] += best_cost;
+        done[best] = 1;
+    }
+    free(load);
+    free(done);
+    return CLKFAC_OK;
+}
+
+/* One broadcast of a placement: n floats of buf at off from rank root. */
+typedef struct owner_bcast {
+    cl_mem buf;
+    size_t off, n;
+    int root;
+} owner_bcast;
+
+/* Runs the count broadcasts of items (all started, then waited for) in the profiler phase
+ * "allreduce", then back to `phase`; frees items. */
+static clkfac_status bcast_from_owners(clkfac_agent *ag, owner_bcast *items, size_t count,
+                                       const char *phase)
+{
+    clkfac_profile_phase(ag->ctx, "allreduce");
+    clkfac_comm_request **req = core_calloc(count ? count : 1, sizeof *req);
+    clkfac_status st = req ? CLKFAC_OK : CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    size_t started = 0;
+    for (; started < count && !st; started++)
+        st = clkfac_comm_bcast_buffer_start(&req[started], ag->comm, ag->ctx, items[started].buf,
+                                            items[started].off, items[started].n,
+                                            items[started].root);
+    for (size_t i = 0; i < started; i++) { /* every started request is completed */
+        clkfac_status w = clkfac_comm_wait(req[i]);
+        if (!st) st = w;
+    }
+    free(req);
+    free(items);
+    clkfac_profile_phase(ag->ctx, phase);
+    return st;
+}
+
+/* Every placed block's share from its rank to the others: placement inverse, its inverses (and
+ * eigenvalues under the eigen rule); placement gradient, its preconditioned gradient. Blocks on
+ * the eigen fallback were inverted and applied everywhere. */
+static clkfac_status share_from_owners(clkfac_agent *ag, acktr_state *s)
+{
+    int grad = ag->kfac_placement == CLKFAC_KFAC_GRADIENT;
+    owner_bcast *it = core_calloc(4 * s->n_blocks + 1, sizeof *it);
+    if (!it) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_blocks; i++) {
+        kfac_block *b = &s->blocks[i];
+        if (b->eigen_now) continue;
+        if (grad) {
+            cl_mem v = b->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
+            it[k++] = (owner_bcast){v, b->offset, b->dg * b->da, s->owner[i]};
+            continue;
+        }
+        cl_mem m[4] = {b->a_inv, b->g_inv, b->a_eig, b->g_eig};
+        size_t len[4] = {b->da * b->da, b->dg * b->dg, b->da, b->dg};
+        for (int j = 0; j < (ag->o.kfac_eigen ? 4 : 2); j++)
+            it[k++] = (owner_bcast){m[j], 0, len[j], s->owner[i]};
+    }
+    return bcast_from_owners(ag, it, k, grad ? "precondition" : "inverse");
+}
+
 static clkfac_status acktr_update(clkfac_agent *ag, float lr)
 {
     acktr_state *s = ag->algo;
@@ -358,9 +494,12 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     clkfac_profile_phase(ctx, "inverse");
     /* weight decay enters the damping (K-FAC sec. 6.3: lambda includes the L2 coefficient) */
     float lambda = ag->o.kfac_damping + ag->o.weight_decay;
+    if (placed(ag) && !s->owner && (st = assign_owners(ag, s))) return st;
     if (s->updates % ag->o.inv_every == 0) {
         for (size_t i = 0; i < s->n_blocks; i++) {
             kfac_block *k = &s->blocks[i];
+            if (placed(ag) && !k->eigen_now && s->owner[i] != ag->dp_rank)
+                continue; /* another rank's block */
             if (ag->o.kfac_eigen)
                 st = invert_eigen(ctx, k);
             else if (k->eigen_now) /* on the fallback: back to Tikhonov once it succeeds */
@@ -370,6 +509,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                                   k->a_inv, 0, k->g_inv, 0);
             if (st) return st;
         }
+        if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_INVERSE &&
+            (st = share_from_owners(ag, s)))
+            return st;
     }
     /* the previous update's record says a factor was not positive definite (its inverse was
      * kept): every block is inverted again, checked, now */
@@ -421,6 +563,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *k = &s->blocks[i];
         cl_mem vbuf = k->net == s->nets[0].net ? s->nets[0].v : s->nets[1].v;
+        if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_GRADIENT && !k->eigen_now &&
+            s->owner[i] != ag->dp_rank)
+            continue; /* preconditioned on its rank, broadcast below */
         if (ag->o.kfac_eigen || k->eigen_now)
             st = clkfac_kfac_precondition_eigen(ctx, k->dg, k->da, k->g_inv, 0, k->g_eig, 0,
                                                 k->a_inv, 0, k->a_eig, 0, lambda,
@@ -430,6 +575,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
                                           clkfac_nn_grads(k->net), k->offset, vbuf, k->offset);
         if (st) return st;
     }
+    if (placed(ag) && ag->kfac_placement == CLKFAC_KFAC_GRADIENT &&
+        (st = share_from_owners(ag, s)))
+        return st;
     /* 4. trust region per network and the momentum step of nu * v (reference: momentum SGD
      * with learning rate eta * (1 - momentum)) */
     clkfac_profile_phase(ctx, "step");
@@ -464,6 +612,12 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
         policy_params p0 = {{s->logits_before, 0, m, ag->n_out, ag->n_out}, ag->logstd, 0};
         policy_out kl = {NULL, 0, ag->algo_stats, REC_KL - REC_ALGO_FIRST};
         if ((st = ag->pol->kl(ctx, &p0, &p1, &kl))) return st;
+        if (ag->dp_size > 1) { /* data-parallel: the mean KL over every rank's rows */
+            cl_mem kb = ag->algo_stats;
+            size_t off = REC_KL - REC_ALGO_FIRST, one = 1;
+            if ((st = agent_allreduce_mean_at(ag, &kb, &off, &one, 1))) return st;
+            clkfac_profile_phase(ctx, "step");
+        }
     }
     /* the adaptive step size (kl_target, the reference's continuous-control rule): once per
      * update, from this update's KL, for the next update's step */

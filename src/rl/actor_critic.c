@@ -59,8 +59,8 @@ clkfac_status agent_a2c_loss(clkfac_agent *ag)
                              ag->loss_stats);
 }
 
-clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const size_t *lens,
-                                   size_t k)
+clkfac_status agent_allreduce_mean_at(clkfac_agent *ag, const cl_mem *bufs, const size_t *offs,
+                                      const size_t *lens, size_t k)
 {
     if (ag->dp_size < 2) return CLKFAC_OK;
     clkfac_profile_phase(ag->ctx, "allreduce");
@@ -70,13 +70,20 @@ clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const s
     size_t started = 0;
     for (; started < k && !st; started++)
         st = clkfac_comm_allreduce_buffer_start(&req[started], ag->comm, ag->ctx, bufs[started],
-                                                0, lens[started], CLKFAC_COMM_SUM);
+                                                offs ? offs[started] : 0, lens[started],
+                                                CLKFAC_COMM_SUM);
     for (size_t i = 0; i < started; i++) { /* every started request is completed */
         clkfac_status w = clkfac_comm_wait(req[i]);
         if (!st) st = w;
     }
     float inv = 1.0f / (float)ag->dp_size;
     for (size_t i = 0; i < k && !st; i++)
-        st = clkfac_linalg_scal(ag->ctx, lens[i], inv, bufs[i], 0);
+        st = clkfac_linalg_scal(ag->ctx, lens[i], inv, bufs[i], offs ? offs[i] : 0);
     return st;
+}
+
+clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const size_t *lens,
+                                   size_t k)
+{
+    return agent_allreduce_mean_at(ag, bufs, NULL, lens, k);
 }

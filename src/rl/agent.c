@@ -328,14 +328,6 @@ clkfac_status clkfac_agent_set_comm(clkfac_agent *ag, clkfac_comm *comm)
                          "the communicator once, before the first update",
                          ag->comm ? "one already" : "updated already");
     int size = clkfac_comm_size(comm);
-    if (size > 1 && ag->o.algo == CLKFAC_ALGO_TRPO)
-        return CORE_FAIL_INPUT(CLKFAC_ERR_UNSUPPORTED, "data-parallel %s on %d ranks: this build "
-                               "trains only A2C and ACKTR across ranks (TRPO: one rank)",
-                               clkfac_algo_name(ag->o.algo), size);
-    if (size > 1 && ag->o.algo == CLKFAC_ALGO_ACKTR && ag->o.kl_target > 0)
-        return CORE_FAIL_INPUT(CLKFAC_ERR_UNSUPPORTED, "data-parallel ACKTR on %d ranks with "
-                               "--kl-target %g: the adaptive step size is one-rank only so far",
-                               size, (double)ag->o.kl_target);
     ag->comm = comm;
     ag->dp_rank = clkfac_comm_rank(comm);
     ag->dp_size = size;
@@ -345,6 +337,29 @@ clkfac_status clkfac_agent_set_comm(clkfac_agent *ag, clkfac_comm *comm)
     for (size_t i = 0; i < k && !st; i++) /* every rank starts from rank 0's parameters */
         st = clkfac_comm_bcast_buffer(comm, ag->ctx, buf[i], 0, len[i], 0);
     return st;
+}
+
+const char *clkfac_kfac_placement_name(clkfac_kfac_placement p)
+{
+    static const char *const names[] = {"replicated", "inverse", "gradient"};
+    return (unsigned)p < 3 ? names[p] : NULL;
+}
+
+clkfac_status clkfac_agent_set_kfac_placement(clkfac_agent *ag, clkfac_kfac_placement p)
+{
+    if (!ag) return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "clkfac_agent_set_kfac_placement: agent is NULL");
+    if (!clkfac_kfac_placement_name(p))
+        return CORE_FAIL_INPUT(CLKFAC_ERR_INVALID_ARG, "K-FAC placement %d; expected 0 (replicated), "
+                               "1 (inverse) or 2 (gradient)", (int)p);
+    if (p != CLKFAC_KFAC_REPLICATED && ag->o.algo != CLKFAC_ALGO_ACKTR)
+        return CORE_FAIL_INPUT(CLKFAC_ERR_INVALID_ARG, "--kfac-placement %s with --algo %s: the "
+                               "placement of K-FAC inverses applies to acktr only",
+                               clkfac_kfac_placement_name(p), clkfac_algo_name(ag->o.algo));
+    if (ag->updates)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "clkfac_agent_set_kfac_placement: the agent has "
+                         "updated already; set the placement before the first update");
+    ag->kfac_placement = p;
+    return CLKFAC_OK;
 }
 
 #ifndef NDEBUG

@@ -70,6 +70,7 @@ struct clkfac_agent {
     clkfac_optim *stats_optim; /* whose NORM..LR go into the record (set by the algorithm) */
     clkfac_comm *comm;         /* data-parallel (clkfac_agent_set_comm); NULL: one process */
     int dp_rank, dp_size;      /* its rank and size (0 and 1 without) */
+    clkfac_kfac_placement kfac_placement; /* ACKTR across ranks: where the inverses live */
 };
 
 
@@ -122,6 +123,9 @@ clkfac_status agent_a2c_loss(clkfac_agent *ag);
  * 1/size), in the profiler phase "allreduce". Nothing with one rank. */
 clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const size_t *lens,
                                    size_t k);
+/* The same for lens[i] floats from offset offs[i] of bufs[i] (offs NULL: 0), at most 8. */
+clkfac_status agent_allreduce_mean_at(clkfac_agent *ag, const cl_mem *bufs, const size_t *offs,
+                                      const size_t *lens, size_t k);
 
 /* Test hook: the next n updates get NaN returns (so non-finite gradients), as a diverging
  * reward would give. */
@@ -151,6 +155,8 @@ typedef struct trpo_fisher {
     const policy_dist *pol;
     cl_mem logstd;   /* Gaussian: (n_out) log-stds, else NULL */
     float damping;
+    clkfac_agent *dp; /* data-parallel: every product is averaged over this agent's ranks
+                         (before the damping); NULL: this process's batch alone */
 } trpo_fisher;
 
 /* Creates the R-op state for net (logstd NULL for a categorical head). */
@@ -168,6 +174,8 @@ clkfac_status trpo_cg(trpo_fisher *f, size_t n, cl_mem g, cl_mem x, unsigned ite
 /* Test hook: later line searches of this TRPO agent try -step instead of step, which cannot
  * improve the surrogate, so each must end by restoring the old parameters. */
 void trpo_debug_flip_step(clkfac_agent *ag);
+/* Test hook: the last update's CG direction x (n_params floats; blocking read). */
+clkfac_status trpo_debug_direction(clkfac_agent *ag, float *out, size_t n);
 
 /* The previous update's health flags (prev_health's bits). */
 static inline uint32_t agent_prev_health(const clkfac_agent *ag)

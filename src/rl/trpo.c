@@ -57,6 +57,7 @@ clkfac_status trpo_fisher_init(trpo_fisher *f, clkfac_context *ctx, clkfac_nn *n
     f->n_out = n_out;
     f->logstd = pol->has_logstd ? logstd : NULL;
     f->damping = damping;
+    f->dp = NULL;
     f->n_net = clkfac_nn_param_count(net);
     f->n_params = f->n_net + (pol->has_logstd ? n_out : 0);
     if (pol->has_logstd && !logstd)
@@ -98,6 +99,11 @@ clkfac_status trpo_fvp(trpo_fisher *f, size_t n, cl_mem v, size_t v_off, cl_mem 
         (st = clkfac_nn_backward(f->net, n, NULL, 0)) ||
         (st = clkfac_linalg_copy(ctx, f->n_net, clkfac_nn_grads(f->net), 0, out, out_off)))
         return st;
+    if (f->dp && f->dp->dp_size > 1) { /* data-parallel: the mean over every rank's rows */
+        size_t n_p = f->n_params;
+        if ((st = agent_allreduce_mean_at(f->dp, &out, &out_off, &n_p, 1))) return st;
+        clkfac_profile_phase(ctx, "cg");
+    }
     return f->damping != 0.0f
                ? clkfac_linalg_axpy(ctx, f->n_params, f->damping, v, v_off, out, out_off)
                : CLKFAC_OK;
@@ -148,6 +154,24 @@ void trpo_debug_flip_step(clkfac_agent *ag)
 {
     trpo_state *s = ag->algo;
     if (s) s->step_sign = -s->step_sign;
+}
+
+clkfac_status trpo_debug_direction(clkfac_agent *ag, float *out, size_t n)
+{
+    trpo_state *s = ag->alg == &agent_algo_trpo ? ag->algo : NULL;
+    if (!s || n != s->fisher.n_params)
+        return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "trpo_debug_direction: %zu values; expected a TRPO "
+                         "agent's %zu policy parameters", n, s ? s->fisher.n_params : (size_t)0);
+    return clkfac_buffer_read(ag->ctx, s->x, 0, out, n);
+}
+
+/* Data-parallel: the mean over the ranks of n floats of buf from off, then back to `phase`. */
+static clkfac_status dp_mean(clkfac_agent *ag, cl_mem buf, size_t off, size_t n, const char *phase)
+{
+    if (ag->dp_size < 2) return CLKFAC_OK;
+    clkfac_status st = agent_allreduce_mean_at(ag, &buf, &off, &n, 1);
+    clkfac_profile_phase(ag->ctx, phase);
+    return st;
 }
 
 static clkfac_status zeros(clkfac_context *ctx, cl_mem *m, size_t n)
@@ -259,6 +283,12 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
         (st = ag->pol->log_prob(ctx, &pi, ag->actions, &logp)) ||
         (st = ag->pol->entropy(ctx, &pi, &entropy)) || (st = surrogate(ag, s, SC_SURR_OLD, 1)))
         return st;
+    if (ag->dp_size > 1) { /* data-parallel: the surrogate and its gradient over every rank */
+        cl_mem bufs[2] = {s->g, s->sc};
+        size_t offs[2] = {0, SC_SURR_OLD}, lens[2] = {s->fisher.n_params, 1};
+        if ((st = agent_allreduce_mean_at(ag, bufs, offs, lens, 2))) return st;
+        clkfac_profile_phase(ctx, "forward");
+    }
     /* x = CG(F, g) on every k-th row, then the step scale from x^T F x */
     clkfac_profile_phase(ctx, "cg");
     size_t n = M;
@@ -284,7 +314,8 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
     float frac = 1.0f;
     for (int k = 0; k < LS_TRIALS; k++, frac *= 0.5f) {
         if ((st = ls_set(ag, s, frac, 0)) || (st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) ||
-            (st = mean_kl(ag, s)) || (st = surrogate(ag, s, SC_SURR, 0)))
+            (st = mean_kl(ag, s)) || (st = surrogate(ag, s, SC_SURR, 0)) ||
+            (st = dp_mean(ag, s->sc, SC_KL, 2, "linesearch"))) /* KL and surrogate: adjacent */
             return st;
         st = ocl_run(ctx, "trpo", "trpo_ls_check", OCL_1D(1, 1),
                  OCL_ARGS(OCL_M(s->sc), OCL_U(SC_KL), OCL_U(SC_SURR), OCL_U(SC_SURR_OLD),
@@ -304,11 +335,15 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
     return st;
 }
 
-/* vf_iters epochs of Adam on mean (V - R)^2 over minibatches of VF_BATCH rows in order. */
+/* vf_iters epochs of Adam on mean (V - R)^2 over minibatches of VF_BATCH rows in order. On N
+ * ranks each rank's minibatches have ceil(VF_BATCH / N) of its rows and their gradients are
+ * averaged: minibatches of about VF_BATCH rows of the union, as many steps as one process takes
+ * on it (the same minibatches when one holds the whole rollout). */
 static clkfac_status value_step(clkfac_agent *ag, trpo_state *s)
 {
     clkfac_context *ctx = ag->ctx;
-    size_t M = ag->n_envs * ag->t_steps;
+    size_t M = ag->n_envs * ag->t_steps, P = clkfac_nn_param_count(ag->critic);
+    size_t batch = (VF_BATCH + (size_t)ag->dp_size - 1) / (size_t)ag->dp_size;
     clkfac_nn_view v, dv;
     clkfac_status st;
     /* the value loss before fitting, from the rollout's values */
@@ -316,8 +351,8 @@ static clkfac_status value_step(clkfac_agent *ag, trpo_state *s)
                                      ag->loss_stats, CLKFAC_A2C_STAT_VALUE)))
         return st;
     for (unsigned e = 0; e < ag->o.vf_iters; e++)
-        for (size_t a = 0; a < M; a += VF_BATCH) {
-            size_t b = M - a < VF_BATCH ? M - a : VF_BATCH;
+        for (size_t a = 0; a < M; a += batch) {
+            size_t b = M - a < batch ? M - a : batch;
             if ((st = clkfac_nn_forward(ag->critic, b, ag->obs, a * ag->obs_size)) ||
                 (st = agent_head_view(&v, ag->critic, ag->v_head, 0)) ||
                 (st = agent_head_view(&dv, ag->critic, ag->v_head, 1)) ||
@@ -325,11 +360,31 @@ static clkfac_status value_step(clkfac_agent *ag, trpo_state *s)
                                              s->sc, SC_VF)) ||
                 (st = clkfac_nn_zero_grad(ag->critic)) ||
                 (st = clkfac_nn_backward(ag->critic, b, NULL, 0)) ||
+                (st = dp_mean(ag, clkfac_nn_grads(ag->critic), 0, P, "value")) ||
                 (st = clkfac_optim_step(s->vf_opt, clkfac_nn_params(ag->critic), 0,
                                         clkfac_nn_grads(ag->critic), 0, ag->o.vf_lr, NULL, 0)))
                 return st;
         }
     return CLKFAC_OK;
+}
+
+/* Data-parallel advantage standardization over the union of the ranks' rows (equal counts): the
+ * mean of the ranks' means, then of their mean squared deviations from it (sc slots SC_KL and
+ * SC_SURR as scratch, before the line search uses them). */
+static clkfac_status standardize_ranks(clkfac_agent *ag, trpo_state *s)
+{
+    clkfac_context *ctx = ag->ctx;
+    size_t M = ag->n_envs * ag->t_steps;
+    clkfac_status st = CLKFAC_OK;
+    for (int centered = 0; centered < 2 && !st; centered++) {
+        st = ocl_run(ctx, "trpo", "trpo_moment", OCL_GROUPS(1),
+                     OCL_ARGS(OCL_U(M), OCL_M(ag->adv), OCL_M(s->sc), OCL_U(SC_KL),
+                              OCL_I(centered), OCL_U(centered ? SC_SURR : SC_KL)));
+        if (!st) st = dp_mean(ag, s->sc, centered ? SC_SURR : SC_KL, 1, "advantages");
+    }
+    return st ? st : ocl_run(ctx, "trpo", "trpo_standardize_by", OCL_1D(M, CLKFAC_WG),
+                             OCL_ARGS(OCL_U(M), OCL_M(ag->adv), OCL_M(s->sc), OCL_U(SC_KL),
+                                      OCL_U(SC_SURR)));
 }
 
 static clkfac_status trpo_update(clkfac_agent *ag, float lr)
@@ -344,11 +399,15 @@ static clkfac_status trpo_update(clkfac_agent *ag, float lr)
     if ((st = clkfac_rl_gae(ctx, T, N, ag->o.gamma, ag->o.gae_lambda, ag->rewards, ag->ended,
                             ag->boot, ag->values, ag->last, ag->returns, ag->adv)))
         return st;
-    st = ocl_run(ctx, "trpo", "trpo_standardize", OCL_GROUPS(1),
-                 OCL_ARGS(OCL_U(M), OCL_M(ag->adv)));
+    s->fisher.dp = ag->dp_size > 1 ? ag : NULL;
+    st = ag->dp_size > 1 ? standardize_ranks(ag, s)
+                         : ocl_run(ctx, "trpo", "trpo_standardize", OCL_GROUPS(1),
+                                   OCL_ARGS(OCL_U(M), OCL_M(ag->adv)));
     if (st || (st = policy_step(ag, s))) return st;
     clkfac_profile_phase(ctx, "value");
-    return value_step(ag, s);
+    if ((st = value_step(ag, s))) return st;
+    /* data-parallel: the record's loss statistics (entropy, value loss) of every rank's rows */
+    return dp_mean(ag, ag->loss_stats, 0, CLKFAC_A2C_STATS, "value");
 }
 
 /* TRPO constrains the policy alone and fits the value by Adam: separate networks */

@@ -1,5 +1,5 @@
-/* Data-parallel A2C and ACKTR (clkfac_agent_set_comm) on N ranks (mpirun; registered for 1, 2
- * and 3):
+/* Data-parallel A2C, ACKTR and TRPO (clkfac_agent_set_comm) on N ranks (mpirun; registered for
+ * 1, 2 and 3):
  *  - one update on N ranks, each with its share of a fixed batch (6 environment copies x 5
  *    steps of CartPole-v1 observations, actions, advantages and returns, written into the
  *    rollout storage), equals the single-process update on the whole batch within float
@@ -7,11 +7,15 @@
  *    share alone does not (the check can fail). A2C; and ACKTR with fresh factors (its first
  *    update: factors from this batch, averaged over the ranks, inverted, the gradient
  *    preconditioned and trust-region scaled) with the Euclidean critic, whose Fisher pass has
- *    no sampled value targets, so that the union's data is the same data;
+ *    no sampled value targets, so that the union's data is the same data; TRPO from the
+ *    rollout's rewards, values and episode ends (GAE, advantages standardized over the union,
+ *    Fisher-vector products on every row): its CG direction within 1e-4 of its largest entry,
+ *    the line search accepting the step on both sides, and the update with the value fit;
  *  - real training (rollouts, two updates) leaves every rank with the same parameters and the
- *    timestep counting every rank's steps (A2C and ACKTR with the Gauss-Newton critic);
- *  - TRPO, and ACKTR with an adaptive step size, on more than one rank are refused with
- *    UNSUPPORTED.
+ *    timestep counting every rank's steps (A2C, ACKTR with the Gauss-Newton critic, TRPO);
+ *  - ACKTR with an adaptive step size (--kl-target): two updates on the batch; the first's KL
+ *    (the mean over every rank's rows) within 2e-3 relative (one share alone: a few 1e-2), the
+ *    same step scale from it, and the parameters after the second (stepped with that scale).
  * Usage: dp_ranks EXPECTED_SIZE. Failures are counted (every rank makes the same collective
  * calls); exit 1 when any rank failed. */
 #include <math.h>
@@ -39,7 +43,14 @@ enum { E = 6, T = 5, OS = 4 };
 
 typedef struct batch {
     float obs[T * E * OS], act[T * E], adv[T * E], ret[T * E];
+    float rew[T * E], ended[T * E], val[T * E], last[E]; /* TRPO's GAE reads these */
 } batch;
+
+static double unit(uint64_t *s) /* [-1, 1) */
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 40) / (double)(1ULL << 24) * 2.0 - 1.0;
+}
 
 /* A fixed batch, the same on every rank (a small LCG). */
 static void make_batch(batch *b)
@@ -54,14 +65,34 @@ static void make_batch(batch *b)
         b->act[i] = (float)((s >> 33) & 1);
         b->adv[i] = (float)(((double)((s >> 20) & 1023) / 512.0) - 1.0);
         b->ret[i] = b->adv[i] + 0.5f;
+        b->rew[i] = (float)(1.0 + 0.5 * unit(&s));
+        b->ended[i] = i % 7 == 3 ? 1.0f : 0.0f; /* some episodes end inside the rollout */
+        b->val[i] = (float)(2.0 * unit(&s));
     }
+    for (int e = 0; e < E; e++) b->last[e] = (float)(2.0 * unit(&s));
 }
 
-static clkfac_agent *make_agent(clkfac_context *ctx, clkfac_vecenv **env, size_t n, clkfac_algo algo)
+/* One comparison: the algorithm, ACKTR's adaptive step size target (0: none), updates on the
+ * batch, ACKTR's inverse placement across ranks and its eigen rule. */
+typedef struct dp_run {
+    clkfac_algo algo;
+    float kl_target;
+    int updates;
+    clkfac_kfac_placement placement;
+    int eigen;
+} dp_run;
+
+static clkfac_agent *make_agent(clkfac_context *ctx, clkfac_vecenv **env, size_t n, const dp_run *r)
 {
+    clkfac_algo algo = r->algo;
     clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
     o.algo = algo;
+    o.kl_target = r->kl_target;
+    o.kfac_eigen = r->eigen;
     if (algo == CLKFAC_ALGO_ACKTR) o.critic_euclidean = 1;
+    /* TRPO: Fisher-vector products on every row (a subsample of every k-th row picks other rows
+     * of the union than of each rank's share) */
+    if (algo == CLKFAC_ALGO_TRPO) CLKFAC_AGENT_SET(&o, fvp_subsample, 1);
     CLKFAC_AGENT_SET(&o, n_steps, T);
     o.seed = 3;
     clkfac_agent *ag = NULL;
@@ -74,10 +105,11 @@ static clkfac_agent *make_agent(clkfac_context *ctx, clkfac_vecenv **env, size_t
     return ag;
 }
 
-/* One A2C update on rows [first, first + n) of every step of the batch (n copies). */
-static void update_on(clkfac_agent *ag, const batch *b, size_t first, size_t n)
+/* One update (at learning rate lr) on rows [first, first + n) of every step of the batch (n copies). */
+static void update_on(clkfac_agent *ag, const batch *b, size_t first, size_t n, float lr)
 {
-    float obs[T * E * OS], act[T * E], adv[T * E], ret[T * E];
+    float obs[T * E * OS], act[T * E], adv[T * E], ret[T * E], rew[T * E], ended[T * E], val[T * E];
+    float boot[T * E] = {0};
     for (size_t t = 0; t < T; t++)
         for (size_t j = 0; j < n; j++) {
             size_t g = t * E + first + j, l = t * n + j;
@@ -85,13 +117,21 @@ static void update_on(clkfac_agent *ag, const batch *b, size_t first, size_t n)
             act[l] = b->act[g];
             adv[l] = b->adv[g];
             ret[l] = b->ret[g];
+            rew[l] = b->rew[g];
+            ended[l] = b->ended[g];
+            val[l] = b->val[g];
         }
     clkfac_context *ctx = ag->ctx;
     clkfac_status st = clkfac_buffer_write(ctx, ag->obs, 0, obs, T * n * OS);
     if (!st) st = clkfac_buffer_write(ctx, ag->actions, 0, act, T * n);
     if (!st) st = clkfac_buffer_write(ctx, ag->adv, 0, adv, T * n);
     if (!st) st = clkfac_buffer_write(ctx, ag->returns, 0, ret, T * n);
-    if (!st) st = ag->alg->update(ag, 1e-3f);
+    if (!st) st = clkfac_buffer_write(ctx, ag->rewards, 0, rew, T * n);
+    if (!st) st = clkfac_buffer_write(ctx, ag->ended, 0, ended, T * n);
+    if (!st) st = clkfac_buffer_write(ctx, ag->boot, 0, boot, T * n);
+    if (!st) st = clkfac_buffer_write(ctx, ag->values, 0, val, T * n);
+    if (!st) st = clkfac_buffer_write(ctx, ag->last, 0, b->last + first, n);
+    if (!st) st = ag->alg->update(ag, lr);
     if (!st) st = clkfac_context_finish(ctx);
     CHECK(!st, "update: %s", clkfac_last_error());
 }
@@ -152,29 +192,131 @@ int main(int argc, char **argv)
     size_t n = E / (size_t)size, np = 0;
 
     /* the whole batch in one process, the shares on the ranks, one share alone */
-    for (int alg = 0; alg < 2; alg++) {
-        clkfac_algo algo = alg ? CLKFAC_ALGO_ACKTR : CLKFAC_ALGO_A2C;
+    static const clkfac_algo algos[] = {CLKFAC_ALGO_A2C, CLKFAC_ALGO_ACKTR, CLKFAC_ALGO_TRPO};
+    /* A2C, ACKTR, TRPO: one update; ACKTR with --kl-target: two (the second with the step scale
+     * the first's KL set) */
+    static const dp_run runs[] = {
+        {CLKFAC_ALGO_A2C, 0.0f, 1, CLKFAC_KFAC_REPLICATED, 0},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_REPLICATED, 0},
+        {CLKFAC_ALGO_TRPO, 0.0f, 1, CLKFAC_KFAC_REPLICATED, 0},
+        {CLKFAC_ALGO_ACKTR, 0.002f, 2, CLKFAC_KFAC_REPLICATED, 0},
+        /* KAISA's placements: inverses on one rank each, broadcast; or the preconditioned
+         * gradient computed there and broadcast (two updates: the second reuses the inverses
+         * only the owners hold); and the eigen rule's bases and eigenvalues broadcast */
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_INVERSE, 0},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 2, CLKFAC_KFAC_GRADIENT, 0},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_INVERSE, 1},
+        {CLKFAC_ALGO_ACKTR, 0.0f, 1, CLKFAC_KFAC_GRADIENT, 1}};
+    for (size_t run = 0; run < sizeof runs / sizeof runs[0]; run++) {
+        clkfac_algo algo = runs[run].algo;
+        float klt = runs[run].kl_target;
+        clkfac_kfac_placement place = runs[run].placement;
         clkfac_vecenv *e_ref, *e_dist, *e_alone;
-        clkfac_agent *ref = make_agent(ctx, &e_ref, E, algo);
-        clkfac_agent *dist = make_agent(ctx, &e_dist, n, algo);
-        clkfac_agent *alone = make_agent(ctx, &e_alone, n, algo);
+        clkfac_agent *ref = make_agent(ctx, &e_ref, E, &runs[run]);
+        clkfac_agent *dist = make_agent(ctx, &e_dist, n, &runs[run]);
+        clkfac_agent *alone = make_agent(ctx, &e_alone, n, &runs[run]);
+        CHECK(!clkfac_agent_set_kfac_placement(dist, place), "%s", clkfac_last_error());
         CHECK(!clkfac_agent_set_comm(dist, c), "%s", clkfac_last_error());
         CHECK(clkfac_agent_set_comm(dist, c) == CLKFAC_ERR_INVALID_ARG, "set twice accepted");
         float *p0 = params(ref, &np);
-        update_on(ref, &b, 0, E);
-        update_on(dist, &b, (size_t)rank * n, n);
-        update_on(alone, &b, (size_t)rank * n, n);
+        float kl[3] = {0}, scale[3] = {0};
+        /* --kl-target: a step as large as the trust region allows, so that the KL is well above
+         * its float rounding */
+        float lr = klt > 0 ? 2.0f : 1e-3f;
+        clkfac_comm_stats cs;
+        for (int u = 0; u < runs[run].updates; u++) {
+            update_on(ref, &b, 0, E, lr);
+            clkfac_comm_stats_reset(c);
+            update_on(dist, &b, (size_t)rank * n, n, lr);
+            clkfac_comm_stats_get(c, &cs);
+            update_on(alone, &b, (size_t)rank * n, n, lr);
+            if (klt > 0 && u == 0) { /* the first update's mean KL and the step scale it set */
+                clkfac_agent *ags[3] = {ref, dist, alone};
+                for (int i = 0; i < 3; i++)
+                    CHECK(!clkfac_buffer_read(ctx, ags[i]->algo_stats, REC_KL - REC_ALGO_FIRST,
+                                              &kl[i], 1) &&
+                              !acktr_debug_step_scale(ags[i], &scale[i]),
+                          "%s", clkfac_last_error());
+            }
+        }
         float *pr = params(ref, &np), *pd = params(dist, &np), *pa = params(alone, &np);
         double step = max_diff(pr, p0, np), err = max_diff(pd, pr, np), off = max_diff(pa, pr, np);
+        char name[128];
+        snprintf(name, sizeof name, "%s%s%s%s%s", clkfac_algo_name(algo),
+                 klt > 0 ? " --kl-target 0.002" : "", place ? " --kfac-placement " : "",
+                 place ? clkfac_kfac_placement_name(place) : "", runs[run].eigen ? " --kfac-eigen" : "");
+        if (runs[run].updates > 1) snprintf(name + strlen(name), sizeof name - strlen(name), " (%d updates)",
+                                            runs[run].updates);
         if (rank == 0)
             printf("dp_ranks %d %s: update size %.3g, ranks vs one process %.3g, one share alone "
-                   "%.3g (%zu parameters)\n", size, clkfac_algo_name(algo), step, err, off, np);
+                   "%.3g (%zu parameters)\n", size, name, step, err, off, np);
+        if (algo == CLKFAC_ALGO_ACKTR && klt == 0 && !place && !runs[run].eigen && size > 1) {
+            /* bytes sent per rank: the factors as upper triangles, the gradients (actor, and the
+             * Euclidean critic's), the loss statistics, and the 8-byte NOT_SPD agreement */
+            uint64_t packed = 0, dense = 0, grads = clkfac_nn_param_count(dist->actor) +
+                                                    clkfac_nn_param_count(dist->critic);
+            for (size_t l = 0; l < clkfac_nn_layer_count(dist->actor); l++) {
+                clkfac_nn_layer_info li;
+                CHECK(!clkfac_nn_layer_info_get(&li, dist->actor, l), "%s", clkfac_last_error());
+                packed += clkfac_kfac_packed_size(li.d_in_h) + clkfac_kfac_packed_size(li.d_out);
+                dense += (uint64_t)li.d_in_h * li.d_in_h + (uint64_t)li.d_out * li.d_out;
+            }
+            uint64_t expect = 4 * (packed + grads + CLKFAC_A2C_STATS) + 8;
+            if (rank == 0)
+                printf("dp_ranks %d acktr: %llu bytes per update per rank (factors packed %llu, "
+                       "dense would be %llu)\n", size, (unsigned long long)cs.bytes,
+                       (unsigned long long)(4 * packed), (unsigned long long)(4 * dense));
+            CHECK(cs.bytes == expect, "ACKTR sent %llu bytes per update, expected %llu",
+                  (unsigned long long)cs.bytes, (unsigned long long)expect);
+        }
+        if (klt > 0) {
+            double kerr = fabs((double)kl[1] - (double)kl[0]), koff = fabs((double)kl[2] - kl[0]);
+            if (rank == 0)
+                printf("dp_ranks %d %s: KL of update 1 %.4g, ranks vs one process %.3g, one share "
+                       "alone %.3g; step scale set %g (ranks %g, one share alone %g)\n", size, name,
+                       (double)kl[0], kerr, koff, (double)scale[0], (double)scale[1],
+                       (double)scale[2]);
+            /* the KL of a trust-region-clipped step is ~3e-6, a sum of differences of nearly equal
+             * log-probabilities: float rounding alone moves it by a few 1e-4 relative */
+            CHECK(kl[0] > 0 && kerr <= 2e-3 * kl[0], "the ranks' mean KL %g, one process %g",
+                  (double)kl[1], (double)kl[0]);
+            if (size > 1) CHECK(koff > 1e-2 * kl[0], "one share alone measures the union's KL (%g)",
+                                (double)kl[2]);
+            CHECK(scale[0] != 1.0f && scale[1] == scale[0], "step scale: one process %g, ranks %g "
+                  "(the test needs a scale the KL moved)", (double)scale[0], (double)scale[1]);
+        }
         CHECK(step > 1e-5, "the update changed nothing (%g)", step);
         CHECK(err <= 1e-4 * step, "N ranks differ from one process on the union: %g (update %g)", err,
               step);
         if (size > 1)
             CHECK(off > 1e-2 * step, "one share alone gives the union's update (%g): the test cannot "
                   "tell", off);
+        if (algo == CLKFAC_ALGO_TRPO) { /* the CG direction itself, and the line search's verdict */
+            size_t nx = np - clkfac_nn_param_count(ref->critic);
+            float *xr = malloc(nx * sizeof *xr), *xd = malloc(nx * sizeof *xd),
+                  *xa = malloc(nx * sizeof *xa);
+            CHECK(!trpo_debug_direction(ref, xr, nx) && !trpo_debug_direction(dist, xd, nx) &&
+                      !trpo_debug_direction(alone, xa, nx), "%s", clkfac_last_error());
+            double xs = 0, xe = max_diff(xd, xr, nx), xo = max_diff(xa, xr, nx);
+            for (size_t i = 0; i < nx; i++) xs = fmax(xs, fabs((double)xr[i]));
+            float acc[3];
+            CHECK(!clkfac_buffer_read(ctx, ref->algo_stats, REC_ACCEPTED - REC_ALGO_FIRST, &acc[0], 1)
+                      && !clkfac_buffer_read(ctx, dist->algo_stats, REC_ACCEPTED - REC_ALGO_FIRST,
+                                             &acc[1], 1), "%s", clkfac_last_error());
+            if (rank == 0)
+                printf("dp_ranks %d trpo CG direction: max |x| %.3g, ranks vs one process %.3g, one "
+                       "share alone %.3g; step accepted %g (one process %g)\n", size, xs, xe, xo,
+                       (double)acc[1], (double)acc[0]);
+            CHECK(xs > 1e-3, "the CG direction is zero (%g)", xs);
+            CHECK(xe <= 1e-4 * xs, "N ranks' CG direction differs from one process on the union: "
+                  "%g (max |x| %g)", xe, xs);
+            if (size > 1) CHECK(xo > 1e-2 * xs, "one share alone gives the union's direction (%g)", xo);
+            CHECK(acc[0] == 1.0f && acc[1] == 1.0f, "line search accepted: one process %g, ranks %g "
+                  "(the test needs an accepted step)", (double)acc[0], (double)acc[1]);
+            free(xr);
+            free(xd);
+            free(xa);
+        }
         CHECK(same_on_all_ranks(c, pd, np), "the ranks' parameters differ after the update");
         free(p0);
         free(pr);
@@ -189,10 +331,10 @@ int main(int argc, char **argv)
     }
 
     /* real training: each rank its own copies (seeded apart), two updates */
-    for (int alg = 0; alg < 2; alg++) {
+    for (int alg = 0; alg < 3; alg++) {
         clkfac_vecenv *env = NULL;
         clkfac_agent_options o = CLKFAC_AGENT_OPTIONS_INIT;
-        o.algo = alg ? CLKFAC_ALGO_ACKTR : CLKFAC_ALGO_A2C;
+        o.algo = algos[alg];
         CLKFAC_AGENT_SET(&o, n_steps, T);
         o.seed = 5 + (uint64_t)rank; /* different initial parameters: set_comm makes them rank 0's */
         clkfac_agent *ag = NULL;
@@ -208,29 +350,6 @@ int main(int argc, char **argv)
         free(pt);
         clkfac_agent_free(ag);
         clkfac_vecenv_free(env);
-    }
-
-    /* TRPO, and ACKTR's adaptive step size: one rank only */
-    clkfac_status st;
-    for (int a = 0; a < 2; a++) {
-        clkfac_vecenv *ev = NULL;
-        clkfac_agent_options ko = CLKFAC_AGENT_OPTIONS_INIT;
-        ko.algo = a ? CLKFAC_ALGO_ACKTR : CLKFAC_ALGO_TRPO;
-        if (a) ko.kl_target = 0.002f;
-        clkfac_agent *k = NULL;
-        st = clkfac_vecenv_create(&ev, "CartPole-v1", n, 1, NULL);
-        if (!st) st = clkfac_agent_create(&k, ctx, ev, &ko);
-        CHECK(!st, "%s", clkfac_last_error());
-        st = clkfac_agent_set_comm(k, c);
-        if (size > 1)
-            CHECK(st == CLKFAC_ERR_UNSUPPORTED &&
-                      strstr(clkfac_last_error(), a ? "--kl-target" : "TRPO: one rank"),
-                  "%s on %d ranks: %d %s", a ? "ACKTR --kl-target" : "TRPO", size, st,
-                  clkfac_last_error());
-        else
-            CHECK(!st, "one rank refused: %s", clkfac_last_error());
-        clkfac_agent_free(k);
-        clkfac_vecenv_free(ev);
     }
 
     clkfac_context_free(ctx);

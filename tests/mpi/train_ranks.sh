@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `clkfac train` across ranks (data-parallel A2C and ACKTR): 2 ranks with 8 copies train 4000 steps; both
+# `clkfac train` across ranks (data-parallel A2C, ACKTR and TRPO): 2 ranks with 8 copies train 4000 steps; both
 # ranks end with the same parameters (policy.npy byte-identical in --out and --out/rank-1), the
 # step count covers both ranks (summary.json), each folder has its copies' episodes; --envs not
-# a multiple of the ranks, --resume, and TRPO across ranks exit 2 with one message; ACKTR on 2
-# ranks ends with the same parameters on both.
+# a multiple of the ranks, --resume, an unknown --kfac-placement and a placement for A2C exit 2
+# with one message; ACKTR (each placement) and TRPO on 2 ranks end with the same parameters on
+# both.
 # Usage: train_ranks.sh CLKFAC_BIN MPIRUN
 set -euo pipefail
 bin="$1" mpirun="$2"
@@ -33,8 +34,30 @@ expect_usage() { # ranks, needle, args...
 }
 expect_usage 3 "expected a multiple of 3" train --env CartPole-v1 --envs 8 --steps 1000 --out "$tmp/b"
 expect_usage 2 "not supported yet" train --env CartPole-v1 --envs 8 --steps 1000 --resume --out "$tmp/c"
-expect_usage 2 "TRPO: one rank" train --algo trpo --env CartPole-v1 --envs 16 --steps 1000 --out "$tmp/e"
 # ACKTR across ranks: the same parameters on both
 ranks 2 train --algo acktr --env CartPole-v1 --envs 8 --steps 2000 --seed 3 --quiet --out "$tmp/k"
 cmp -s "$tmp/k/policy.npy" "$tmp/k/rank-1/policy.npy" || fail "ACKTR: the ranks' parameters differ"
-echo "OK: data-parallel A2C and ACKTR on 2 ranks; bad rank settings refused"
+# ACKTR's inverse placements: the same parameters on both ranks; a bad name or another
+# algorithm refused naming the value
+for place in inverse gradient; do
+  ranks 2 train --algo acktr --kfac-placement "$place" --env CartPole-v1 --envs 8 --steps 2000 \
+    --seed 3 --quiet --out "$tmp/p-$place"
+  cmp -s "$tmp/p-$place/policy.npy" "$tmp/p-$place/rank-1/policy.npy" ||
+    fail "ACKTR --kfac-placement $place: the ranks' parameters differ"
+done
+# (a parse error, as any bad option: every rank says it before the ranks meet)
+set +e
+out="$(ranks 2 train --algo acktr --kfac-placement sharded --env CartPole-v1 --envs 8 --steps 1000 \
+  --out "$tmp/f" 2>&1)"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "--kfac-placement sharded: exit $rc, expected 2: $out"
+echo "$out" | grep -q -- "--kfac-placement 'sharded': expected replicated, inverse or gradient" ||
+  fail "--kfac-placement sharded: no message naming it: $out"
+expect_usage 2 "applies to acktr only" train --algo a2c --kfac-placement inverse --env CartPole-v1 \
+  --envs 8 --steps 1000 --out "$tmp/g"
+# TRPO across ranks: the same parameters on both, every rank's steps counted
+ranks 2 train --algo trpo --env CartPole-v1 --envs 8 --steps 2048 --seed 3 --quiet --out "$tmp/t"
+cmp -s "$tmp/t/policy.npy" "$tmp/t/rank-1/policy.npy" || fail "TRPO: the ranks' parameters differ"
+grep -q '"timesteps": 2048' "$tmp/t/summary.json" || fail "TRPO summary.json: not 2048 steps in all"
+echo "OK: data-parallel A2C, ACKTR and TRPO on 2 ranks; bad rank settings refused"
