@@ -14,6 +14,7 @@
 #include "core/core.h"
 #include "envs/mujoco.h"
 #include "harness.h"
+#include "test_mujoco_util.h"
 
 #define SIDE ENV_MJ_PIX_SIDE
 #define FRAMES ENV_MJ_PIX_FRAMES
@@ -79,14 +80,6 @@ int posix_memalign(void **out, size_t align, size_t n)
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-#define REQUIRE_MUJOCO()                                                                       \
-    do {                                                                                       \
-        if (clkfac_env_missing()) {                                                            \
-            print_message("SKIP %s: %s\n", __func__, clkfac_env_missing());                    \
-            skip();                                                                            \
-        }                                                                                      \
-    } while (0)
-
 static const struct {
     const char *pix, *state;
 } pairs[] = {
@@ -96,21 +89,9 @@ static const struct {
 };
 #define N_PAIRS (sizeof pairs / sizeof pairs[0])
 
-static clkfac_env *make(const char *id, uint64_t seed)
-{
-    clkfac_env *e = NULL;
-    TH_OK(clkfac_env_create(&e, id, seed));
-    return e;
-}
-
 static const mjr_spec *spec_of(const clkfac_env *e)
 {
     return mjr_spec_of((mjr_task)env_mujoco_task(e));
-}
-
-static void random_action(th_rng *r, const mjr_spec *s, float *a)
-{
-    for (int i = 0; i < s->nu; i++) a[i] = (float)((2.0 * th_uniform(r) - 1.0) * s->act_limit);
 }
 
 /* The current picture as the observation holds it (gray / 255). */
