@@ -141,9 +141,9 @@ static void test_ids_spaces_and_limits(void **state)
     (void)state;
     size_t count = 0;
     const char *const *ids = clkfac_env_ids(&count);
-    /* then the synthetic Atari frames, the MuJoCo tasks when built in (test_mujoco) and the five
-     * pixel games (test_games) */
-    assert_int_equal(count, N_IDS + 6 + (clkfac_env_missing() ? 0 : 7));
+    /* then the synthetic Atari frames, the MuJoCo tasks and their three pixel variants when
+     * built in (test_mujoco, test_mujoco_pixels) and the five pixel games (test_games) */
+    assert_int_equal(count, N_IDS + 6 + (clkfac_env_missing() ? 0 : 7 + 3));
     assert_null(ids[count]);
     const uint64_t limits[N_IDS] = {500, 500, 200, 999, 200};
     const size_t obs_sizes[N_IDS] = {4, 6, 2, 2, 3};

@@ -14,6 +14,7 @@
 #include "core/core.h"
 #include "envs/mujoco.h"
 #include "harness.h"
+#include "test_mujoco_util.h"
 
 #ifdef CLKFAC_HAVE_MUJOCO
 #include <mujoco/mujoco.h>
@@ -24,14 +25,6 @@ static void near(double got, double want, double tol, const char *what)
     if (!(fabs(got - want) <= tol * (1.0 + fabs(want))))
         fail_msg("%s: got %.17g, want %.17g (tol %.1g)", what, got, want, tol);
 }
-
-#define REQUIRE_MUJOCO()                                                                       \
-    do {                                                                                       \
-        if (clkfac_env_missing()) {                                                            \
-            print_message("SKIP %s: %s\n", __func__, clkfac_env_missing());                    \
-            skip();                                                                            \
-        }                                                                                      \
-    } while (0)
 
 /* ---- the rules by hand (no libmujoco needed) -------------------------------------------------- */
 
@@ -248,18 +241,6 @@ static void test_rules_specs(void **state)
 }
 
 /* ---- the tasks on libmujoco ------------------------------------------------------------------ */
-
-static clkfac_env *make(const char *id, uint64_t seed)
-{
-    clkfac_env *e = NULL;
-    TH_OK(clkfac_env_create(&e, id, seed));
-    return e;
-}
-
-static void random_action(th_rng *r, const mjr_spec *s, float *a)
-{
-    for (int i = 0; i < s->nu; i++) a[i] = (float)((2.0 * th_uniform(r) - 1.0) * s->act_limit);
-}
 
 static void test_missing_is_explained(void **state)
 {

@@ -49,16 +49,19 @@ typedef struct clkfac_space {
  * names are not in this list. Static storage; *count (if not NULL) receives the number of ids. */
 const char *const *clkfac_env_ids(size_t *count);
 /* The MuJoCo tasks ("MuJoCo/HalfCheetah-v1", ...; in the list above between
- * "Synthetic/Atari-v0" and the pixel games) are built only when libmujoco was found at configure
- * time. NULL when they are in this build, else the reason they are not (static storage);
+ * "Synthetic/Atari-v0" and the pixel games, the state tasks first, then the pixel variants
+ * "MuJoCo/InvertedPendulumPixels-v1", "MuJoCo/ReacherPixels-v1", "MuJoCo/HalfCheetahPixels-v1",
+ * which observe the last 4 clkfac_env_render_gray pictures, 42x42, as (4, 42, 42) floats in
+ * [0, 1], oldest first) are built only when libmujoco was found at configure time. NULL when they are in this build, else the reason they are not (static storage);
  * creating one of their ids then fails with CLKFAC_ERR_UNSUPPORTED and that reason. */
 const char *clkfac_env_missing(void);
 
 /* A picture of a MuJoCo task's current state: w x h 8-bit gray levels (row-major, 0 black),
- * drawn with cairo from the geoms' positions (no GPU or display) from a fixed camera: side views
- * of the pendulums, HalfCheetah, Hopper and Walker2d, top views of Reacher and Swimmer, the
- * walkers and the swimmer followed. w and h in 8..1024. CLKFAC_ERR_UNSUPPORTED for other
- * environments and for builds without MuJoCo or cairo. gray: (h * w). */
+ * drawn by clkfac's own antialiased rasterizer from the geoms' positions (no GPU, display or
+ * drawing library; the same bytes on every machine) from a fixed camera: side views of the
+ * pendulums, HalfCheetah, Hopper and Walker2d, top views of Reacher and Swimmer, the walkers and
+ * the swimmer followed. w and h in 8..1024. CLKFAC_ERR_UNSUPPORTED for other environments and
+ * for builds without MuJoCo. gray: (h * w). */
 clkfac_status clkfac_env_render_gray(const clkfac_env *env, int w, int h, unsigned char *gray);
 
 /* ---- creation ------------------------------------------------------------------------------- */

@@ -92,7 +92,8 @@ static int env_list(void)
         clkfac_env_options o = CLKFAC_ENV_OPTIONS_INIT;
         o.minimal_actions = 1;
         clkfac_env *minimal = NULL;
-        if (clkfac_env_observation_space(env)->ndim == 3 &&
+        if (clkfac_env_action_space(env)->kind == CLKFAC_SPACE_DISCRETE &&
+            clkfac_env_observation_space(env)->ndim == 3 &&
             clkfac_env_create_ext(&minimal, ids[i], 0, &o) == CLKFAC_OK) {
             size_t len = strlen(act);
             snprintf(act + len, sizeof act - len, ", minimal %d",
@@ -110,7 +111,8 @@ static int env_list(void)
                clkfac_env_missing());
     else
         printf("MuJoCo tasks: Gymnasium's v5 rules on this project's models (data/mujoco/);\n"
-               "Reacher's limit is 50 steps as registered there, the others 1000.\n");
+               "Reacher's limit is 50 steps as registered there, the others 1000. The Pixels\n"
+               "variants observe the last 4 grayscale 42x42 pictures instead of the state.\n");
     return CLI_OK;
 }
 
@@ -381,7 +383,8 @@ static clkfac_status write_frame(const show_cfg *c, const clkfac_env *env, const
 {
     const clkfac_space *s = clkfac_env_observation_space(env);
     clkfac_frame_image *img = NULL;
-    clkfac_status st = s->ndim == 3
+    const int game = s->ndim == 3 && clkfac_env_action_space(env)->kind == CLKFAC_SPACE_DISCRETE;
+    clkfac_status st = game
                            ? clkfac_frame_render(&img, obs, s->dims[0], s->dims[1], s->dims[2], fo)
                            : render_picture(&img, env, c->scale);
     if (st) return st;
@@ -428,7 +431,8 @@ static int show_play(const show_cfg *c, clkfac_env *env, policy *pol, const char
     fo.scale = (int)c->scale;
     fo.grid = c->grid;
     frame_log log = {NULL, 0, 0, os->size};
-    const int grid = os->ndim == 3; /* pixel games: also the contact sheet of observations */
+    /* pixel games: also the contact sheet of observations (MuJoCo's pixel tasks: pictures) */
+    const int grid = os->ndim == 3 && as->kind == CLKFAC_SPACE_DISCRETE;
     float *obs = malloc(os->size * sizeof *obs), *act = calloc(as->size, sizeof *act);
     int rc = CLI_OK;
     clkfac_status st = CLKFAC_OK;

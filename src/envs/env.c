@@ -25,6 +25,9 @@ static const env_class *const env_classes[] = {
     &env_class_mujoco_hopper,
     &env_class_mujoco_walker2d,
     &env_class_mujoco_swimmer,
+    &env_class_mujoco_inverted_pendulum_pixels,
+    &env_class_mujoco_reacher_pixels,
+    &env_class_mujoco_half_cheetah_pixels,
 #endif
     &env_class_minatar_breakout,
     &env_class_minatar_freeway,
@@ -42,6 +45,7 @@ static const char *const env_id_list[] = {
 #ifdef CLKFAC_HAVE_MUJOCO
     "MuJoCo/InvertedPendulum-v1", "MuJoCo/InvertedDoublePendulum-v1", "MuJoCo/Reacher-v1",
     "MuJoCo/HalfCheetah-v1", "MuJoCo/Hopper-v1", "MuJoCo/Walker2d-v1", "MuJoCo/Swimmer-v1",
+    "MuJoCo/InvertedPendulumPixels-v1", "MuJoCo/ReacherPixels-v1", "MuJoCo/HalfCheetahPixels-v1",
 #endif
     "MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/Asterix-v1",
     "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1",

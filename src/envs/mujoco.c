@@ -25,6 +25,12 @@ int env_mujoco_task(const clkfac_env *env)
     return -1;
 }
 
+int env_mujoco_pixels(const clkfac_env *env)
+{
+    (void)env;
+    return 0;
+}
+
 clkfac_status env_mujoco_set(clkfac_env *env, const double *qpos, const double *qvel)
 {
     (void)env;
@@ -183,6 +189,11 @@ typedef struct mj_env {
     mjData *d;
     int ext_id[2]; /* IDP: the tip site; Reacher: the fingertip and target bodies */
     double ext[MJR_MAX_EXT];
+    /* pixel variants: the frame stack (ENV_MJ_PIX_FRAMES pictures, oldest first) and the
+     * canvas a picture is drawn on, made at creation so stepping allocates nothing */
+    int pix;
+    unsigned char *frames;
+    float *canvas;
 } mj_env;
 
 /* The extras as the reference reads them from the data as it stands. */
@@ -199,7 +210,34 @@ static void read_ext(mj_env *e)
     }
 }
 
-static mjr_task task_of(const clkfac_env *env) { return (mjr_task)mjr_task_of_id(env->cls->id); }
+/* The pixel variants and the state task each one shows. */
+static const struct {
+    const env_class *cls;
+    mjr_task task;
+} pixel_classes[] = {
+    {&env_class_mujoco_inverted_pendulum_pixels, MJR_INVERTED_PENDULUM},
+    {&env_class_mujoco_reacher_pixels, MJR_REACHER},
+    {&env_class_mujoco_half_cheetah_pixels, MJR_HALF_CHEETAH},
+};
+
+static int pixel_task(const env_class *cls)
+{
+    for (size_t i = 0; i < sizeof pixel_classes / sizeof pixel_classes[0]; i++)
+        if (pixel_classes[i].cls == cls) return (int)pixel_classes[i].task;
+    return -1;
+}
+
+static int task_of_class(const env_class *cls)
+{
+    int t = mjr_task_of_id(cls->id);
+    return t >= 0 ? t : pixel_task(cls);
+}
+
+static mjr_task task_of(const clkfac_env *env) { return (mjr_task)task_of_class(env->cls); }
+
+static clkfac_status pix_init(clkfac_env *env);
+static void pix_destroy(mj_env *e);
+static void pix_fill(mj_env *e);
 
 static clkfac_status mj_init(clkfac_env *env)
 {
@@ -231,13 +269,23 @@ static clkfac_status mj_init(clkfac_env *env)
     }
     mj_forward(e->m, e->d);
     read_ext(e);
-    return CLKFAC_OK;
+    if (pixel_task(env->cls) < 0) return CLKFAC_OK;
+    st = pix_init(env);
+    if (st != CLKFAC_OK) {
+        pix_destroy(e);
+        mj_deleteData(e->d);
+        model_release(e->task);
+        e->d = NULL;
+        e->m = NULL;
+    }
+    return st;
 }
 
 static void mj_destroy(clkfac_env *env)
 {
     mj_env *e = env->impl;
     if (!e->m) return;
+    pix_destroy(e);
     mj_deleteData(e->d);
     model_release(e->task);
     e->d = NULL;
@@ -260,6 +308,7 @@ static void mj_reset(clkfac_env *env)
     double qpos[MJR_MAX_NQ], qvel[MJR_MAX_NV];
     mjr_reset_state(e->task, &env->rng, e->m->qpos0, qpos, qvel);
     put_state(e, qpos, qvel);
+    if (e->pix) pix_fill(e);
 }
 
 static void mj_env_step(clkfac_env *env, const float *action, double *reward, int *terminated)
@@ -278,13 +327,33 @@ static void mj_env_step(clkfac_env *env, const float *action, double *reward, in
     *terminated = terms.terminated;
 }
 
+static void pix_push(mj_env *e);
+
+static void pix_step(clkfac_env *env, const float *action, double *reward, int *terminated)
+{
+    mj_env_step(env, action, reward, terminated);
+    pix_push(env->impl);
+}
+
+/* The stack as floats in [0, 1], oldest frame first: (ENV_MJ_PIX_FRAMES, side, side). */
+static void pix_observe(const clkfac_env *env, float *obs)
+{
+    const mj_env *e = env->impl;
+    const size_t n = (size_t)ENV_MJ_PIX_FRAMES * ENV_MJ_PIX_SIDE * ENV_MJ_PIX_SIDE;
+    for (size_t i = 0; i < n; i++) obs[i] = (float)e->frames[i] / 255.0f;
+}
+
 static void mj_observe(const clkfac_env *env, float *obs)
 {
     const mj_env *e = env->impl;
     mjr_observe(e->task, e->d->qpos, e->d->qvel, e->ext, obs);
 }
 
-/* payload: time, qpos (nq), qvel (nv), qacc_warmstart (nv), extras (n_ext), as f64 */
+#define PIX_FRAME_BYTES ((size_t)ENV_MJ_PIX_SIDE * ENV_MJ_PIX_SIDE)
+#define PIX_STACK_BYTES (ENV_MJ_PIX_FRAMES * PIX_FRAME_BYTES)
+
+/* payload: time, qpos (nq), qvel (nv), qacc_warmstart (nv), extras (n_ext), as f64; a pixel
+ * variant then its frame stack (PIX_STACK_BYTES) */
 static size_t payload_doubles(const mjr_spec *s) { return 1u + (size_t)(s->nq + 2 * s->nv + s->n_ext); }
 
 static void mj_save(const clkfac_env *env, unsigned char *p)
@@ -297,6 +366,8 @@ static void mj_save(const clkfac_env *env, unsigned char *p)
     for (int i = 0; i < s->nv; i++) env_put_f64(p + 8 * k++, e->d->qvel[i]);
     for (int i = 0; i < s->nv; i++) env_put_f64(p + 8 * k++, e->d->qacc_warmstart[i]);
     for (int i = 0; i < s->n_ext; i++) env_put_f64(p + 8 * k++, e->ext[i]);
+    if (e->pix) /* the frame stack, oldest first: every byte is a valid gray level */
+        memcpy(p + 8 * k, e->frames, PIX_STACK_BYTES);
 }
 
 /* impl is a scratch copy of env->impl: it shares the live mjData, so everything is checked
@@ -326,19 +397,24 @@ static clkfac_status mj_load(const clkfac_env *env, void *impl, const unsigned c
     mj_forward(e->m, e->d);
     for (int i = 0; i < s->nv; i++) e->d->qacc_warmstart[i] = env_get_f64(p + 8 * k++);
     for (int i = 0; i < s->n_ext; i++) e->ext[i] = env_get_f64(p + 8 * k++);
+    if (e->pix) memcpy(e->frames, p + 8 * k, PIX_STACK_BYTES);
     return CLKFAC_OK;
 }
 
 /* ---- test hooks ------------------------------------------------------------------------------ */
 
-int env_mujoco_task(const clkfac_env *env) { return env ? mjr_task_of_id(env->cls->id) : -1; }
+int env_mujoco_task(const clkfac_env *env) { return env ? task_of_class(env->cls) : -1; }
+
+int env_mujoco_pixels(const clkfac_env *env) { return env && pixel_task(env->cls) >= 0; }
 
 clkfac_status env_mujoco_set(clkfac_env *env, const double *qpos, const double *qvel)
 {
     if (env_mujoco_task(env) < 0)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "%s is not a MuJoCo task",
                          env ? env->cls->id : "NULL");
-    put_state(env->impl, qpos, qvel);
+    mj_env *e = env->impl;
+    put_state(e, qpos, qvel);
+    if (e->pix) pix_fill(e);
     env->phase = ENV_PHASE_RUNNING;
     return CLKFAC_OK;
 }
@@ -356,10 +432,13 @@ clkfac_status env_mujoco_get(const clkfac_env *env, double *qpos, double *qvel, 
 }
 
 /* ---- pictures ---------------------------------------------------------------------------------
- * The planar tasks drawn from mjData's geoms (positions, orientations, sizes) with cairo: capsules
- * as round-capped strokes, cylinders as butt-capped ones (a point seen along their axis: a disc),
+ * The planar tasks drawn from mjData's geoms (positions, orientations, sizes): capsules as
+ * segments with round ends, cylinders with square ends (a point seen along their axis: a disc),
  * spheres as discs, the floor of the side views as a band. Gray levels from the geoms' colors,
- * lifted so bodies stand out from the black background. */
+ * lifted so bodies stand out from the black background. A small rasterizer of our own rather
+ * than a drawing library: it allocates nothing (the pixel tasks draw a picture every step) and
+ * gives the same bytes on every machine. Each pixel's coverage by a shape is counted on a 4x4
+ * grid of points inside it (antialiasing); shapes are painted in the model's geom order. */
 
 typedef struct mj_camera {
     int top;         /* 1: looking down z (x right, y up); 0: looking along y (x right, z up) */
@@ -378,9 +457,6 @@ static const mj_camera cameras[MJR_COUNT] = {
     {1, 1, 0.0, 0.0, 4.0},   /* Swimmer */
 };
 
-#ifdef CLKFAC_HAVE_CAIRO
-#include <cairo.h>
-
 typedef struct mj_view {
     int top;
     double cx, cy, s, w2, h2;
@@ -392,7 +468,66 @@ static void project(const mj_view *v, const double *p, double *u, double *w)
     *w = v->h2 - ((v->top ? p[1] : p[2]) - v->cy) * v->s;
 }
 
-static void draw_geoms(cairo_t *cr, const mjModel *m, const mjData *d, const mj_view *v, int h)
+/* A gray picture being painted: (h, w) levels in [0, 1]. */
+typedef struct canvas {
+    float *px;
+    int w, h;
+} canvas;
+
+#define SUB 4 /* coverage sample points per pixel side */
+
+/* Squared distance from (x, y) to the segment a-b; square ends: infinite beyond them. */
+static double seg_dist2(double x, double y, const double *a, const double *b, int round_ends)
+{
+    double dx = b[0] - a[0], dy = b[1] - a[1], len2 = dx * dx + dy * dy;
+    double t = len2 > 0.0 ? ((x - a[0]) * dx + (y - a[1]) * dy) / len2 : 0.0;
+    if (t < 0.0 || t > 1.0) {
+        if (!round_ends) return INFINITY;
+        t = t < 0.0 ? 0.0 : 1.0;
+    }
+    double ex = x - (a[0] + t * dx), ey = y - (a[1] + t * dy);
+    return ex * ex + ey * ey;
+}
+
+/* Paints gray g over the points within radius r of the segment a-b (a == b: a disc). */
+static void paint_segment(canvas *c, const double *a, const double *b, double r, int round_ends,
+                          float g)
+{
+    double pad = r + 1.0;
+    int x0 = (int)floor(fmin(a[0], b[0]) - pad), x1 = (int)ceil(fmax(a[0], b[0]) + pad);
+    int y0 = (int)floor(fmin(a[1], b[1]) - pad), y1 = (int)ceil(fmax(a[1], b[1]) + pad);
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > c->w) x1 = c->w;
+    if (y1 > c->h) y1 = c->h;
+    const double r2 = r * r;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            int in = 0;
+            for (int j = 0; j < SUB; j++)
+                for (int i = 0; i < SUB; i++)
+                    in += seg_dist2(x + (i + 0.5) / SUB, y + (j + 0.5) / SUB, a, b, round_ends) <= r2;
+            if (!in) continue;
+            float cov = (float)in / (float)(SUB * SUB), *p = c->px + (size_t)y * (size_t)c->w + x;
+            *p = *p * (1.0f - cov) + g * cov;
+        }
+}
+
+/* Paints gray g over every row below y0 (the part of a row below it for the row it cuts). */
+static void paint_band(canvas *c, double y0, float g)
+{
+    for (int y = 0; y < c->h; y++) {
+        double cov = y + 1.0 - y0;
+        if (cov <= 0.0) continue;
+        float f = cov >= 1.0 ? 1.0f : (float)cov;
+        for (int x = 0; x < c->w; x++) {
+            float *p = c->px + (size_t)y * (size_t)c->w + x;
+            *p = *p * (1.0f - f) + g * f;
+        }
+    }
+}
+
+static void draw_geoms(canvas *c, const mjModel *m, const mjData *d, const mj_view *v)
 {
     for (int i = 0; i < m->ngeom; i++) {
         const double *pos = d->geom_xpos + 3 * i, *mat = d->geom_xmat + 9 * i;
@@ -404,39 +539,51 @@ static void draw_geoms(cairo_t *cr, const mjModel *m, const mjData *d, const mj_
             if (v->top) continue;
             double u, y;
             project(v, pos, &u, &y);
-            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-            cairo_rectangle(cr, 0, y, 2.0 * v->w2, (double)h - y + 1.0);
-            cairo_fill(cr);
+            paint_band(c, y, 0.25f);
             continue;
         }
-        double g = 0.45 + 0.55 * lum;
-        cairo_set_source_rgb(cr, g, g, g);
+        float g = (float)(0.45 + 0.55 * lum);
         double axis[3] = {mat[2], mat[5], mat[8]}; /* the geom's local z in world coordinates */
         double along = v->top ? fabs(axis[2]) : fabs(axis[1]);
         if (type == mjGEOM_SPHERE || ((type == mjGEOM_CAPSULE || type == mjGEOM_CYLINDER) &&
                                       along > 0.999)) {
-            double u, y;
-            project(v, pos, &u, &y);
-            cairo_arc(cr, u, y, size[0] * v->s, 0.0, 2.0 * ENV_PI);
-            cairo_fill(cr);
+            double q[2];
+            project(v, pos, &q[0], &q[1]);
+            /* at least a pixel across, so Reacher's target and fingertip (1 cm) stay visible in
+             * small pictures */
+            double r = size[0] * v->s;
+            paint_segment(c, q, q, r < 1.0 ? 1.0 : r, 1, g);
         } else if (type == mjGEOM_CAPSULE || type == mjGEOM_CYLINDER) {
-            double a[3], b[3], ua, ya, ub, yb;
+            double a[3], b[3], qa[2], qb[2];
             for (int k = 0; k < 3; k++) {
                 a[k] = pos[k] - axis[k] * size[1];
                 b[k] = pos[k] + axis[k] * size[1];
             }
-            project(v, a, &ua, &ya);
-            project(v, b, &ub, &yb);
-            cairo_set_line_width(cr, 2.0 * size[0] * v->s);
-            cairo_set_line_cap(cr, type == mjGEOM_CAPSULE ? CAIRO_LINE_CAP_ROUND
-                                                           : CAIRO_LINE_CAP_BUTT);
-            cairo_move_to(cr, ua, ya);
-            cairo_line_to(cr, ub, yb);
-            cairo_stroke(cr);
+            project(v, a, &qa[0], &qa[1]);
+            project(v, b, &qb[0], &qb[1]);
+            paint_segment(c, qa, qb, size[0] * v->s, type == mjGEOM_CAPSULE, g);
         }
     }
 }
-#endif
+
+/* Draws e's state as task t's camera sees it into gray (h, w), painting on px (h * w floats). */
+static void draw_gray(const mj_env *e, mjr_task t, float *px, int w, int h, unsigned char *gray)
+{
+    const mj_camera *cam = &cameras[t];
+    mj_view v = {cam->top, cam->cx, cam->cy, (double)w / cam->width, 0.5 * w, 0.5 * h};
+    if (cam->follow >= 0) {
+        v.cx = e->d->xpos[3 * cam->follow];
+        if (cam->top) v.cy = e->d->xpos[3 * cam->follow + 1];
+    }
+    canvas c = {px, w, h};
+    size_t n = (size_t)w * (size_t)h;
+    for (size_t i = 0; i < n; i++) px[i] = 0.0f;
+    draw_geoms(&c, e->m, e->d, &v);
+    for (size_t i = 0; i < n; i++) {
+        float g = px[i] < 0.0f ? 0.0f : px[i] > 1.0f ? 1.0f : px[i];
+        gray[i] = (unsigned char)(g * 255.0f + 0.5f);
+    }
+}
 
 clkfac_status clkfac_env_render_gray(const clkfac_env *env, int w, int h, unsigned char *gray)
 {
@@ -447,40 +594,64 @@ clkfac_status clkfac_env_render_gray(const clkfac_env *env, int w, int h, unsign
                          env->cls->id);
     if (w < 8 || w > 1024 || h < 8 || h > 1024)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "picture size %dx%d; expected 8..1024 a side", w, h);
-#ifndef CLKFAC_HAVE_CAIRO
-    return CORE_FAIL(CLKFAC_ERR_UNSUPPORTED, "%s: clkfac was built without cairo", env->cls->id);
-#else
-    const mj_env *e = env->impl;
-    const mj_camera *c = &cameras[t];
-    mj_view v = {c->top, c->cx, c->cy, (double)w / c->width, 0.5 * w, 0.5 * h};
-    if (c->follow >= 0) {
-        v.cx = e->d->xpos[3 * c->follow];
-        if (c->top) v.cy = e->d->xpos[3 * c->follow + 1];
-    }
-    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(surf);
-        return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "%s: a %dx%d picture", env->cls->id, w, h);
-    }
-    cairo_t *cr = cairo_create(surf);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_paint(cr);
-    draw_geoms(cr, e->m, e->d, &v, h);
-    cairo_destroy(cr);
-    cairo_surface_flush(surf);
-    const unsigned char *px = cairo_image_surface_get_data(surf);
-    int stride = cairo_image_surface_get_stride(surf);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            uint32_t p;
-            memcpy(&p, px + (size_t)y * (size_t)stride + 4u * (size_t)x, 4);
-            double r = (p >> 16) & 255, g = (p >> 8) & 255, b = p & 255;
-            gray[(size_t)y * (size_t)w + (size_t)x] =
-                (unsigned char)(0.299 * r + 0.587 * g + 0.114 * b + 0.5);
-        }
-    cairo_surface_destroy(surf);
+    float *px = malloc((size_t)w * (size_t)h * sizeof *px);
+    if (!px) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "%s: a %dx%d picture", env->cls->id, w, h);
+    draw_gray(env->impl, (mjr_task)t, px, w, h, gray);
+    free(px);
     return CLKFAC_OK;
-#endif
+}
+
+/* ---- the pixel variants ------------------------------------------------------------------------
+ * The state task's dynamics, rewards, termination and limits; the observation is the stack of the
+ * last ENV_MJ_PIX_FRAMES pictures (ENV_MJ_PIX_SIDE square), oldest first, as gray / 255. A reset
+ * fills the stack with its first picture; each step shifts it by one and draws the new state
+ * last. The stack and the canvas are made once per instance, so a step allocates nothing. */
+
+static float pix_high[ENV_MJ_PIX_FRAMES * ENV_MJ_PIX_SIDE * ENV_MJ_PIX_SIDE];
+static const float pix_low[ENV_MJ_PIX_FRAMES * ENV_MJ_PIX_SIDE * ENV_MJ_PIX_SIDE];
+static pthread_once_t pix_high_once = PTHREAD_ONCE_INIT;
+
+static void pix_high_fill(void)
+{
+    for (size_t i = 0; i < sizeof pix_high / sizeof pix_high[0]; i++) pix_high[i] = 1.0f;
+}
+
+static clkfac_status pix_init(clkfac_env *env)
+{
+    mj_env *e = env->impl;
+    pthread_once(&pix_high_once, pix_high_fill);
+    e->pix = 1;
+    e->frames = core_calloc(1, PIX_STACK_BYTES);
+    e->canvas = core_calloc(PIX_FRAME_BYTES, sizeof *e->canvas);
+    if (!e->frames || !e->canvas)
+        return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "%s: frame stack", env->cls->id);
+    pix_fill(e); /* the model's initial state until the first reset */
+    return CLKFAC_OK;
+}
+
+static void pix_destroy(mj_env *e)
+{
+    free(e->frames);
+    free(e->canvas);
+    e->frames = NULL;
+    e->canvas = NULL;
+}
+
+/* Draws the current state as the newest frame; the older ones move down one slot. */
+static void pix_push(mj_env *e)
+{
+    memmove(e->frames, e->frames + PIX_FRAME_BYTES, PIX_STACK_BYTES - PIX_FRAME_BYTES);
+    draw_gray(e, e->task, e->canvas, ENV_MJ_PIX_SIDE, ENV_MJ_PIX_SIDE,
+              e->frames + PIX_STACK_BYTES - PIX_FRAME_BYTES);
+}
+
+/* Every slot holds the current state's picture (after a reset). */
+static void pix_fill(mj_env *e)
+{
+    pix_push(e);
+    for (int k = 0; k + 1 < ENV_MJ_PIX_FRAMES; k++)
+        memcpy(e->frames + (size_t)k * PIX_FRAME_BYTES,
+               e->frames + PIX_STACK_BYTES - PIX_FRAME_BYTES, PIX_FRAME_BYTES);
 }
 
 /* ---- the classes ----------------------------------------------------------------------------- */
@@ -526,5 +697,32 @@ MJ_CLASS(half_cheetah, "MuJoCo/HalfCheetah-v1", 1000, 17, 6, act1_low, act1_high
 MJ_CLASS(hopper, "MuJoCo/Hopper-v1", 1000, 11, 3, act1_low, act1_high, 19)
 MJ_CLASS(walker2d, "MuJoCo/Walker2d-v1", 1000, 17, 6, act1_low, act1_high, 28)
 MJ_CLASS(swimmer, "MuJoCo/Swimmer-v1", 1000, 8, 2, act1_low, act1_high, 16)
+
+/* The pixel variants: the state class's limits, actions and payload, plus the frame stack. */
+static const clkfac_space pix_obs = {CLKFAC_SPACE_BOX, 0, 3,
+                                     {ENV_MJ_PIX_FRAMES, ENV_MJ_PIX_SIDE, ENV_MJ_PIX_SIDE, 0},
+                                     PIX_STACK_BYTES, pix_low, pix_high};
+
+#define MJ_PIX_CLASS(var, idstr, steps, ndoubles)                                                \
+    const env_class env_class_mujoco_##var##_pixels = {                                          \
+        .id = idstr,                                                                             \
+        .state_version = 1,                                                                      \
+        .max_steps = steps,                                                                      \
+        .obs_space = &pix_obs,                                                                   \
+        .act_space = &var##_act,                                                                 \
+        .impl_size = sizeof(mj_env),                                                             \
+        .init = mj_init,                                                                         \
+        .destroy = mj_destroy,                                                                   \
+        .reset = mj_reset,                                                                       \
+        .step = pix_step,                                                                        \
+        .observe = pix_observe,                                                                  \
+        .payload_size = 8u * (ndoubles) + PIX_STACK_BYTES,                                       \
+        .save = mj_save,                                                                         \
+        .load = mj_load,                                                                         \
+    };
+
+MJ_PIX_CLASS(inverted_pendulum, "MuJoCo/InvertedPendulumPixels-v1", 1000, 7)
+MJ_PIX_CLASS(reacher, "MuJoCo/ReacherPixels-v1", 50, 16)
+MJ_PIX_CLASS(half_cheetah, "MuJoCo/HalfCheetahPixels-v1", 1000, 28)
 
 #endif /* CLKFAC_HAVE_MUJOCO */
