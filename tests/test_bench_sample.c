@@ -365,9 +365,9 @@ static char *slurp_file(const char *path)
     return s;
 }
 
-/* A suite's algorithm takes the environment's preset for the network layout: "acktr" on
- * Acrobot-v1 (whose preset says --separate: separate networks) and on CartPole-v1 (a shared trunk), and
- * "acktr-separate" forces separate networks on CartPole-v1 (suite.json's settings). */
+/* A suite's algorithm takes the environment's preset for the network layout: "acktr" gets
+ * separate networks on Acrobot-v1 (whose preset says --separate) and a shared trunk on
+ * CartPole-v1, and "acktr-separate" forces separate networks (suite.json's settings). */
 static void test_variants_follow_the_preset_layout(void **state)
 {
     (void)state;
