@@ -26,29 +26,31 @@
 #define MAX_ENVS 16
 #define MAX_SEEDS 64
 
-/* An algorithm as a suite names it: the agent's algorithm, whether the actor and critic share
- * a trunk, and for ACKTR whether the critic is Euclidean (first-order). */
+/* An algorithm as a suite names it: the agent's algorithm, whether it forces separate actor and
+ * critic networks (otherwise the environment's preset decides: a shared trunk unless the preset
+ * says --separate, as the MuJoCo and Acrobot presets do), and for ACKTR whether the critic is
+ * Euclidean (first-order). */
 typedef struct variant {
     const char *name;
     clkfac_algo algo;
-    int shared;
+    int separate;
     int critic_euclidean;
     unsigned stats_every; /* ACKTR's T_s; 0: the preset's (1) */
     float stats_fraction; /* ACKTR's f; 0: the preset's (1) */
 } variant;
 
 static const variant VARIANTS[] = {
-    {"a2c", CLKFAC_ALGO_A2C, 1, 0, 0, 0},
-    {"acktr", CLKFAC_ALGO_ACKTR, 1, 0, 0, 0},
-    {"trpo", CLKFAC_ALGO_TRPO, 0, 0, 0, 0}, /* the agent always separates TRPO's networks */
-    {"a2c-separate", CLKFAC_ALGO_A2C, 0, 0, 0, 0},
-    {"acktr-separate", CLKFAC_ALGO_ACKTR, 0, 0, 0, 0},
-    {"acktr-euclidean", CLKFAC_ALGO_ACKTR, 0, 1, 0, 0},
+    {"a2c", CLKFAC_ALGO_A2C, 0, 0, 0, 0},
+    {"acktr", CLKFAC_ALGO_ACKTR, 0, 0, 0, 0},
+    {"trpo", CLKFAC_ALGO_TRPO, 1, 0, 0, 0}, /* the agent always separates TRPO's networks */
+    {"a2c-separate", CLKFAC_ALGO_A2C, 1, 0, 0, 0},
+    {"acktr-separate", CLKFAC_ALGO_ACKTR, 1, 0, 0, 0},
+    {"acktr-euclidean", CLKFAC_ALGO_ACKTR, 1, 1, 0, 0},
     /* cheaper statistics (README, "The cost of ACKTR per update"): every T_s updates, from the
      * first f of the batch */
-    {"acktr-ts10", CLKFAC_ALGO_ACKTR, 1, 0, 10, 0},
-    {"acktr-ts2-f0.1", CLKFAC_ALGO_ACKTR, 1, 0, 2, 0.1f},
-    {"acktr-ts10-f0.5", CLKFAC_ALGO_ACKTR, 1, 0, 10, 0.5f},
+    {"acktr-ts10", CLKFAC_ALGO_ACKTR, 0, 0, 10, 0},
+    {"acktr-ts2-f0.1", CLKFAC_ALGO_ACKTR, 0, 0, 2, 0.1f},
+    {"acktr-ts10-f0.5", CLKFAC_ALGO_ACKTR, 0, 0, 10, 0.5f},
 };
 #define N_VARIANTS (sizeof VARIANTS / sizeof VARIANTS[0])
 
@@ -306,7 +308,7 @@ static int run_settings(run_cfg *r)
     clkfac_agent_options *o = &r->ag;
     *o = d;
     o->algo = r->v->algo;
-    CLKFAC_AGENT_SET(o, shared, r->v->shared);
+    if (r->v->separate) CLKFAC_AGENT_SET(o, shared, 0);
     o->critic_euclidean = r->v->critic_euclidean;
     if (r->v->stats_every) CLKFAC_AGENT_SET(o, stats_every, r->v->stats_every);
     if (r->v->stats_fraction > 0) CLKFAC_AGENT_SET(o, stats_fraction, r->v->stats_fraction);

@@ -365,6 +365,50 @@ static char *slurp_file(const char *path)
     return s;
 }
 
+/* A suite's algorithm takes the environment's preset for the network layout: "acktr" gets
+ * separate networks on Acrobot-v1 (whose preset says --separate) and a shared trunk on
+ * CartPole-v1, and "acktr-separate" forces separate networks (suite.json's settings). */
+static void test_variants_follow_the_preset_layout(void **state)
+{
+    (void)state;
+    CS_NEED_BIN();
+    TH_REQUIRE_DEVICE();
+    char *d = cs_tempdir("layout");
+    char args[1024], out[4096], path[1100];
+    snprintf(args, sizeof args,
+             "bench sample --quiet --algos acktr,acktr-separate --envs Acrobot-v1,CartPole-v1 "
+             "--seeds 1 --steps 200 --out %s", d);
+    int rc = cs_run(args, out, sizeof out);
+    if (rc) fail_msg("clkfac %s exited %d:\n%s", args, rc, out);
+    snprintf(path, sizeof path, "%s/suite.json", d);
+    json_error_t jerr;
+    json_t *m = json_load_file(path, 0, &jerr);
+    assert_non_null(m);
+    static const struct {
+        const char *run, *want;
+    } cases[] = {{"acktr__Acrobot-v1__seed1", "shared=false"},
+                 {"acktr__CartPole-v1__seed1", "shared=true"},
+                 {"acktr-separate__CartPole-v1__seed1", "shared=false"},
+                 {"acktr-separate__Acrobot-v1__seed1", "shared=false"}};
+    json_t *runs = json_object_get(m, "runs");
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int seen = 0;
+        for (size_t i = 0; i < json_array_size(runs); i++) {
+            json_t *r = json_array_get(runs, i);
+            if (strcmp(json_string_value(json_object_get(r, "name")), cases[c].run)) continue;
+            const char *set = json_string_value(json_object_get(r, "settings"));
+            assert_non_null(set);
+            if (!strstr(set, cases[c].want))
+                fail_msg("%s: expected %s in its settings: %s", cases[c].run, cases[c].want, set);
+            seen = 1;
+        }
+        if (!seen) fail_msg("suite.json has no run %s", cases[c].run);
+    }
+    json_decref(m);
+    cs_rmtree(d);
+    free(d);
+}
+
 /* The pixels preset's per-environment budgets: Seaquest 500k, Breakout 1M in suite.json (read as
  * soon as it is written; the suite is then stopped), and --steps overriding both. */
 static void test_preset_budgets(void **state)
@@ -428,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_suite_writes_runs_and_resumes),
         cmocka_unit_test(test_damaged_finished_runs),
         cmocka_unit_test(test_step_flop_bound),
+        cmocka_unit_test(test_variants_follow_the_preset_layout),
     };
     return cmocka_run_group_tests(tests, th_group_setup, th_group_teardown);
 }
