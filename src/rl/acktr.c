@@ -45,6 +45,8 @@ typedef struct acktr_state {
     cl_mem packed;          /* data-parallel: every block's new A and G as upper triangles */
     size_t packed_n;        /* its floats: sum over blocks of da(da+1)/2 + dg(dg+1)/2 */
     int *owner;             /* data-parallel, placement inverse/gradient: each block's rank */
+    struct owner_bcast *bcast;        /* and the broadcasts of one sharing (4 per block) */
+    clkfac_comm_request **bcast_req;  /* and their requests */
     clkfac_optim *mom_logstd; /* Gaussian log-std: raw gradient, same momentum and nu */
     clkfac_optim *critic_adam; /* Euclidean critic: Adam on the value loss */
     uint64_t updates;
@@ -110,6 +112,8 @@ static void acktr_free(clkfac_agent *ag)
     clkfac_buffer_free(s->step_scale);
     clkfac_buffer_free(s->packed);
     free(s->owner);
+    free(s->bcast);
+    free(s->bcast_req);
     clkfac_optim_free(s->mom_logstd);
     clkfac_optim_free(s->critic_adam);
     free(s->blocks);
@@ -382,15 +386,25 @@ static int placed(const clkfac_agent *ag)
     return ag->dp_size > 1 && ag->kfac_placement != CLKFAC_KFAC_REPLICATED;
 }
 
+/* One broadcast of a placement: n floats of buf at off from rank root. */
+typedef struct owner_bcast {
+    cl_mem buf;
+    size_t off, n;
+    int root;
+} owner_bcast;
+
 /* Each block's rank: blocks by inverse cost da^3 + dg^3, largest first (ties: lower index), each
- * to the rank with the least cost so far (ties: lower rank). The same on every rank. */
+ * to the rank with the least cost so far (ties: lower rank). The same on every rank. Also the
+ * broadcast lists every later sharing reuses, so updates allocate nothing. */
 static clkfac_status assign_owners(clkfac_agent *ag, acktr_state *s)
 {
     size_t nb = s->n_blocks, R = (size_t)ag->dp_size;
     s->owner = core_calloc(nb ? nb : 1, sizeof *s->owner);
+    s->bcast = core_calloc(4 * nb + 1, sizeof *s->bcast);
+    s->bcast_req = core_calloc(4 * nb + 1, sizeof *s->bcast_req);
     double *load = core_calloc(R, sizeof *load);
     int *done = core_calloc(nb ? nb : 1, sizeof *done);
-    if (!s->owner || !load || !done) {
+    if (!s->owner || !s->bcast || !s->bcast_req || !load || !done) {
         free(load);
         free(done);
         return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
@@ -415,21 +429,13 @@ static clkfac_status assign_owners(clkfac_agent *ag, acktr_state *s)
     return CLKFAC_OK;
 }
 
-/* One broadcast of a placement: n floats of buf at off from rank root. */
-typedef struct owner_bcast {
-    cl_mem buf;
-    size_t off, n;
-    int root;
-} owner_bcast;
-
-/* Runs the count broadcasts of items (all started, then waited for) in the profiler phase
- * "allreduce", then back to `phase`; frees items. */
-static clkfac_status bcast_from_owners(clkfac_agent *ag, owner_bcast *items, size_t count,
-                                       const char *phase)
+/* Runs the count broadcasts of items (all started, then waited for; req holds count requests)
+ * in the profiler phase "allreduce", then back to `phase`. */
+static clkfac_status bcast_from_owners(clkfac_agent *ag, const owner_bcast *items,
+                                       clkfac_comm_request **req, size_t count, const char *phase)
 {
     clkfac_profile_phase(ag->ctx, "allreduce");
-    clkfac_comm_request **req = core_calloc(count ? count : 1, sizeof *req);
-    clkfac_status st = req ? CLKFAC_OK : CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    clkfac_status st = CLKFAC_OK;
     size_t started = 0;
     for (; started < count && !st; started++)
         st = clkfac_comm_bcast_buffer_start(&req[started], ag->comm, ag->ctx, items[started].buf,
@@ -439,8 +445,6 @@ static clkfac_status bcast_from_owners(clkfac_agent *ag, owner_bcast *items, siz
         clkfac_status w = clkfac_comm_wait(req[i]);
         if (!st) st = w;
     }
-    free(req);
-    free(items);
     clkfac_profile_phase(ag->ctx, phase);
     return st;
 }
@@ -451,8 +455,7 @@ static clkfac_status bcast_from_owners(clkfac_agent *ag, owner_bcast *items, siz
 static clkfac_status share_from_owners(clkfac_agent *ag, acktr_state *s)
 {
     int grad = ag->kfac_placement == CLKFAC_KFAC_GRADIENT;
-    owner_bcast *it = core_calloc(4 * s->n_blocks + 1, sizeof *it);
-    if (!it) return CORE_FAIL(CLKFAC_ERR_NO_MEMORY, "out of host memory");
+    owner_bcast *it = s->bcast;
     size_t k = 0;
     for (size_t i = 0; i < s->n_blocks; i++) {
         kfac_block *b = &s->blocks[i];
@@ -467,7 +470,7 @@ static clkfac_status share_from_owners(clkfac_agent *ag, acktr_state *s)
         for (int j = 0; j < (ag->o.kfac_eigen ? 4 : 2); j++)
             it[k++] = (owner_bcast){m[j], 0, len[j], s->owner[i]};
     }
-    return bcast_from_owners(ag, it, k, grad ? "precondition" : "inverse");
+    return bcast_from_owners(ag, it, s->bcast_req, k, grad ? "precondition" : "inverse");
 }
 
 static clkfac_status acktr_update(clkfac_agent *ag, float lr)
@@ -612,12 +615,9 @@ static clkfac_status acktr_update(clkfac_agent *ag, float lr)
         policy_params p0 = {{s->logits_before, 0, m, ag->n_out, ag->n_out}, ag->logstd, 0};
         policy_out kl = {NULL, 0, ag->algo_stats, REC_KL - REC_ALGO_FIRST};
         if ((st = ag->pol->kl(ctx, &p0, &p1, &kl))) return st;
-        if (ag->dp_size > 1) { /* data-parallel: the mean KL over every rank's rows */
-            cl_mem kb = ag->algo_stats;
-            size_t off = REC_KL - REC_ALGO_FIRST, one = 1;
-            if ((st = agent_allreduce_mean_at(ag, &kb, &off, &one, 1))) return st;
-            clkfac_profile_phase(ctx, "step");
-        }
+        /* data-parallel: the mean KL over every rank's rows */
+        if ((st = agent_dp_mean(ag, ag->algo_stats, REC_KL - REC_ALGO_FIRST, 1, "step")))
+            return st;
     }
     /* the adaptive step size (kl_target, the reference's continuous-control rule): once per
      * update, from this update's KL, for the next update's step */

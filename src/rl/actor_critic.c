@@ -87,3 +87,11 @@ clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const s
 {
     return agent_allreduce_mean_at(ag, bufs, NULL, lens, k);
 }
+
+clkfac_status agent_dp_mean(clkfac_agent *ag, cl_mem buf, size_t off, size_t n, const char *phase)
+{
+    if (ag->dp_size < 2) return CLKFAC_OK;
+    clkfac_status st = agent_allreduce_mean_at(ag, &buf, &off, &n, 1);
+    clkfac_profile_phase(ag->ctx, phase);
+    return st;
+}

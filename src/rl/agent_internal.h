@@ -126,6 +126,9 @@ clkfac_status agent_allreduce_mean(clkfac_agent *ag, const cl_mem *bufs, const s
 /* The same for lens[i] floats from offset offs[i] of bufs[i] (offs NULL: 0), at most 8. */
 clkfac_status agent_allreduce_mean_at(clkfac_agent *ag, const cl_mem *bufs, const size_t *offs,
                                       const size_t *lens, size_t k);
+/* One buffer's n floats from off averaged over the ranks, then the profiler back in `phase`.
+ * Nothing with one rank. */
+clkfac_status agent_dp_mean(clkfac_agent *ag, cl_mem buf, size_t off, size_t n, const char *phase);
 
 /* Test hook: the next n updates get NaN returns (so non-finite gradients), as a diverging
  * reward would give. */

@@ -99,11 +99,8 @@ clkfac_status trpo_fvp(trpo_fisher *f, size_t n, cl_mem v, size_t v_off, cl_mem 
         (st = clkfac_nn_backward(f->net, n, NULL, 0)) ||
         (st = clkfac_linalg_copy(ctx, f->n_net, clkfac_nn_grads(f->net), 0, out, out_off)))
         return st;
-    if (f->dp && f->dp->dp_size > 1) { /* data-parallel: the mean over every rank's rows */
-        size_t n_p = f->n_params;
-        if ((st = agent_allreduce_mean_at(f->dp, &out, &out_off, &n_p, 1))) return st;
-        clkfac_profile_phase(ctx, "cg");
-    }
+    /* data-parallel: the mean over every rank's rows */
+    if (f->dp && (st = agent_dp_mean(f->dp, out, out_off, f->n_params, "cg"))) return st;
     return f->damping != 0.0f
                ? clkfac_linalg_axpy(ctx, f->n_params, f->damping, v, v_off, out, out_off)
                : CLKFAC_OK;
@@ -163,15 +160,6 @@ clkfac_status trpo_debug_direction(clkfac_agent *ag, float *out, size_t n)
         return CORE_FAIL(CLKFAC_ERR_INVALID_ARG, "trpo_debug_direction: %zu values; expected a TRPO "
                          "agent's %zu policy parameters", n, s ? s->fisher.n_params : (size_t)0);
     return clkfac_buffer_read(ag->ctx, s->x, 0, out, n);
-}
-
-/* Data-parallel: the mean over the ranks of n floats of buf from off, then back to `phase`. */
-static clkfac_status dp_mean(clkfac_agent *ag, cl_mem buf, size_t off, size_t n, const char *phase)
-{
-    if (ag->dp_size < 2) return CLKFAC_OK;
-    clkfac_status st = agent_allreduce_mean_at(ag, &buf, &off, &n, 1);
-    clkfac_profile_phase(ag->ctx, phase);
-    return st;
 }
 
 static clkfac_status zeros(clkfac_context *ctx, cl_mem *m, size_t n)
@@ -315,7 +303,7 @@ static clkfac_status policy_step(clkfac_agent *ag, trpo_state *s)
     for (int k = 0; k < LS_TRIALS; k++, frac *= 0.5f) {
         if ((st = ls_set(ag, s, frac, 0)) || (st = clkfac_nn_forward(ag->actor, M, ag->obs, 0)) ||
             (st = mean_kl(ag, s)) || (st = surrogate(ag, s, SC_SURR, 0)) ||
-            (st = dp_mean(ag, s->sc, SC_KL, 2, "linesearch"))) /* KL and surrogate: adjacent */
+            (st = agent_dp_mean(ag, s->sc, SC_KL, 2, "linesearch"))) /* KL and surrogate: adjacent */
             return st;
         st = ocl_run(ctx, "trpo", "trpo_ls_check", OCL_1D(1, 1),
                  OCL_ARGS(OCL_M(s->sc), OCL_U(SC_KL), OCL_U(SC_SURR), OCL_U(SC_SURR_OLD),
@@ -360,7 +348,7 @@ static clkfac_status value_step(clkfac_agent *ag, trpo_state *s)
                                              s->sc, SC_VF)) ||
                 (st = clkfac_nn_zero_grad(ag->critic)) ||
                 (st = clkfac_nn_backward(ag->critic, b, NULL, 0)) ||
-                (st = dp_mean(ag, clkfac_nn_grads(ag->critic), 0, P, "value")) ||
+                (st = agent_dp_mean(ag, clkfac_nn_grads(ag->critic), 0, P, "value")) ||
                 (st = clkfac_optim_step(s->vf_opt, clkfac_nn_params(ag->critic), 0,
                                         clkfac_nn_grads(ag->critic), 0, ag->o.vf_lr, NULL, 0)))
                 return st;
@@ -380,7 +368,7 @@ static clkfac_status standardize_ranks(clkfac_agent *ag, trpo_state *s)
         st = ocl_run(ctx, "trpo", "trpo_moment", OCL_GROUPS(1),
                      OCL_ARGS(OCL_U(M), OCL_M(ag->adv), OCL_M(s->sc), OCL_U(SC_KL),
                               OCL_I(centered), OCL_U(centered ? SC_SURR : SC_KL)));
-        if (!st) st = dp_mean(ag, s->sc, centered ? SC_SURR : SC_KL, 1, "advantages");
+        if (!st) st = agent_dp_mean(ag, s->sc, centered ? SC_SURR : SC_KL, 1, "advantages");
     }
     return st ? st : ocl_run(ctx, "trpo", "trpo_standardize_by", OCL_1D(M, CLKFAC_WG),
                              OCL_ARGS(OCL_U(M), OCL_M(ag->adv), OCL_M(s->sc), OCL_U(SC_KL),
@@ -407,7 +395,7 @@ static clkfac_status trpo_update(clkfac_agent *ag, float lr)
     clkfac_profile_phase(ctx, "value");
     if ((st = value_step(ag, s))) return st;
     /* data-parallel: the record's loss statistics (entropy, value loss) of every rank's rows */
-    return dp_mean(ag, ag->loss_stats, 0, CLKFAC_A2C_STATS, "value");
+    return agent_dp_mean(ag, ag->loss_stats, 0, CLKFAC_A2C_STATS, "value");
 }
 
 /* TRPO constrains the policy alone and fits the value by Adam: separate networks */
